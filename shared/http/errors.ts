@@ -1,0 +1,205 @@
+/**
+ * JSON errors for every function.
+ *
+ * Wire format (design.md): `{"error": {"code", "message", "requestId", "details"?}, "message"}`.
+ * The top-level `message` duplicates `error.message` because Uppy's companion client shows a 4xx
+ * body's `message` to the user, and its `requestId` when there is one.
+ *
+ * Two rules hold for everything that leaves this module, in responses and in logs:
+ *  - unknown errors become a generic 500 `INTERNAL`; their own message is logged, never returned;
+ *  - text passes through `redactSecrets`, so a signature, token or key that slipped into a message
+ *    is masked before a client or a log line sees it.
+ */
+import type { Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { randomUUID } from 'node:crypto';
+
+/** Every error code the API uses, with its HTTP status. Clients switch on `code`, not on text. */
+export const ERROR_CODES = {
+  BAD_REQUEST: 400,
+  INVALID_JSON: 400,
+  VALIDATION_FAILED: 400,
+  UNAUTHENTICATED: 401,
+  TOKEN_INVALID: 401,
+  FORBIDDEN: 403,
+  CALLBACK_SIGNATURE_INVALID: 403,
+  /** Unknown route. Not in the original list; routing needs a 404 that is not about uploads. */
+  NOT_FOUND: 404,
+  UPLOAD_NOT_FOUND: 404,
+  CONFLICT: 409,
+  INCOMPLETE_UPLOAD: 409,
+  /** The request body itself is over MAX_BODY_BYTES. */
+  PAYLOAD_TOO_LARGE: 413,
+  /** The declared file size is over the MAX_FILE_SIZE policy. */
+  FILE_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_UPLOADS: 429,
+  INTERNAL: 500,
+  MISCONFIGURED: 500,
+  OSS_ERROR: 502,
+  /**
+   * The identity provider's JWKS could not be fetched. Not in the original list: answering 401
+   * would tell a client its (possibly valid) token is bad and make it log the user out.
+   */
+  AUTH_UNAVAILABLE: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class HttpError extends Error {
+  override readonly name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    /** Safe, client-facing extra facts (e.g. `{field: 'size'}`). Never put secrets here. */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+/** `HttpError` with the status taken from `ERROR_CODES`, so code and status cannot disagree. */
+export function httpError(code: ErrorCode, message: string, details?: Record<string, unknown>): HttpError {
+  return new HttpError(ERROR_CODES[code], code, message, details);
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
+  message: string;
+}
+
+export function errorBody(
+  code: string,
+  message: string,
+  requestId: string,
+  details?: Record<string, unknown>,
+): ErrorBody {
+  const safe = redactSecrets(message);
+  const error: ErrorBody['error'] = { code, message: safe, requestId };
+  if (details && Object.keys(details).length > 0) error.details = details;
+  return { error, message: safe };
+}
+
+// Things that must never reach a client or a log line. Each pattern keeps the name and masks the value.
+const REDACTIONS: Array<[RegExp, string]> = [
+  // Presigned URL query parameters (V1, V4 and STS) and their header twins.
+  [/((?:x-oss-signature|signature|x-oss-security-token|security-token|x-oss-credential|ossaccesskeyid|accesskeysecret|access_key_secret|secret)["']?\s*[=:]\s*["']?)[^&\s"',;]+/gi, '$1[REDACTED]'],
+  // Authorization header values: "OSS4-HMAC-SHA256 Credential=…", "OSS ak:sig", "Bearer …".
+  [/\b(authorization["']?\s*[=:]\s*["']?)[^"'\n]+/gi, '$1[REDACTED]'],
+  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[REDACTED]'],
+  [/\b(OSS4-HMAC-SHA256\s+)[^"'\n]+/g, '$1[REDACTED]'],
+  // Anything shaped like a JWT (three base64url segments, the first a JSON header).
+  [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],
+  // PEM private keys.
+  [/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[REDACTED_PRIVATE_KEY]'],
+];
+
+/** Masks signatures, tokens, credentials and private keys in free text. */
+export function redactSecrets(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of REDACTIONS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/**
+ * The request id of this invocation: FC's `context.requestId` when running on FC (so a client's
+ * report can be matched with FC logs), else a generated UUID. Cached on the context so every
+ * caller in one request sees the same id.
+ */
+export function requestIdOf(c: Context): string {
+  const cached = c.get('requestId') as unknown;
+  if (typeof cached === 'string' && cached) return cached;
+  const fromFc = (c.env as { context?: { requestId?: unknown } } | undefined)?.context?.requestId;
+  const id = typeof fromFc === 'string' && fromFc ? fromFc : randomUUID();
+  c.set('requestId', id);
+  return id;
+}
+
+/** Maps anything thrown to `{status, code, message, details}` that is safe to send. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  // Duck-typed so this module does not import config.ts (which imports this module).
+  if (err instanceof Error && err.name === 'ConfigError') {
+    return httpError('MISCONFIGURED', `The service is misconfigured: ${err.message}`);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    const code = CODE_FOR_HONO_STATUS[status];
+    if (code) return new HttpError(status, code, err.message || code);
+  }
+  return httpError('INTERNAL', 'Internal error');
+}
+
+// Statuses Hono's own middleware may throw, mapped to our codes. Anything else becomes INTERNAL.
+const CODE_FOR_HONO_STATUS: Record<number, ErrorCode | undefined> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_UPLOADS',
+};
+
+/** The JSON error response for `err`, with the `x-request-id` header. */
+export function errorResponse(c: Context, err: unknown): Response {
+  const requestId = requestIdOf(c);
+  const httpErr = toHttpError(err);
+  if (httpErr.status >= 500) logError(requestId, err, httpErr);
+  c.header('x-request-id', requestId);
+  return c.json(errorBody(httpErr.code, httpErr.message, requestId, httpErr.details), httpErr.status as 500);
+}
+
+/**
+ * Sets a header on `c.res`. A Response from `fetch()` has immutable headers; such a response is
+ * copied first (headers and body stream move over, nothing is buffered).
+ */
+export function setResponseHeader(c: Context, name: string, value: string, append = false): void {
+  const apply = (headers: Headers) => (append ? headers.append(name, value) : headers.set(name, value));
+  try {
+    apply(c.res.headers);
+  } catch {
+    // Hono's `res` setter copies the response (and merges the old headers into the copy), so
+    // assign first and mutate afterwards: mutating before would be overwritten by that merge.
+    c.res = new Response(c.res.body, c.res);
+    apply(c.res.headers);
+  }
+}
+
+/** One JSON line on stderr (FC collects it into the function's log). Redacted. */
+function logError(requestId: string, err: unknown, mapped: HttpError): void {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const line = {
+    level: 'error',
+    requestId,
+    code: mapped.code,
+    status: mapped.status,
+    error: e.name,
+    message: redactSecrets(e.message),
+    stack: e.stack ? redactSecrets(e.stack) : undefined,
+  };
+  console.error(JSON.stringify(line));
+}
+
+/**
+ * Installs, on `app`:
+ *  - a middleware that fixes the request id and puts it in `x-request-id` on every response;
+ *  - `onError`, mapping `HttpError` to its status and anything else to 500 `INTERNAL`;
+ *  - `notFound`, a JSON 404 `NOT_FOUND`.
+ * Call it before registering routes: Hono runs middleware in registration order.
+ */
+export function installErrorHandling<A extends Hono<any, any, any>>(app: A): A {
+  app.use('*', async (c, next) => {
+    const id = requestIdOf(c);
+    await next();
+    // Set after `next` so responses built directly with `new Response` get it too.
+    if (!c.res.headers.has('x-request-id')) setResponseHeader(c, 'x-request-id', id);
+  });
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) =>
+    errorResponse(c, httpError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`)),
+  );
+  return app;
+}
