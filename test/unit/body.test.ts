@@ -1,0 +1,188 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Hono } from 'hono';
+import { installErrorHandling } from '../../shared/http/errors';
+import {
+  readJson,
+  requireString,
+  optionalString,
+  requireInt,
+  optionalInt,
+  optionalBoolean,
+  requireArray,
+  optionalObject,
+  checkInt,
+  type JsonObject,
+} from '../../shared/http/body';
+import { HttpError } from '../../shared/http/errors';
+
+const MAX = 64;
+
+function app(opts: { requireJsonContentType?: boolean } = {}) {
+  const a = installErrorHandling(new Hono());
+  a.post('/', async (c) => c.json({ got: await readJson(c, { maxBytes: MAX, ...opts }) }));
+  return a;
+}
+
+async function post(body: BodyInit | null, headers: Record<string, string> = { 'content-type': 'application/json' }, opts = {}) {
+  const res = await app(opts).request('/', { method: 'POST', body, headers });
+  return { status: res.status, json: await res.json() };
+}
+
+/** A body stream with no Content-Length that counts how many chunks were pulled. */
+function stream(chunks: number, chunkSize: number) {
+  let pulled = 0;
+  const body = new ReadableStream<Uint8Array>({
+    pull(ctrl) {
+      if (pulled >= chunks) return ctrl.close();
+      pulled++;
+      ctrl.enqueue(new Uint8Array(chunkSize).fill(0x20));
+    },
+  });
+  return { body, pulled: () => pulled };
+}
+
+describe('readJson', () => {
+  it('parses a JSON object', async () => {
+    const r = await post('{"filename":"a.txt","size":3}');
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.got, { filename: 'a.txt', size: 3 });
+  });
+
+  it('accepts application/json with a charset and +json types', async () => {
+    for (const type of ['application/json; charset=utf-8', 'application/vnd.api+json', 'Application/JSON']) {
+      const r = await post('{"a":1}', { 'content-type': type });
+      assert.equal(r.status, 200, type);
+    }
+  });
+
+  const rejected: Array<[string, BodyInit | null, Record<string, string>, number, string]> = [
+    ['invalid JSON', '{"a":', { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
+    ['an array', '[1,2]', { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
+    ['null', 'null', { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
+    ['a number', '42', { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
+    ['an empty body', '', { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
+    ['invalid UTF-8', new Uint8Array([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]) as BodyInit, { 'content-type': 'application/json' }, 400, 'INVALID_JSON'],
+    ['text/plain', '{"a":1}', { 'content-type': 'text/plain' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['no content type', new Uint8Array([0x7b, 0x7d]) as BodyInit, {}, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a form', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a body over the cap', JSON.stringify({ a: 'x'.repeat(MAX) }), { 'content-type': 'application/json' }, 413, 'PAYLOAD_TOO_LARGE'],
+  ];
+  for (const [label, body, headers, status, code] of rejected) {
+    it(`rejects ${label} -> ${status} ${code}`, async () => {
+      const r = await post(body, headers);
+      assert.equal(r.status, status);
+      assert.equal(r.json.error.code, code);
+    });
+  }
+
+  it('does not echo the body in a JSON parse error', async () => {
+    const r = await post('{"token":"eyJsecret-token-value", oops}');
+    assert.equal(r.status, 400);
+    assert.doesNotMatch(JSON.stringify(r.json), /secret-token-value/);
+  });
+
+  it('a body of exactly maxBytes is accepted', async () => {
+    const body = JSON.stringify({ a: 'x'.repeat(MAX - 8) });
+    assert.equal(Buffer.byteLength(body), MAX);
+    assert.equal((await post(body)).status, 200);
+  });
+
+  it('rejects on Content-Length alone, without reading the body', async () => {
+    const s = stream(10, 16);
+    const a = app();
+    const res = await a.request(
+      new Request('http://x/', {
+        method: 'POST',
+        body: s.body,
+        headers: { 'content-type': 'application/json', 'content-length': '100000' },
+        duplex: 'half',
+      } as RequestInit),
+    );
+    assert.equal(res.status, 413);
+    assert.equal((await res.json()).error.details.maxBytes, MAX);
+    assert.equal(s.pulled() <= 1, true, `pulled ${s.pulled()} chunks`);
+  });
+
+  it('caps a body without Content-Length while reading and stops early', async () => {
+    const s = stream(1000, 16);
+    const res = await app().request(
+      new Request('http://x/', {
+        method: 'POST',
+        body: s.body,
+        headers: { 'content-type': 'application/json' },
+        duplex: 'half',
+      } as RequestInit),
+    );
+    assert.equal(res.status, 413);
+    assert.ok(s.pulled() < 20, `pulled ${s.pulled()} chunks`);
+  });
+
+  it('rejects a malformed Content-Length with 400', async () => {
+    const res = await app().request('/', { method: 'POST', body: '{}', headers: { 'content-type': 'application/json', 'content-length': '1e3' } });
+    assert.equal(res.status, 400);
+  });
+
+  it('can skip the content-type requirement', async () => {
+    const r = await post('{"a":1}', { 'content-type': 'text/plain' }, { requireJsonContentType: false });
+    assert.equal(r.status, 200);
+  });
+});
+
+function validationError(fn: () => unknown, field: string): void {
+  assert.throws(fn, (err: unknown) => {
+    assert.ok(err instanceof HttpError);
+    assert.equal(err.status, 400);
+    assert.equal(err.code, 'VALIDATION_FAILED');
+    assert.ok(err.message.startsWith(`${field} `), err.message);
+    assert.deepEqual(err.details, { field });
+    return true;
+  });
+}
+
+describe('validators', () => {
+  const body: JsonObject = {
+    name: 'a', empty: '', num: 5, float: 1.5, big: 2 ** 60, str5: '5', flag: true, list: [1, 2], obj: { k: 'v' }, nul: null,
+  };
+
+  it('requireString returns the value', () => assert.equal(requireString(body, 'name'), 'a'));
+  it('requireString: missing', () => validationError(() => requireString(body, 'missing'), 'missing'));
+  it('requireString: not a string', () => validationError(() => requireString(body, 'num'), 'num'));
+  it('requireString: empty', () => validationError(() => requireString(body, 'empty'), 'empty'));
+  it('requireString: maxLength', () => validationError(() => requireString({ s: 'abcd' }, 's', { maxLength: 3 }), 's'));
+  it('requireString: pattern', () => {
+    assert.throws(() => requireString({ s: 'a b' }, 's', { pattern: /^\w+$/, patternHint: 'a word' }), /s must be a word/);
+  });
+  it('optionalString: absent or null -> undefined', () => {
+    assert.equal(optionalString(body, 'missing'), undefined);
+    assert.equal(optionalString(body, 'nul'), undefined);
+    validationError(() => optionalString(body, 'num'), 'num');
+  });
+
+  it('requireInt returns the value', () => assert.equal(requireInt(body, 'num', { min: 0, max: 10 }), 5));
+  it('requireInt: not an integer', () => validationError(() => requireInt(body, 'float'), 'float'));
+  it('requireInt: unsafe integer', () => validationError(() => requireInt(body, 'big'), 'big'));
+  it('requireInt: numeric string is not a number', () => validationError(() => requireInt(body, 'str5'), 'str5'));
+  it('requireInt: below min', () => validationError(() => requireInt(body, 'num', { min: 6 }), 'num'));
+  it('requireInt: above max', () => assert.throws(() => requireInt(body, 'num', { max: 4 }), /num must be between/));
+  it('optionalInt: absent -> undefined', () => assert.equal(optionalInt(body, 'missing'), undefined));
+  it('optionalInt: present is checked', () => validationError(() => optionalInt(body, 'name'), 'name'));
+  it('checkInt names nested fields', () => validationError(() => checkInt('x', 'parts[2].partNumber'), 'parts[2].partNumber'));
+
+  it('optionalBoolean', () => {
+    assert.equal(optionalBoolean(body, 'flag'), true);
+    assert.equal(optionalBoolean(body, 'missing'), undefined);
+    validationError(() => optionalBoolean(body, 'name'), 'name');
+  });
+  it('requireArray', () => {
+    assert.deepEqual(requireArray(body, 'list'), [1, 2]);
+    validationError(() => requireArray(body, 'obj'), 'obj');
+    validationError(() => requireArray(body, 'list', { maxLength: 1 }), 'list');
+    validationError(() => requireArray({ l: [] }, 'l', { minLength: 1 }), 'l');
+  });
+  it('optionalObject', () => {
+    assert.deepEqual(optionalObject(body, 'obj'), { k: 'v' });
+    assert.equal(optionalObject(body, 'missing'), undefined);
+    validationError(() => optionalObject(body, 'list'), 'list');
+  });
+});
