@@ -109,7 +109,8 @@ export function normalizeHeaders(headers: HeaderInput | undefined): Record<strin
     if (raw === undefined || raw === null) continue;
     const k = name.toLowerCase();
     const v = String(raw).trim();
-    out[k] = k in out ? `${out[k]},${v}` : v;
+    // Object.hasOwn, not `in`: a header named `constructor` is otherwise "already present" on {}.
+    out[k] = Object.hasOwn(out, k) ? `${out[k]},${v}` : v;
   }
   return out;
 }
@@ -147,7 +148,7 @@ export function additionalHeadersV4(names: string[] | undefined, headers: Record
   const set = new Set<string>();
   for (const n of names) {
     const k = n.trim().toLowerCase();
-    if (k && !isDefaultSignedV4(k) && k in headers) set.add(k);
+    if (k && !isDefaultSignedV4(k) && Object.hasOwn(headers, k)) set.add(k);
   }
   return [...set].sort();
 }

@@ -199,3 +199,17 @@ test('V1 presign: Date line is Expires, STS token is a raw sub-resource', () => 
 test('Content-MD5 is base64 of the binary digest, not of the hex string', () => {
   assert.equal(createHash('md5').update('0123456789').digest('base64'), 'eB5eJF1ptWaXm4bijSPyxw==');
 });
+
+test('header names that are Object.prototype properties (`constructor`) are ordinary headers', () => {
+  // Regression: `k in obj` made `constructor` look present on every object, so it was signed as an
+  // additional header without a canonical line, and a real `constructor` header was joined onto
+  // `function Object() { [native code] }`. Found by the ali-oss differential test.
+  const absent = signHeaderV4({ method: 'GET', bucket: 'b', key: 'k' }, { credentials: creds, region: 'r', date: new Date(0), additionalHeaders: ['constructor'] });
+  assert.doesNotMatch(absent.authorization, /AdditionalHeaders/);
+  const present = signHeaderV4(
+    { method: 'GET', bucket: 'b', key: 'k', headers: { Constructor: 'v' } },
+    { credentials: creds, region: 'r', date: new Date(0), additionalHeaders: ['constructor'] },
+  );
+  assert.match(present.authorization, /,AdditionalHeaders=constructor,/);
+  assert.match(present.canonicalRequest!, /\nconstructor:v\n/);
+});
