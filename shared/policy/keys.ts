@@ -1,0 +1,197 @@
+/**
+ * Object-key layout: `<KEY_PREFIX>/<sub>/<yyyy>/<mm>/<random>/<sanitised filename>`.
+ *
+ * The key is the only thing that separates one caller's uploads from another's (there is no
+ * database), so every part of it is either chosen by the server or cleaned here:
+ *  - prefix: from configuration, checked segment by segment (`normalizeKeyPrefix`);
+ *  - sub: the authenticated caller, which must already be a safe segment (`isSafeSegment`);
+ *  - yyyy/mm: UTC date of the upload, so a prefix listing can be narrowed by month;
+ *  - random: 16 URL-safe characters from `crypto`, so two uploads never share a key and keys
+ *    cannot be guessed;
+ *  - filename: the client's name, sanitised by `sanitizeFilename` so it is one segment only.
+ *
+ * Filename decision (design.md asks for "a safe key or 400"): names are **sanitised**, not
+ * rejected, whenever a usable name can be made: `../x`, `a/b`, `C:\x`, a leading `/`, control
+ * characters and long names (kept to 200 UTF-8 bytes with their extension) all produce a safe
+ * key. Only input that is not a filename at all is a 400 (`validateFilename`): not a string,
+ * empty or blank, or longer than 4096 UTF-8 bytes (no file system makes names that long; the
+ * usual maximum is 255 bytes).
+ */
+import { randomBytes } from 'node:crypto';
+import { httpError } from '../http/errors';
+
+/** OSS: a key is 1..1023 UTF-8 bytes (oss-protocol.md). */
+export const MAX_KEY_BYTES = 1023;
+/** The sanitised filename's budget, leaving room for the rest of the key. */
+export const MAX_FILENAME_BYTES = 200;
+/** Raw filenames longer than this are refused (400) rather than sanitised. */
+export const MAX_RAW_FILENAME_BYTES = 4096;
+/** A subject or prefix segment longer than this is refused. */
+export const MAX_SEGMENT_BYTES = 128;
+export const MAX_PREFIX_BYTES = 256;
+export const RANDOM_ID_LENGTH = 16;
+
+const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
+
+// A segment the server builds keys from (the caller's sub, prefix parts). Conservative on purpose:
+// no `/`, `\`, `%`, whitespace or controls, and nothing a URL or shell treats specially, so the
+// segment means the same thing percent-encoded or not. `|` and `@` are kept because common
+// identity providers use them in `sub` (e.g. `auth0|64f…`, e-mail addresses).
+const SAFE_SEGMENT = /^[A-Za-z0-9._@|+=:~-]+$/;
+
+/** True when `s` can be used verbatim as one key segment. */
+export function isSafeSegment(s: unknown, maxBytes = MAX_SEGMENT_BYTES): s is string {
+  return typeof s === 'string' && s.length > 0 && s.length <= maxBytes && SAFE_SEGMENT.test(s) && !/^\.+$/.test(s);
+}
+
+/** Characters allowed in a safe segment, for error messages. */
+export const SAFE_SEGMENT_HINT = 'letters, digits and . _ @ | + = : ~ - (not only dots)';
+
+/**
+ * Cleans a configured key prefix: surrounding slashes are dropped; every segment must be safe.
+ * Returns the prefix without slashes at either end, or throws an Error describing the problem.
+ */
+export function normalizeKeyPrefix(prefix: string): string {
+  const p = prefix.trim().replace(/^\/+|\/+$/g, '');
+  if (p === '') throw new Error('must not be empty (it confines uploads and the sweeper)');
+  if (utf8Bytes(p) > MAX_PREFIX_BYTES) throw new Error(`must be at most ${MAX_PREFIX_BYTES} bytes`);
+  for (const seg of p.split('/')) {
+    if (!isSafeSegment(seg)) throw new Error(`has an invalid segment "${seg}": use ${SAFE_SEGMENT_HINT}`);
+  }
+  return p;
+}
+
+// C0/C1 controls (whitespace controls are handled by the whitespace rule first) and invisible
+// format characters that can disguise a name: bidi overrides/isolates (the "exe.txt" trick),
+// LRM/RLM, word joiner and invisible operators, BOM. ZWJ/ZWNJ stay: emoji sequences need them.
+const INVISIBLE = /[\p{Cc}\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
+// Lone surrogates cannot be encoded as UTF-8 (they would turn into U+FFFD); remove them.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+// Characters Windows cannot store in a file name. The key's last segment is what download tools
+// and browsers offer as the file name, so these become `_`.
+const WINDOWS_RESERVED = /[<>:"|?*]/g;
+
+/**
+ * Turns any string into one safe filename segment (never empty, at most `maxBytes` UTF-8 bytes,
+ * no `/` or `\`, not `.` or `..`, no control characters). Unicode letters and emoji are kept.
+ */
+export function sanitizeFilename(name: string, maxBytes = MAX_FILENAME_BYTES): string {
+  let s = String(name).replace(LONE_SURROGATE, '').normalize('NFC');
+  // Whitespace controls (tab, newline…) first become spaces; other controls disappear.
+  s = s.replace(/[\t\n\v\f\r\u0085\u2028\u2029]/g, ' ').replace(INVISIBLE, '');
+  // Keep only the last path component, whichever separator the client's OS used.
+  const components = s.split(/[/\\]/).filter((part) => part.trim() !== '');
+  s = components.length > 0 ? components[components.length - 1] : '';
+  s = s.replace(WINDOWS_RESERVED, '_');
+  s = s.replace(/\s+/gu, ' ').trim();
+  if (/^\.+$/.test(s)) s = '';
+  s = truncateKeepingExtension(s, maxBytes);
+  return s === '' ? 'file' : s;
+}
+
+function truncateKeepingExtension(s: string, maxBytes: number): string {
+  if (utf8Bytes(s) <= maxBytes) return s;
+  const dot = s.lastIndexOf('.');
+  let ext = dot > 0 ? s.slice(dot) : '';
+  // Something after the last dot that is long or has spaces is not an extension worth keeping.
+  if (utf8Bytes(ext) > Math.min(32, Math.floor(maxBytes / 2)) || /\s/.test(ext)) ext = '';
+  const stem = ext ? s.slice(0, dot) : s;
+  return cutToBytes(stem, maxBytes - utf8Bytes(ext)).trimEnd() + ext;
+}
+
+let segmenter: Intl.Segmenter | undefined;
+
+/**
+ * The longest prefix of `s` within `maxBytes` UTF-8 bytes, cut between grapheme clusters so an
+ * emoji or accented letter is not split. One cluster larger than the budget (e.g. hundreds of
+ * combining marks) is cut by code points instead. Never splits a code point.
+ */
+function cutToBytes(s: string, maxBytes: number): string {
+  segmenter ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  let out = '';
+  let used = 0;
+  for (const { segment } of segmenter.segment(s)) {
+    const b = utf8Bytes(segment);
+    if (used + b > maxBytes) {
+      if (out === '') {
+        for (const cp of segment) {
+          const cb = utf8Bytes(cp);
+          if (used + cb > maxBytes) break;
+          out += cp;
+          used += cb;
+        }
+      }
+      break;
+    }
+    out += segment;
+    used += b;
+  }
+  return out;
+}
+
+/**
+ * Checks that a client-supplied filename is usable at all (see the module comment) and returns
+ * it unchanged; `buildObjectKey` sanitises it. Throws 400 `VALIDATION_FAILED` naming `field`.
+ */
+export function validateFilename(raw: unknown, field = 'filename'): string {
+  if (typeof raw !== 'string') {
+    throw httpError('VALIDATION_FAILED', `${field} ${raw === undefined ? 'is required' : 'must be a string'}`, { field });
+  }
+  if (raw.trim() === '') throw httpError('VALIDATION_FAILED', `${field} must not be empty`, { field });
+  if (utf8Bytes(raw) > MAX_RAW_FILENAME_BYTES) {
+    throw httpError('VALIDATION_FAILED', `${field} must be at most ${MAX_RAW_FILENAME_BYTES} bytes`, { field });
+  }
+  return raw;
+}
+
+/** 16 URL-safe characters (96 random bits). */
+export function randomKeyId(): string {
+  return randomBytes(12).toString('base64url');
+}
+
+export interface ObjectKeyInput {
+  prefix: string;
+  sub: string;
+  filename: string;
+  /** Upload time; its UTC year and month go into the key. Default: now. */
+  now?: Date;
+  /** The random segment; default `randomKeyId()`. Injectable for tests. */
+  random?: string;
+}
+
+/**
+ * `<prefix>/<sub>/<yyyy>/<mm>/<random>/<sanitised filename>`, at most 1023 UTF-8 bytes.
+ * The filename gets whatever budget the rest of the key leaves (at most 200 bytes).
+ * An unsafe `sub` or `random` is a programming error here (authentication checks `sub` first).
+ */
+export function buildObjectKey(input: ObjectKeyInput): string {
+  const prefix = normalizeKeyPrefix(input.prefix);
+  if (!isSafeSegment(input.sub)) throw new TypeError('buildObjectKey: sub is not a safe key segment');
+  const random = input.random ?? randomKeyId();
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(random)) throw new TypeError('buildObjectKey: random must be 1-64 URL-safe characters');
+  const now = input.now ?? new Date();
+  if (Number.isNaN(now.getTime())) throw new TypeError('buildObjectKey: invalid date');
+  const yyyy = String(now.getUTCFullYear()).padStart(4, '0');
+  const mm = String(now.getUTCMonth() + 1).padStart(2, '0');
+  const head = `${prefix}/${input.sub}/${yyyy}/${mm}/${random}/`;
+  const budget = Math.min(MAX_FILENAME_BYTES, MAX_KEY_BYTES - utf8Bytes(head));
+  return head + sanitizeFilename(input.filename, budget);
+}
+
+/** The prefix under which every upload of `sub` lives (with a trailing slash). */
+export function callerPrefix(prefix: string, sub: string): string {
+  if (!isSafeSegment(sub)) throw new TypeError('callerPrefix: sub is not a safe key segment');
+  return `${normalizeKeyPrefix(prefix)}/${sub}/`;
+}
+
+/**
+ * True when `key` lies under the caller's prefix and has no `.`/`..` segment, i.e. it is a key
+ * this caller may act on. For routes where the client names the key (the Uppy companion API).
+ */
+export function keyBelongsTo(key: unknown, prefix: string, sub: string): boolean {
+  if (typeof key !== 'string' || utf8Bytes(key) > MAX_KEY_BYTES) return false;
+  const own = callerPrefix(prefix, sub);
+  if (!key.startsWith(own) || key.length === own.length) return false;
+  return key.split('/').every((seg) => seg !== '.' && seg !== '..' && seg !== '');
+}
+

@@ -1,0 +1,138 @@
+/**
+ * Multipart plan: how a file of `size` bytes is cut into parts.
+ *
+ * OSS rules (oss-protocol.md): part numbers 1..10,000; every part but the last 100 KiB..5 GiB;
+ * the last part may be smaller. The plan is fixed at init and carried in the upload token, so
+ * sign/list/complete know the expected size of every part without asking OSS.
+ *
+ * Decisions:
+ *  - The server picks the part size when the client does not: the larger of the default
+ *    (`DEFAULT_PART_SIZE`, 8 MiB) and `size / 10,000` rounded up to a whole MiB, so any size up
+ *    to 10,000 x 5 GiB fits. A file larger than that is 413 `FILE_TOO_LARGE`.
+ *  - A client-requested part size outside 100 KiB..5 GiB, or one giving more than 10,000 parts,
+ *    is 400 `VALIDATION_FAILED` (the message says the smallest part size that would work).
+ *  - A 0-byte file is one part of 0 bytes: OSS needs at least one part to complete, and the
+ *    last part has no minimum size.
+ *  - `partSize` stays as planned even when the file is smaller (one part); `lastPartSize` and
+ *    `partSizeOf` give actual sizes.
+ */
+import { httpError } from '../http/errors';
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+
+export const MIN_PART_SIZE = 100 * KiB;
+export const MAX_PART_SIZE = 5 * GiB;
+export const MAX_PARTS = 10_000;
+export const DEFAULT_PART_SIZE = 8 * MiB;
+
+export interface PartLimits {
+  minPartSize: number;
+  maxPartSize: number;
+  maxParts: number;
+  /** Used when the client does not ask for a part size (config `DEFAULT_PART_SIZE`). */
+  defaultPartSize: number;
+}
+
+export const DEFAULT_PART_LIMITS: Readonly<PartLimits> = Object.freeze({
+  minPartSize: MIN_PART_SIZE,
+  maxPartSize: MAX_PART_SIZE,
+  maxParts: MAX_PARTS,
+  defaultPartSize: DEFAULT_PART_SIZE,
+});
+
+/** The facts a plan is made of; an upload token's claims carry the first three. */
+export interface PartPlan {
+  size: number;
+  partSize: number;
+  partCount: number;
+  lastPartSize: number;
+}
+
+export function planParts(size: number, requestedPartSize?: number, limits: Partial<PartLimits> = {}): PartPlan {
+  const { minPartSize, maxPartSize, maxParts, defaultPartSize } = { ...DEFAULT_PART_LIMITS, ...limits };
+  if (!Number.isSafeInteger(size) || size < 0) {
+    throw httpError('VALIDATION_FAILED', 'size must be a non-negative integer', { field: 'size' });
+  }
+
+  let partSize: number;
+  if (requestedPartSize !== undefined) {
+    if (!Number.isSafeInteger(requestedPartSize) || requestedPartSize < minPartSize || requestedPartSize > maxPartSize) {
+      throw httpError('VALIDATION_FAILED', `partSize must be an integer between ${minPartSize} and ${maxPartSize}`, {
+        field: 'partSize',
+      });
+    }
+    partSize = requestedPartSize;
+    if (Math.ceil(size / partSize) > maxParts) {
+      const smallest = Math.ceil(size / maxParts);
+      throw httpError('VALIDATION_FAILED', `partSize gives more than ${maxParts} parts; use at least ${smallest} bytes`, {
+        field: 'partSize',
+        minPartSize: smallest,
+      });
+    }
+  } else {
+    const needed = Math.ceil(Math.ceil(size / maxParts) / MiB) * MiB;
+    partSize = Math.min(maxPartSize, Math.max(defaultPartSize, minPartSize, needed));
+    if (Math.ceil(size / partSize) > maxParts) {
+      throw httpError('FILE_TOO_LARGE', `size is larger than ${maxParts} parts of ${maxPartSize} bytes`, {
+        maxFileSize: maxParts * maxPartSize,
+      });
+    }
+  }
+
+  const partCount = Math.max(1, Math.ceil(size / partSize));
+  return { size, partSize, partCount, lastPartSize: size - (partCount - 1) * partSize };
+}
+
+/** Expected size of part `partNumber` (1-based). Throws RangeError outside 1..partCount. */
+export function partSizeOf(plan: Pick<PartPlan, 'size' | 'partSize' | 'partCount'>, partNumber: number): number {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > plan.partCount) {
+    throw new RangeError(`part number ${partNumber} is outside 1..${plan.partCount}`);
+  }
+  return partNumber < plan.partCount ? plan.partSize : plan.size - (plan.partCount - 1) * plan.partSize;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  size: number;
+}
+
+export interface PartsCheck {
+  /** Every part 1..partCount is there with its planned size, and nothing else. */
+  complete: boolean;
+  missing: number[];
+  /** Part numbers outside the plan. */
+  unexpected: number[];
+  wrongSize: Array<{ partNumber: number; expected: number; actual: number }>;
+  uploadedBytes: number;
+}
+
+/**
+ * Compares the parts OSS has (ListParts) with the plan, for complete without a client part
+ * list: all of 1..partCount present, each of its planned size (so the sizes add up to `size`).
+ */
+export function checkUploadedParts(plan: Pick<PartPlan, 'size' | 'partSize' | 'partCount'>, parts: readonly UploadedPart[]): PartsCheck {
+  const seen = new Map<number, number>();
+  const unexpected: number[] = [];
+  let uploadedBytes = 0;
+  for (const p of parts) {
+    uploadedBytes += p.size;
+    if (Number.isInteger(p.partNumber) && p.partNumber >= 1 && p.partNumber <= plan.partCount) seen.set(p.partNumber, p.size);
+    else unexpected.push(p.partNumber);
+  }
+  const missing: number[] = [];
+  const wrongSize: PartsCheck['wrongSize'] = [];
+  for (let n = 1; n <= plan.partCount; n++) {
+    const actual = seen.get(n);
+    if (actual === undefined) missing.push(n);
+    else if (actual !== partSizeOf(plan, n)) wrongSize.push({ partNumber: n, expected: partSizeOf(plan, n), actual });
+  }
+  return {
+    complete: missing.length === 0 && unexpected.length === 0 && wrongSize.length === 0,
+    missing,
+    unexpected,
+    wrongSize,
+    uploadedBytes,
+  };
+}
