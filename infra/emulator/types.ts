@@ -1,0 +1,66 @@
+import type { Readable } from 'node:stream';
+import type { Authenticator, Principal } from './auth';
+import type { CallbackService } from './callback';
+import type { OssRequest } from './request';
+import type { Storage } from './storage';
+
+/** The operations the emulator knows, named as in the OSS API reference (fault rules use them). */
+export type OpName =
+  | 'InitiateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'ListParts'
+  | 'ListMultipartUploads'
+  | 'AbortMultipartUpload'
+  | 'PutObject'
+  | 'PostObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'GetBucketCors'
+  | 'PutBucketCors'
+  | 'DeleteBucketCors'
+  | 'PutBucket'
+  | 'GetBucketInfo'
+  | 'ListObjects'
+  | 'ListBuckets'
+  | 'Options';
+
+export interface OssResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string | Uint8Array | Readable | null;
+}
+
+export interface Limits {
+  /** Smallest non-last part at Complete (OSS: 102400). */
+  minPartSize: number;
+  /** Largest part (OSS: 5 GiB). */
+  maxPartSize: number;
+  /** Largest PutObject/PostObject body (OSS: 5 GB). */
+  maxObjectSize: number;
+  /** Largest CompleteMultipartUpload XML body we accept. */
+  maxCompleteBody: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  minPartSize: 102400,
+  maxPartSize: 5 * 1024 * 1024 * 1024,
+  maxObjectSize: 5 * 1000 * 1000 * 1000,
+  maxCompleteBody: 4 * 1024 * 1024,
+};
+
+export interface Core {
+  storage: Storage;
+  auth: Authenticator;
+  callbacks: CallbackService;
+  limits: Limits;
+}
+
+export interface OpContext {
+  core: Core;
+  req: OssRequest;
+  bucket: string;
+  key: string;
+  principal: Principal;
+}
