@@ -8,7 +8,8 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 const XML_DECL = '<?xml version="1.0" encoding="UTF-8"?>\n';
 
 export function escapeXml(s: string): string {
-  return s.replace(/[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
+  // Text content only (we write no attributes): quotes stay literal, as in OSS's <ETag>"…"</ETag>.
+  return s.replace(/[&<>\u0000-\u0008\u000b\u000c\u000e-\u001f]/g, (c) => {
     switch (c) {
       case '&':
         return '&amp;';
@@ -16,10 +17,6 @@ export function escapeXml(s: string): string {
         return '&lt;';
       case '>':
         return '&gt;';
-      case '"':
-        return '&quot;';
-      case "'":
-        return '&apos;';
       default:
         // Control characters cannot appear in XML 1.0 at all; write them as a visible escape.
         return `&#x${c.charCodeAt(0).toString(16)};`;
