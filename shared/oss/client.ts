@@ -474,7 +474,10 @@ export class OssClient {
       userSignal?.throwIfAborted();
       const credentials = await this.resolveCredentials();
       const date = this.now();
-      const headers: Record<string, string> = { ...(spec.headers ?? {}) };
+      // Lower-case names, later wins: `Content-Type` and `content-type` must not both be sent
+      // (fetch would join them with ", ", the signer with ",").
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(spec.headers ?? {})) headers[k.toLowerCase()] = v;
       // V1: a date the browser/fetch cannot overwrite, signed as both the Date line and an x-oss-* header.
       if (this.signatureVersion === 'v1') headers['x-oss-date'] = date.toUTCString();
       checkHeaders(headers);
@@ -485,7 +488,9 @@ export class OssClient {
       );
       const signature = signed.authorization.replace(/^.*Signature=|^OSS [^:]*:/, '');
       const secrets = [credentials.accessKeySecret, credentials.securityToken, signature, signed.authorization];
-      const sendHeaders: Record<string, string> = { ...signed.headers, 'User-Agent': this.userAgent };
+      // identity: OSS gzips some text types on request, and a compressed HEAD/GET would lose the
+      // object's Content-Length. Neither header is signed.
+      const sendHeaders: Record<string, string> = { ...signed.headers, 'user-agent': this.userAgent, 'accept-encoding': 'identity' };
 
       const timeoutSignal = AbortSignal.timeout(timeoutMs);
       const signal = userSignal ? AbortSignal.any([userSignal, timeoutSignal]) : timeoutSignal;
@@ -780,7 +785,7 @@ export class OssClient {
       if (e instanceof OssError && e.status === 404 && e.code === 'NoSuchKey') return null;
       throw e;
     }
-    return objectInfo(raw);
+    return objectInfo(raw, 'HeadObject');
   }
 
   async getObject(key: string, opts: GetObjectOptions = {}): Promise<GetObjectResult> {
@@ -788,8 +793,7 @@ export class OssClient {
     const headers: Record<string, string> = {};
     if (opts.range) headers['Range'] = opts.range;
     const raw = await this.send({ operation: 'GetObject', method: 'GET', key, headers, retry: 'idempotent', call: opts });
-    const info = objectInfo(raw);
-    return { ...info, size: raw.body.byteLength, body: raw.body, status: raw.status };
+    return { ...objectInfo(raw, 'GetObject'), body: raw.body, status: raw.status };
   }
 
   /** A single-request upload (small objects: tests, tools). Retried: a PUT of the full body is idempotent. */
@@ -896,10 +900,22 @@ function toQueryStringForm(pairs: Record<string, string>): string {
     .join('&');
 }
 
-function objectInfo(raw: RawResponse): ObjectInfo {
+function objectInfo(raw: RawResponse, operation: string): ObjectInfo {
   const h = raw.headers;
+  const length = h.get('content-length');
+  let size = raw.body.byteLength;
+  if (operation === 'HeadObject') {
+    if (length === null || !/^\d+$/.test(length.trim())) {
+      const err = new OssProtocolError('HeadObject: response has no Content-Length');
+      err.operation = operation;
+      err.status = raw.status;
+      err.requestId = raw.requestId;
+      throw err;
+    }
+    size = Number(length);
+  }
   const info: ObjectInfo = {
-    size: Number(h.get('content-length') ?? '0'),
+    size,
     etag: h.get('etag') ?? '',
     contentType: h.get('content-type') ?? '',
     objectType: h.get('x-oss-object-type') ?? '',

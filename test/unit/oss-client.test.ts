@@ -112,12 +112,22 @@ for (const version of ['v4', 'v1'] as const) {
 test('initiate: headers must be printable ASCII, keys must be valid; nothing is sent otherwise', async () => {
   const c = client();
   await assert.rejects(c.initiateMultipartUpload(KEY, { metadata: { name: 'naïve' } }), /x-oss-meta-name must be printable ASCII/);
-  await assert.rejects(c.initiateMultipartUpload(KEY, { contentDisposition: 'attachment; filename="测.bin"' }), /Content-Disposition must be printable ASCII/);
+  await assert.rejects(c.initiateMultipartUpload(KEY, { contentDisposition: 'attachment; filename="测.bin"' }), /content-disposition must be printable ASCII/i);
   await assert.rejects(c.initiateMultipartUpload(KEY, { metadata: { 'a b': 'x' } }), /invalid metadata name/);
   await assert.rejects(c.initiateMultipartUpload('/abs'), /must not start with/);
   await assert.rejects(c.initiateMultipartUpload(''), /non-empty/);
   await assert.rejects(c.initiateMultipartUpload('x'.repeat(1024)), /longer than 1023 bytes/);
   assert.equal(oss.requests.length, 0);
+});
+
+test('headers: names merged case-insensitively (later wins), identity encoding requested', async () => {
+  oss.reply({ body: initiateXml() });
+  await client().initiateMultipartUpload(KEY, { contentType: 'a/b', headers: { 'content-type': 'c/d', 'X-OSS-Object-ACL': 'private' } });
+  const req = only();
+  assertSigned(req);
+  assert.equal(req.headers['content-type'], 'c/d');
+  assert.equal(req.headers['x-oss-object-acl'], 'private');
+  assert.equal(req.headers['accept-encoding'], 'identity');
 });
 
 test('credentials provider is called for every attempt (STS rotation)', async () => {
@@ -465,6 +475,9 @@ test('headObject: parsed headers; 404 (x-oss-err NoSuchKey) is null; 404 NoSuchB
 
   oss.reply({ status: 404 }); // no x-oss-err at all: a HEAD 404 is taken as NoSuchKey
   assert.equal(await client().headObject(KEY), null);
+
+  oss.reply({ headers: { 'transfer-encoding': 'chunked' } });
+  await assert.rejects(client().headObject(KEY), /no Content-Length/);
 });
 
 test('putObject / getObject / deleteObject', async () => {
