@@ -295,8 +295,12 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
         res = await run(op, ctx);
       }
     } catch (err) {
-      if (err instanceof DroppedConnection) dropAfter = true;
-      res = errorResponse(err, requestId, host, method);
+      if (err instanceof DroppedConnection) {
+        dropAfter = true;
+        res = { status: 0, headers: {} };
+      } else {
+        res = errorResponse(err, requestId, host, method);
+      }
     }
 
     if (dropAfter) {
