@@ -38,6 +38,11 @@ export const ERROR_CODES = {
   MISCONFIGURED: 500,
   OSS_ERROR: 502,
   /**
+   * OSS stored the object but reported a CRC-64 that does not match the combined CRC-64 of its
+   * parts. The object is kept (nothing is deleted on a suspicion); the caller decides.
+   */
+  INTEGRITY_MISMATCH: 502,
+  /**
    * The identity provider's JWKS could not be fetched. Not in the original list: answering 401
    * would tell a client its (possibly valid) token is bad and make it log the user out.
    */

@@ -1,0 +1,49 @@
+/** `OssPort` over the real `OssClient`. */
+import type { OssClient } from '../oss/client';
+import { objectUrl } from '../oss/endpoint';
+import type { OssPort, PresignedPart } from './oss-port';
+
+export function ossPort(client: OssClient): OssPort {
+  return {
+    async initiate(key, opts) {
+      const r = await client.initiateMultipartUpload(key, opts);
+      return { uploadId: r.uploadId };
+    },
+    async listAllParts(key, uploadId) {
+      const parts = [];
+      for await (const p of client.listAllParts(key, uploadId)) parts.push(p);
+      return parts;
+    },
+    async assertUploadExists(key, uploadId) {
+      await client.listParts(key, uploadId, { maxParts: 1 });
+    },
+    uploadsUnder(prefix) {
+      return client.iterateMultipartUploads({ prefix });
+    },
+    async complete(key, uploadId, opts) {
+      const r = await client.completeMultipartUpload(key, uploadId, opts);
+      switch (r.kind) {
+        case 'completed':
+          return { kind: 'completed', etag: r.etag, crc64: r.crc64, requestId: r.requestId };
+        case 'callback':
+          return { kind: 'callback', etag: r.etag, crc64: r.crc64, callbackBody: r.callbackBody, requestId: r.requestId };
+        case 'callback-failed':
+          return { kind: 'callback-failed', etag: r.etag, crc64: r.crc64, message: r.message, requestId: r.requestId };
+      }
+    },
+    async abort(key, uploadId) {
+      await client.abortMultipartUpload(key, uploadId);
+    },
+    async head(key) {
+      const h = await client.headObject(key);
+      return h && { size: h.size, etag: h.etag, contentType: h.contentType, crc64: h.crc64 };
+    },
+    async presignParts(key, uploadId, parts, expires) {
+      const signed = await client.presignUploadParts(key, uploadId, parts, { expires });
+      return signed.map((s): PresignedPart => ({ url: s.url, method: 'PUT', headers: s.headers, expiresAt: s.expiresAt }));
+    },
+    objectUrl(key) {
+      return objectUrl(client.publicEndpoint, client.bucket, key);
+    },
+  };
+}

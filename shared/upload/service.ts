@@ -1,0 +1,413 @@
+/**
+ * The upload operations behind every route: init, sign, list, complete, abort. The JSON functions
+ * and the Uppy Companion facade both call these, so policy lives in one place.
+ *
+ * Stateless by design: the plan of an upload (key, size, part size, part count, type) travels in
+ * the signed upload token, and everything else is asked of OSS. A request that fails leaves OSS
+ * as it was, or in a state the caller can see (list) and clean up (abort, or the sweeper).
+ */
+import { httpError, type HttpError } from '../http/errors';
+import { crc64Combine } from '../oss/crc64';
+import { OssError } from '../oss/errors';
+import { buildObjectKey, callerPrefix } from '../policy/keys';
+import { planParts, partSizeOf, type PartPlan } from '../policy/parts';
+import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
+import type { OssPort, PartInfo } from './oss-port';
+
+/** The settings the service needs; the functions derive them from the validated config. */
+export interface UploadSettings {
+  bucket: string;
+  keyPrefix: string;
+  uploadTokenSecret: string;
+  uploadTokenTtlSeconds: number;
+  urlExpiresSeconds: number;
+  maxPartsPerSign: number;
+  /** 0 = unlimited. */
+  maxActiveUploads: number;
+  defaultPartSize?: number;
+  /** Where OSS should POST the upload callback; none when unset. */
+  callbackUrl?: string;
+  /**
+   * Sign answers 404 for an upload that no longer exists, at the cost of one ListParts call per
+   * batch. Without it sign makes no OSS call, and a dead upload shows up as OSS's 404 on the PUT.
+   */
+  signChecksUpload: boolean;
+}
+
+export interface Caller {
+  sub: string;
+}
+
+export interface InitInput {
+  filename: string;
+  size: number;
+  contentType: string;
+  partSize?: number;
+  metadata?: Record<string, string>;
+}
+
+export interface InitResult {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  partSize: number;
+  partCount: number;
+  token: string;
+  expiresAt: string;
+}
+
+export interface SignedPart {
+  partNumber: number;
+  url: string;
+  method: 'PUT';
+  headers: Record<string, string>;
+  size: number;
+}
+
+export interface ListedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+  crc64: string | null;
+  lastModified: string;
+}
+
+export type CallbackStatus = 'none' | 'ok' | 'failed' | 'unknown';
+
+export interface CompleteResult {
+  bucket: string;
+  key: string;
+  etag: string | null;
+  size: number;
+  crc64: string | null;
+  location: string;
+  /** `ok`: `callback` holds the callback function's JSON. `failed`: stored, callback failed. */
+  callbackStatus: CallbackStatus;
+  callback?: unknown;
+  callbackError?: { code: 'CALLBACK_FAILED'; message: string };
+  /** True when an earlier attempt had completed the upload and this one confirmed it. */
+  recovered?: boolean;
+}
+
+export class UploadService {
+  constructor(
+    private readonly oss: OssPort,
+    private readonly settings: UploadSettings,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  // ---- init --------------------------------------------------------------------------------
+
+  async init(caller: Caller, input: InitInput): Promise<InitResult> {
+    const plan = planParts(input.size, input.partSize, this.settings.defaultPartSize ? { defaultPartSize: this.settings.defaultPartSize } : {});
+    await this.#checkActiveUploads(caller);
+    const now = this.now();
+    const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
+    const { uploadId } = await ossCall(() =>
+      // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
+      this.oss.initiate(key, { contentType: input.contentType, metadata: input.metadata, forbidOverwrite: true }),
+    );
+    const { token, expiresAt } = issueUploadToken(
+      {
+        sub: caller.sub,
+        bucket: this.settings.bucket,
+        key,
+        uploadId,
+        size: input.size,
+        partSize: plan.partSize,
+        partCount: plan.partCount,
+        contentType: input.contentType,
+      },
+      this.settings.uploadTokenSecret,
+      this.settings.uploadTokenTtlSeconds,
+      now.getTime(),
+    );
+    return {
+      uploadId,
+      bucket: this.settings.bucket,
+      key,
+      partSize: plan.partSize,
+      partCount: plan.partCount,
+      token,
+      expiresAt,
+    };
+  }
+
+  /** Counts the caller's uploads in progress (OSS is the state) and refuses past the limit. */
+  async #checkActiveUploads(caller: Caller): Promise<void> {
+    const limit = this.settings.maxActiveUploads;
+    if (limit <= 0) return;
+    const prefix = callerPrefix(this.settings.keyPrefix, caller.sub);
+    let active = 0;
+    await ossCall(async () => {
+      for await (const _ of this.oss.uploadsUnder(prefix)) {
+        if (++active >= limit) break;
+      }
+    });
+    if (active >= limit) {
+      throw httpError('TOO_MANY_UPLOADS', `You have ${limit} uploads in progress; complete or abort one before starting another.`, { limit });
+    }
+  }
+
+  // ---- sign --------------------------------------------------------------------------------
+
+  async sign(
+    upload: UploadClaims,
+    partNumbers: number[],
+    contentMd5: Record<string, string> = {},
+  ): Promise<{ parts: SignedPart[]; expiresAt: string }> {
+    if (partNumbers.length === 0) throw httpError('VALIDATION_FAILED', 'partNumbers must list at least one part', { field: 'partNumbers' });
+    if (partNumbers.length > this.settings.maxPartsPerSign) {
+      throw httpError('VALIDATION_FAILED', `At most ${this.settings.maxPartsPerSign} part numbers per call`, { field: 'partNumbers', max: this.settings.maxPartsPerSign });
+    }
+    const seen = new Set<number>();
+    for (const n of partNumbers) {
+      if (!Number.isInteger(n) || n < 1 || n > upload.partCount) {
+        throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${upload.partCount}`, { field: 'partNumbers', partNumber: n });
+      }
+      if (seen.has(n)) throw httpError('VALIDATION_FAILED', `Part number ${n} is listed twice`, { field: 'partNumbers', partNumber: n });
+      seen.add(n);
+    }
+    for (const [n, md5] of Object.entries(contentMd5)) {
+      if (!seen.has(Number(n))) throw httpError('VALIDATION_FAILED', `contentMd5 names part ${n}, which is not in partNumbers`, { field: 'contentMd5' });
+      if (!/^[A-Za-z0-9+/]{22}==$/.test(md5)) throw httpError('VALIDATION_FAILED', `contentMd5 for part ${n} must be the base64 of a 16-byte MD5`, { field: 'contentMd5' });
+    }
+    if (this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
+
+    // URLs never outlive the upload token: past it, the upload can no longer be completed by us.
+    const tokenLeft = Math.floor((upload.exp * 1000 - this.now().getTime()) / 1000);
+    const expires = Math.max(1, Math.min(this.settings.urlExpiresSeconds, tokenLeft));
+    const plan = planOf(upload);
+    const signed = await this.oss.presignParts(
+      upload.key,
+      upload.uploadId,
+      partNumbers.map((n) => ({ partNumber: n, contentMd5: contentMd5[String(n)] })),
+      expires,
+    );
+    const parts: SignedPart[] = signed.map((p, i) => ({
+      partNumber: partNumbers[i],
+      url: p.url,
+      method: 'PUT',
+      headers: p.headers,
+      size: partSizeOf(plan, partNumbers[i]),
+    }));
+    return { parts, expiresAt: signed[0].expiresAt.toISOString() };
+  }
+
+  // ---- list --------------------------------------------------------------------------------
+
+  async list(upload: UploadClaims): Promise<{ parts: ListedPart[]; uploadedBytes: number }> {
+    const parts = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+    let uploadedBytes = 0;
+    const out = parts.map((p) => {
+      uploadedBytes += p.size;
+      return {
+        partNumber: p.partNumber,
+        etag: p.etag,
+        size: p.size,
+        crc64: p.crc64 === undefined ? null : p.crc64.toString(),
+        lastModified: p.lastModified.toISOString(),
+      };
+    });
+    return { parts: out, uploadedBytes };
+  }
+
+  // ---- complete ----------------------------------------------------------------------------
+
+  async complete(upload: UploadClaims, clientParts?: Array<{ partNumber: number; etag: string }>): Promise<CompleteResult> {
+    let listed: PartInfo[];
+    try {
+      listed = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+    } catch (err) {
+      // The upload is gone: either aborted, or completed by an earlier attempt whose response
+      // was lost. The key is unique to this upload, so an object of the planned size is ours.
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
+      throw err;
+    }
+    const plan = planOf(upload);
+    const parts = checkAgainstPlan(listed, plan, upload.size);
+    if (clientParts) checkClientParts(clientParts, parts);
+    const expectedCrc = combinedCrc(parts);
+
+    let outcome;
+    try {
+      outcome = await ossCall(() =>
+        this.oss.complete(upload.key, upload.uploadId, {
+          parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+          callback: this.settings.callbackUrl ? { url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' } : undefined,
+          callbackVar: this.settings.callbackUrl ? { 'x:sub': upload.sub, 'x:upload_id': upload.uploadId } : undefined,
+          forbidOverwrite: true,
+        }),
+      );
+    } catch (err) {
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
+      throw err;
+    }
+
+    const crc = outcome.crc64;
+    if (crc !== undefined && expectedCrc !== undefined && crc !== expectedCrc) {
+      throw httpError(
+        'INTEGRITY_MISMATCH',
+        'OSS reported a CRC-64 for the completed object that does not match its parts; the object is stored but its integrity is in doubt.',
+        { key: upload.key, expectedCrc64: expectedCrc.toString(), reportedCrc64: crc.toString() },
+      );
+    }
+    const result: CompleteResult = {
+      bucket: upload.bucket,
+      key: upload.key,
+      etag: outcome.etag ?? null,
+      size: upload.size,
+      crc64: (crc ?? expectedCrc)?.toString() ?? null,
+      location: this.oss.objectUrl(upload.key),
+      callbackStatus: 'none',
+    };
+    if (outcome.kind === 'callback') {
+      result.callbackStatus = 'ok';
+      result.callback = outcome.callbackBody;
+    } else if (outcome.kind === 'callback-failed') {
+      result.callbackStatus = 'failed';
+      result.callbackError = { code: 'CALLBACK_FAILED', message: `The object is stored, but the upload callback failed: ${outcome.message}` };
+    }
+    return result;
+  }
+
+  async #recover(upload: UploadClaims, gone: HttpError): Promise<CompleteResult> {
+    const head = await ossCall(() => this.oss.head(upload.key));
+    if (!head || head.size !== upload.size) throw gone;
+    return {
+      bucket: upload.bucket,
+      key: upload.key,
+      etag: head.etag,
+      size: head.size,
+      crc64: head.crc64?.toString() ?? null,
+      location: this.oss.objectUrl(upload.key),
+      // The callback ran (or not) with the earlier attempt; its answer went with the lost response.
+      callbackStatus: this.settings.callbackUrl ? 'unknown' : 'none',
+      recovered: true,
+    };
+  }
+
+  // ---- abort -------------------------------------------------------------------------------
+
+  /** Safe to repeat: an upload that is already gone counts as aborted. */
+  async abort(upload: UploadClaims): Promise<{ aborted: true; alreadyGone: boolean }> {
+    try {
+      await ossCall(() => this.oss.abort(upload.key, upload.uploadId));
+      return { aborted: true, alreadyGone: false };
+    } catch (err) {
+      if (isUploadGone(err)) return { aborted: true, alreadyGone: true };
+      throw err;
+    }
+  }
+}
+
+/**
+ * The callback body OSS expands (JSON mode): bare variables become JSON strings or numbers;
+ * crc64 is quoted because a 20-digit number would lose precision in any JSON parser.
+ */
+export const CALLBACK_BODY =
+  '{"bucket":${bucket},"key":${object},"etag":${etag},"size":${size},"mimeType":${mimeType},' +
+  '"crc64":"${crc64}","uploadId":${x:upload_id},"sub":${x:sub}}';
+
+function planOf(upload: UploadClaims): PartPlan {
+  const lastPartSize = upload.size - upload.partSize * (upload.partCount - 1);
+  return { size: upload.size, partSize: upload.partSize, partCount: upload.partCount, lastPartSize };
+}
+
+/** Every planned part present with its planned size; extra part numbers are left out of Complete. */
+function checkAgainstPlan(listed: PartInfo[], plan: PartPlan, size: number): PartInfo[] {
+  const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
+  const missing: number[] = [];
+  const wrongSize: Array<{ partNumber: number; size: number; expected: number }> = [];
+  const parts: PartInfo[] = [];
+  for (let n = 1; n <= plan.partCount; n++) {
+    const p = byNumber.get(n);
+    if (!p) {
+      missing.push(n);
+      continue;
+    }
+    const expected = partSizeOf(plan, n);
+    if (p.size !== expected) wrongSize.push({ partNumber: n, size: p.size, expected });
+    parts.push(p);
+  }
+  if (missing.length || wrongSize.length) {
+    const total = parts.reduce((s, p) => s + p.size, 0);
+    throw httpError(
+      'INCOMPLETE_UPLOAD',
+      missing.length
+        ? `${missing.length} of ${plan.partCount} parts are missing (first: ${missing.slice(0, 10).join(', ')})`
+        : `${wrongSize.length} parts do not have their planned size`,
+      { missing: missing.slice(0, 100), missingCount: missing.length, wrongSize: wrongSize.slice(0, 100), uploadedBytes: total, size },
+    );
+  }
+  return parts;
+}
+
+const bareEtag = (e: string) => e.replace(/"/g, '').toUpperCase();
+
+/** A client that lists parts must agree with OSS about each one, or it is completing a different file. */
+function checkClientParts(clientParts: Array<{ partNumber: number; etag: string }>, parts: PartInfo[]): void {
+  const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
+  const seen = new Set<number>();
+  for (const cp of clientParts) {
+    const p = byNumber.get(cp.partNumber);
+    if (!p) throw httpError('VALIDATION_FAILED', `Part ${cp.partNumber} is not part of this upload's plan`, { field: 'parts', partNumber: cp.partNumber });
+    if (seen.has(cp.partNumber)) throw httpError('VALIDATION_FAILED', `Part ${cp.partNumber} is listed twice`, { field: 'parts', partNumber: cp.partNumber });
+    seen.add(cp.partNumber);
+    if (bareEtag(cp.etag) !== bareEtag(p.etag)) {
+      throw httpError('CONFLICT', `Part ${cp.partNumber} in OSS has a different ETag than the one given; upload it again or complete without a parts list`, {
+        partNumber: cp.partNumber,
+        ossEtag: p.etag,
+      });
+    }
+  }
+  if (seen.size !== parts.length) {
+    const missing = parts.filter((p) => !seen.has(p.partNumber)).map((p) => p.partNumber);
+    throw httpError('INCOMPLETE_UPLOAD', `The parts list leaves out ${missing.length} planned parts`, { missing: missing.slice(0, 100), missingCount: missing.length });
+  }
+}
+
+/** The whole object's CRC-64 from its parts', or undefined when any part lacks one. */
+function combinedCrc(parts: PartInfo[]): bigint | undefined {
+  let crc = 0n;
+  for (const p of parts) {
+    if (p.crc64 === undefined) return undefined;
+    crc = crc64Combine(crc, p.crc64, p.size);
+  }
+  return crc;
+}
+
+function isUploadGone(err: unknown): boolean {
+  return (err as HttpError)?.code === 'UPLOAD_NOT_FOUND';
+}
+
+/** Runs an OSS call, translating OSS and transport failures into the API's errors. */
+export async function ossCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toApiError(err);
+  }
+}
+
+export function toApiError(err: unknown): unknown {
+  if (err instanceof OssError) {
+    const details = { ossCode: err.code, ossRequestId: err.requestId };
+    switch (err.code) {
+      case 'NoSuchUpload':
+        return httpError('UPLOAD_NOT_FOUND', 'The upload no longer exists in OSS (completed, aborted or swept).', details);
+      case 'FileAlreadyExists':
+        return httpError('CONFLICT', 'An object already exists at this key.', details);
+      case 'InvalidPart':
+      case 'InvalidPartOrder':
+      case 'EntityTooSmall':
+        return httpError('INCOMPLETE_UPLOAD', `OSS refused the parts: ${err.code}.`, details);
+      default:
+        return httpError('OSS_ERROR', `OSS answered ${err.status} ${err.code}.`, details);
+    }
+  }
+  if (err && typeof err === 'object' && (err as { name?: string }).name?.startsWith('Oss')) {
+    return httpError('OSS_ERROR', 'OSS could not be reached.', { reason: (err as Error).name });
+  }
+  return err;
+}
