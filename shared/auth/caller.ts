@@ -1,0 +1,89 @@
+/**
+ * Who is calling: `authenticate(c, config)` -> `{ sub }`.
+ *
+ * `AUTH_MODE=jwt` (default): a JWT from `Authorization: Bearer …`, else from the cookie
+ * `AUTH_COOKIE_NAME` (same-origin Uppy v6 can only send cookies). Verified with
+ * `AUTH_JWT_SECRET` (HS256) and/or `AUTH_JWKS_URL` (RS256/ES256), plus issuer/audience when set.
+ *   - no token -> 401 `UNAUTHENTICATED`; bad, expired or wrong-kind token -> 401 `TOKEN_INVALID`;
+ *   - neither secret nor JWKS configured -> 500 `MISCONFIGURED` (fail closed; config.ts reports
+ *     the same at load time, this is the second lock);
+ *   - JWKS unreachable -> 503 `AUTH_UNAVAILABLE` (not 401: the token may be fine).
+ * `AUTH_MODE=none`: everyone is `AUTH_ANONYMOUS_SUB` (default `anonymous`).
+ *
+ * `sub` becomes a key segment (`<prefix>/<sub>/…`), so a sub that is not a safe segment is
+ * refused with 403 `FORBIDDEN` rather than altered: two different subs must never map to the
+ * same prefix.
+ *
+ * Cookies and CSRF: cookie authentication is safe here because every state-changing route reads
+ * a JSON body with `readJson`, which requires `Content-Type: application/json`; cross-origin
+ * pages cannot send that without a CORS preflight, which only allowed origins pass.
+ */
+import type { Context } from 'hono';
+import { httpError } from '../http/errors';
+import { isSafeSegment, SAFE_SEGMENT_HINT } from '../policy/keys';
+import type { AuthConfig } from '../config';
+import { JwksUnavailableError, JwtError, jwksCacheFor, verifyJwt, type VerifyKeys } from './jwt';
+import { UPLOAD_TOKEN_TYPE } from './upload-token';
+
+export interface Caller {
+  sub: string;
+}
+
+/** The caller's token: the Bearer header first, then the cookie. */
+export function tokenFromRequest(c: Context, cookieName: string): string | undefined {
+  const authorization = c.req.header('authorization');
+  if (authorization !== undefined && authorization.trim() !== '') {
+    const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization.trim());
+    if (!m) throw httpError('UNAUTHENTICATED', 'Authorization header must be "Bearer <token>"');
+    return m[1];
+  }
+  return readCookie(c.req.header('cookie'), cookieName);
+}
+
+/**
+ * One cookie's value. FC joins repeated `Cookie` headers with commas (HTTP/2 sends cookies as
+ * separate headers), so both `;` and `,` separate pairs; a cookie value cannot contain either.
+ */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const pair of header.split(/[;,]/)) {
+    const eq = pair.indexOf('=');
+    if (eq < 0 || pair.slice(0, eq).trim() !== name) continue;
+    let value = pair.slice(eq + 1).trim();
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    return value === '' ? undefined : value;
+  }
+  return undefined;
+}
+
+export async function authenticate(c: Context, config: { auth: AuthConfig }): Promise<Caller> {
+  const auth = config.auth;
+  if (auth.mode === 'none') return { sub: auth.anonymousSub || 'anonymous' };
+  if (auth.mode !== 'jwt' || (!auth.jwtSecret && !auth.jwksUrl)) {
+    throw httpError('MISCONFIGURED', 'Caller authentication is not configured (AUTH_JWT_SECRET or AUTH_JWKS_URL)');
+  }
+
+  const token = tokenFromRequest(c, auth.cookieName);
+  if (!token) throw httpError('UNAUTHENTICATED', 'Authentication required: send Authorization: Bearer <token>');
+
+  const keys: VerifyKeys = {
+    ...(auth.jwtSecret ? { secret: auth.jwtSecret } : {}),
+    ...(auth.jwksUrl ? { jwks: jwksCacheFor(auth.jwksUrl) } : {}),
+  };
+  let claims;
+  try {
+    claims = await verifyJwt(token, keys, { issuer: auth.issuer, audience: auth.audience });
+  } catch (e) {
+    if (e instanceof JwtError) throw httpError('TOKEN_INVALID', `Invalid token: ${e.message}`);
+    if (e instanceof JwksUnavailableError) throw httpError('AUTH_UNAVAILABLE', 'Cannot verify the token right now: the identity provider keys are unavailable');
+    throw e;
+  }
+  if (claims.typ === UPLOAD_TOKEN_TYPE) throw httpError('TOKEN_INVALID', 'Invalid token: an upload token cannot identify a caller');
+
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || sub === '') throw httpError('TOKEN_INVALID', 'Invalid token: it has no sub claim');
+  if (!isSafeSegment(sub)) {
+    throw httpError('FORBIDDEN', `The token's subject cannot scope uploads: it must be 1-128 characters of ${SAFE_SEGMENT_HINT}`);
+  }
+  return { sub };
+}

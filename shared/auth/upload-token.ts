@@ -1,0 +1,109 @@
+/**
+ * Upload tokens: the only state of an upload besides OSS itself.
+ *
+ * init signs one (HS256, `UPLOAD_TOKEN_SECRET`) binding the caller, bucket, key, uploadId and
+ * plan; sign/list/complete/abort act only on the upload a valid token names. The `typ: 'upload'`
+ * claim keeps the two kinds of token apart: a caller JWT is not an upload token (no such claim)
+ * and an upload token is not a caller JWT (caller.ts refuses this claim), even if someone
+ * configured the same secret for both (config.ts refuses that too).
+ */
+import { httpError } from '../http/errors';
+import { isSafeSegment } from '../policy/keys';
+import { MAX_PARTS } from '../policy/parts';
+import { JwtError, signHs256, verifyHs256 } from './jwt';
+import type { Caller } from './caller';
+
+export const UPLOAD_TOKEN_TYPE = 'upload';
+
+/** What init knows about the upload and later calls must not be able to change. */
+export interface UploadTokenInput {
+  sub: string;
+  bucket: string;
+  key: string;
+  uploadId: string;
+  size: number;
+  partSize: number;
+  partCount: number;
+  contentType: string;
+}
+
+export interface UploadTokenClaims extends UploadTokenInput {
+  typ: typeof UPLOAD_TOKEN_TYPE;
+  /** Seconds since the epoch. */
+  iat: number;
+  exp: number;
+}
+
+export interface IssuedUploadToken {
+  token: string;
+  claims: UploadTokenClaims;
+  /** `exp` as ISO 8601, for init's `expiresAt`. */
+  expiresAt: string;
+}
+
+export function issueUploadToken(input: UploadTokenInput, secret: string, ttlSeconds: number, nowMs = Date.now()): IssuedUploadToken {
+  if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
+  const iat = Math.floor(nowMs / 1000);
+  const claims: UploadTokenClaims = {
+    typ: UPLOAD_TOKEN_TYPE,
+    sub: input.sub,
+    bucket: input.bucket,
+    key: input.key,
+    uploadId: input.uploadId,
+    size: input.size,
+    partSize: input.partSize,
+    partCount: input.partCount,
+    contentType: input.contentType,
+    iat,
+    exp: iat + ttlSeconds,
+  };
+  assertShape({ ...claims });
+  return { token: signHs256({ ...claims }, secret), claims, expiresAt: new Date(claims.exp * 1000).toISOString() };
+}
+
+/**
+ * Verifies signature, expiry and shape. Tampered, expired, foreign-kind or malformed tokens ->
+ * 401 `TOKEN_INVALID` (the message says which, never echoing the token).
+ */
+export function verifyUploadToken(token: unknown, secret: string, nowMs = Date.now()): UploadTokenClaims {
+  if (typeof token !== 'string' || token === '') throw httpError('TOKEN_INVALID', 'Upload token is missing');
+  let claims;
+  try {
+    claims = verifyHs256(token, secret, { now: Math.floor(nowMs / 1000), requireExp: true });
+  } catch (e) {
+    if (e instanceof JwtError) {
+      throw httpError('TOKEN_INVALID', e.reason === 'expired' ? 'Upload token has expired; start the upload again' : `Invalid upload token: ${e.message}`);
+    }
+    throw e;
+  }
+  if (claims.typ !== UPLOAD_TOKEN_TYPE) throw httpError('TOKEN_INVALID', 'Invalid upload token: not an upload token');
+  try {
+    assertShape(claims);
+  } catch {
+    throw httpError('TOKEN_INVALID', 'Invalid upload token: malformed claims');
+  }
+  return claims as unknown as UploadTokenClaims;
+}
+
+function assertShape(c: Record<string, unknown>): void {
+  const str = (k: string) => typeof c[k] === 'string' && c[k] !== '';
+  const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
+    Number.isSafeInteger(c[k]) && (c[k] as number) >= min && (c[k] as number) <= max;
+  const ok =
+    isSafeSegment(c.sub) &&
+    str('bucket') &&
+    str('key') &&
+    str('uploadId') &&
+    str('contentType') &&
+    int('size', 0) &&
+    int('partSize', 1) &&
+    int('partCount', 1, MAX_PARTS) &&
+    int('iat', 0) &&
+    int('exp', 0);
+  if (!ok) throw new TypeError('upload token claims are malformed');
+}
+
+/** 403 `FORBIDDEN` when the upload belongs to someone else. */
+export function assertSameCaller(claims: Pick<UploadTokenClaims, 'sub'>, caller: Caller): void {
+  if (claims.sub !== caller.sub) throw httpError('FORBIDDEN', 'This upload belongs to another caller');
+}

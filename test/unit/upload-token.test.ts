@@ -1,0 +1,90 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { issueUploadToken, verifyUploadToken, assertSameCaller, type UploadTokenInput } from '../../shared/auth/upload-token';
+import { signHs256, decodeJwt } from '../../shared/auth/jwt';
+import { HttpError } from '../../shared/http/errors';
+
+const SECRET = 'upload-token-secret-of-at-least-32-bytes';
+const T0 = Date.UTC(2024, 0, 1); // ms
+const INPUT: UploadTokenInput = {
+  sub: 'alice',
+  bucket: 'my-bucket',
+  key: 'uploads/alice/2024/01/AbCdEfGhIjKlMnOp/photo.jpg',
+  uploadId: '0004B9894A22E5B1888A1E29F823****',
+  size: 20 * 1024 * 1024 + 3,
+  partSize: 8 * 1024 * 1024,
+  partCount: 3,
+  contentType: 'image/jpeg',
+};
+
+function tokenInvalid(fn: () => unknown, message?: RegExp) {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof HttpError, String(e));
+    assert.equal(e.status, 401);
+    assert.equal(e.code, 'TOKEN_INVALID');
+    if (message) assert.match(e.message, message);
+    return true;
+  });
+}
+
+describe('upload tokens', () => {
+  it('round-trips every bound claim', () => {
+    const issued = issueUploadToken(INPUT, SECRET, 3600, T0);
+    const iat = T0 / 1000;
+    assert.deepEqual(issued.claims, { typ: 'upload', ...INPUT, iat, exp: iat + 3600 });
+    assert.equal(issued.expiresAt, '2024-01-01T01:00:00.000Z');
+    assert.deepEqual(verifyUploadToken(issued.token, SECRET, T0 + 1000), issued.claims);
+    assert.equal(decodeJwt(issued.token).header.alg, 'HS256');
+  });
+
+  it('is valid until expiry (plus 60 s leeway) and not after', () => {
+    const { token } = issueUploadToken(INPUT, SECRET, 3600, T0);
+    assert.doesNotThrow(() => verifyUploadToken(token, SECRET, T0 + 3600_000 + 59_000));
+    tokenInvalid(() => verifyUploadToken(token, SECRET, T0 + 3600_000 + 60_000), /expired/);
+  });
+
+  it('rejects a tampered claim', () => {
+    const { token } = issueUploadToken(INPUT, SECRET, 3600, T0);
+    const [h, , s] = token.split('.');
+    for (const change of [{ key: 'uploads/bob/x' }, { sub: 'bob' }, { size: 1 }, { exp: T0 / 1000 + 10 ** 9 }]) {
+      const payload = Buffer.from(JSON.stringify({ ...decodeJwt(token).payload, ...change })).toString('base64url');
+      tokenInvalid(() => verifyUploadToken(`${h}.${payload}.${s}`, SECRET, T0), /signature/);
+    }
+  });
+
+  it('rejects another secret', () => {
+    const { token } = issueUploadToken(INPUT, SECRET, 3600, T0);
+    tokenInvalid(() => verifyUploadToken(token, `${SECRET}-rotated`, T0));
+  });
+
+  it('rejects a caller JWT signed with the same secret (no typ: upload)', () => {
+    const jwt = signHs256({ ...INPUT, iat: T0 / 1000, exp: T0 / 1000 + 60 }, SECRET);
+    tokenInvalid(() => verifyUploadToken(jwt, SECRET, T0), /not an upload token/);
+  });
+
+  it('rejects a well-signed token with malformed claims', () => {
+    const base = { typ: 'upload', ...INPUT, iat: T0 / 1000, exp: T0 / 1000 + 60 };
+    for (const change of [{ partCount: 0 }, { partCount: 10_001 }, { size: -1 }, { sub: '../x' }, { key: '' }, { uploadId: 5 }, { partSize: 1.5 }]) {
+      tokenInvalid(() => verifyUploadToken(signHs256({ ...base, ...change }, SECRET), SECRET, T0), /malformed/);
+    }
+  });
+
+  it('rejects missing and garbage tokens', () => {
+    for (const t of [undefined, null, '', 42, 'abc', 'a.b.c']) tokenInvalid(() => verifyUploadToken(t, SECRET, T0));
+  });
+
+  it('refuses to issue malformed claims', () => {
+    assert.throws(() => issueUploadToken({ ...INPUT, sub: 'a/b' }, SECRET, 60, T0), TypeError);
+    assert.throws(() => issueUploadToken(INPUT, SECRET, 0, T0), RangeError);
+  });
+});
+
+describe('assertSameCaller', () => {
+  it('passes for the owner', () => assert.doesNotThrow(() => assertSameCaller({ sub: 'alice' }, { sub: 'alice' })));
+  it('403 FORBIDDEN for anyone else', () => {
+    assert.throws(
+      () => assertSameCaller({ sub: 'alice' }, { sub: 'bob' }),
+      (e: unknown) => e instanceof HttpError && e.status === 403 && e.code === 'FORBIDDEN',
+    );
+  });
+});
