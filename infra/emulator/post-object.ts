@@ -95,9 +95,8 @@ interface FilePart {
 }
 
 interface ParsedForm {
-  /** Lower-cased names -> value; original names kept in `names`. */
+  /** Lower-cased field names -> value. */
   fields: Map<string, string>;
-  names: Map<string, string>;
   file: FilePart;
   reader: BufferedReader;
 }
@@ -113,7 +112,6 @@ async function parseForm(source: AsyncIterable<Uint8Array>, boundary: string): P
   const delim = Buffer.from(`\r\n--${boundary}`);
   await reader.readUntil(dash, MAX_FIELDS_BYTES);
   const fields = new Map<string, string>();
-  const names = new Map<string, string>();
   let total = 0;
   for (;;) {
     const after = await reader.read(2);
@@ -131,7 +129,6 @@ async function parseForm(source: AsyncIterable<Uint8Array>, boundary: string): P
     if (name.toLowerCase() === 'file') {
       return {
         fields,
-        names,
         reader,
         file: { filename: dispositionParam(disposition, 'filename') ?? '', contentType: headers.get('content-type'), data: reader.streamUntil(delim) },
       };
@@ -140,7 +137,6 @@ async function parseForm(source: AsyncIterable<Uint8Array>, boundary: string): P
     total += value.length + name.length;
     if (total > MAX_FIELDS_BYTES) throw malformed('The form fields are too large.');
     fields.set(name.toLowerCase(), value);
-    names.set(name.toLowerCase(), name);
   }
 }
 
@@ -232,7 +228,7 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
   const m = /^multipart\/form-data\s*;.*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ct);
   if (!m) throw new OssError(400, 'InvalidArgument', 'PostObject needs a multipart/form-data body with a boundary.', { ArgumentName: 'Content-Type', ArgumentValue: ct });
   const form = await parseForm(req.body(), m[1] ?? m[2]);
-  const { fields, names, file } = form;
+  const { fields, file } = form;
 
   const principal = core.auth.authenticatePost(fields);
   const policyB64 = fields.get('policy');
@@ -306,7 +302,6 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
     }
     await core.storage.putObject(rec);
   });
-  void names;
 
   const headers: Record<string, string> = { ETag: etag, 'x-oss-hash-crc64ecma': rec.crc64!, 'Content-MD5': rec.contentMd5! };
   if (callback) return core.callbacks.respond(octx, callback, rec, headers, 'PostObject');
