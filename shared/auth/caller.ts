@@ -64,7 +64,7 @@ export async function authenticate(c: Context, config: { auth: AuthConfig }): Pr
   }
 
   const token = tokenFromRequest(c, auth.cookieName);
-  if (!token) throw httpError('UNAUTHENTICATED', 'Authentication required: send Authorization: Bearer <token>');
+  if (!token) throw httpError('UNAUTHENTICATED', 'Authentication required: send an Authorization header with a Bearer token');
 
   const keys: VerifyKeys = {
     ...(auth.jwtSecret ? { secret: auth.jwtSecret } : {}),

@@ -92,7 +92,8 @@ const REDACTIONS: Array<[RegExp, string]> = [
   [/((?:x-oss-signature|signature|x-oss-security-token|security-token|x-oss-credential|ossaccesskeyid|accesskeysecret|access_key_secret|secret)["']?\s*[=:]\s*["']?)[^&\s"',;]+/gi, '$1[REDACTED]'],
   // Authorization header values: "OSS4-HMAC-SHA256 Credential=…", "OSS ak:sig", "Bearer …".
   [/\b(authorization["']?\s*[=:]\s*["']?)[^"'\n]+/gi, '$1[REDACTED]'],
-  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/g, '$1[REDACTED]'],
+  // (16+ characters: real tokens are long, and prose like "a Bearer token" stays readable.)
+  [/\b(Bearer\s+)[A-Za-z0-9._~+/=-]{16,}/g, '$1[REDACTED]'],
   [/\b(OSS4-HMAC-SHA256\s+)[^"'\n]+/g, '$1[REDACTED]'],
   // Anything shaped like a JWT (three base64url segments, the first a JSON header).
   [/\beyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[REDACTED_JWT]'],

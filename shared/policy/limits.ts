@@ -2,6 +2,7 @@
  * Upload policy checks: content type allow-list, maximum size, user metadata.
  */
 import { httpError } from '../http/errors';
+import { isPlainObject } from '../http/body';
 
 // ---------------------------------------------------------------------------------------------
 // Content types
@@ -96,7 +97,7 @@ const METADATA_KEY = /^[a-z0-9-]{1,64}$/;
  */
 export function validateMetadata(raw: unknown, field = 'metadata'): Record<string, string> {
   if (raw === undefined || raw === null) return {};
-  if (typeof raw !== 'object' || Array.isArray(raw)) {
+  if (!isPlainObject(raw)) {
     throw httpError('VALIDATION_FAILED', `${field} must be an object of strings`, { field });
   }
   const out: Record<string, string> = {};

@@ -57,7 +57,7 @@ describe('redactSecrets', () => {
     ['V1 presigned URL', 'https://b.oss-cn-hangzhou.aliyuncs.com/k?OSSAccessKeyId=LTAIabc&Expires=1&Signature=AbC%2Bd', /LTAIabc|AbC%2Bd/],
     ['V4 presigned URL', '?x-oss-credential=LTAIx%2F2024&x-oss-signature=deadbeef&x-oss-security-token=CAISsts', /LTAIx|deadbeef|CAISsts/],
     ['Authorization header', 'authorization: OSS4-HMAC-SHA256 Credential=LTAIkey/20240101/cn-hangzhou/oss/aliyun_v4_request,Signature=ff00', /LTAIkey|ff00/],
-    ['bearer token', 'sent Bearer abc.def-ghi_jkl', /abc\.def-ghi_jkl/],
+    ['bearer token', 'sent Bearer abc.def-ghi_jkl-mno', /abc\.def-ghi_jkl/],
     ['bare JWT', `token ${jwt} rejected`, /c2lnbmF0dXJl/],
     ['JSON secret field', '{"accessKeySecret":"s3cr3t","x":1}', /s3cr3t/],
     ['private key', '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----', /MIIE/],
@@ -73,6 +73,7 @@ describe('redactSecrets', () => {
     const m = 'The request signature we calculated does not match the signature you provided (SignatureDoesNotMatch)';
     assert.equal(redactSecrets(m), m);
     assert.equal(redactSecrets('size must be between 0 and 10'), 'size must be between 0 and 10');
+    assert.equal(redactSecrets('send a Bearer token'), 'send a Bearer token');
   });
 });
 
