@@ -99,7 +99,7 @@ function aliClient() {
 async function signed(method: string, key: string, opts: { query?: QueryPairs; headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
   const sig = signHeader('v4', { method, bucket: BUCKET, key, query: opts.query ?? [], headers: opts.headers ?? {} }, { credentials: em.credentials, region: 'cn-hangzhou' });
   const q = toQueryString(opts.query ?? []);
-  return fetch(`${em.url}/${BUCKET}/${encodePath(key)}${q ? `?${q}` : ''}`, { method, headers: sig.headers, body: opts.body });
+  return fetch(`${em.url}/${BUCKET}/${encodePath(key)}${q ? `?${q}` : ''}`, { method, headers: sig.headers, body: opts.body as BodyInit | undefined });
 }
 
 async function uploadTwoParts(key: string, mime = 'image/jpeg'): Promise<{ uploadId: string; etags: string[]; data: Buffer }> {

@@ -125,7 +125,7 @@ describe('PostObject', () => {
     form.append('x-oss-date', isoDate);
     form.append('x-oss-signature', oss.signPostObjectPolicyV4(policy, date));
     for (const [k, v] of Object.entries(opts.fields ?? {})) form.append(k, v);
-    form.append('file', new Blob([opts.file ?? Buffer.from('hello post')], { type: 'text/plain' }), opts.filename ?? 'hello.txt');
+    form.append('file', new Blob([(opts.file ?? Buffer.from('hello post')) as BlobPart], { type: 'text/plain' }), opts.filename ?? 'hello.txt');
     return form;
   }
 

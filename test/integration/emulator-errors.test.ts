@@ -71,7 +71,7 @@ async function signed(
   opts.mutate?.(sig.headers);
   // Strings as bytes: fetch would add a Content-Type (text/plain) to a string body after signing.
   const body = typeof opts.body === 'string' ? Buffer.from(opts.body) : opts.body;
-  return fetch(url(key, opts.query), { method, headers: sig.headers, body });
+  return fetch(url(key, opts.query), { method, headers: sig.headers, body: body as BodyInit | undefined });
 }
 
 async function errorOf(res: Response): Promise<{ status: number; code: string; xml: string }> {

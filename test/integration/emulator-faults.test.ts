@@ -20,7 +20,7 @@ beforeEach(() => em.admin.faults.clear());
 async function signed(method: string, key: string, opts: { query?: QueryPairs; headers?: Record<string, string>; body?: Buffer } = {}): Promise<Response> {
   const sig = signHeader('v4', { method, bucket: BUCKET, key, query: opts.query ?? [], headers: opts.headers ?? {} }, { credentials: em.credentials, region: 'cn-hangzhou' });
   const q = toQueryString(opts.query ?? []);
-  return fetch(`${em.url}/${BUCKET}/${encodePath(key)}${q ? `?${q}` : ''}`, { method, headers: sig.headers, body: opts.body });
+  return fetch(`${em.url}/${BUCKET}/${encodePath(key)}${q ? `?${q}` : ''}`, { method, headers: sig.headers, body: opts.body as BodyInit | undefined });
 }
 
 async function newUpload(key: string): Promise<string> {
