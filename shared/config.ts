@@ -34,6 +34,7 @@
  * | `URL_EXPIRES_SECONDS` | `3600` | Presigned URL lifetime, 1..604800. |
  * | `MAX_PARTS_PER_SIGN` | `1000` | Part numbers per sign call, 1..1000. |
  * | `MAX_ACTIVE_UPLOADS` | `10` | Unfinished uploads per caller; `0` = unlimited. |
+ * | `SIGN_CHECKS_UPLOAD` | `true` | sign makes one ListParts call per batch so a completed, aborted or swept upload answers 404 at once; `false`: sign makes no OSS call and a dead upload surfaces as OSS's 404 on the part PUT. |
  * | `MAX_BODY_BYTES` | `1MiB` | Largest request body; 1 MiB holds a 10,000-part complete body (~0.6 MB). 1 KiB..32 MiB (FC's own limit). |
  * | `CORS_ALLOWED_ORIGINS` | none | Comma list of origins (`https://app.example.com`) or `*`. Empty: same-origin only. |
  * | `CALLBACK_URL` | none | OSS upload callback target (http or https, no query string: FC passes no raw query, so it could not be verified). |
@@ -86,6 +87,8 @@ export interface Config {
     maxPartsPerSign: number;
     /** 0 = unlimited. */
     maxActiveUploads: number;
+    /** sign checks the upload still exists (one ListParts call per batch). */
+    signChecksUpload: boolean;
   };
   http: { maxBodyBytes: number; corsAllowedOrigins: string[] };
   callback: { url?: string; publicKeys: string[]; keyUrlPrefixes: string[] };
@@ -354,6 +357,7 @@ export function parseConfig(env: Env): Config {
     urlExpiresSeconds: r.int('URL_EXPIRES_SECONDS', 3600, 1, 604_800),
     maxPartsPerSign: r.int('MAX_PARTS_PER_SIGN', 1000, 1, 1000),
     maxActiveUploads: r.int('MAX_ACTIVE_UPLOADS', 10, 0, 1_000_000),
+    signChecksUpload: r.bool('SIGN_CHECKS_UPLOAD', true),
   };
 
   // --- HTTP

@@ -1,0 +1,22 @@
+/**
+ * abort: POST /uploads/abort {token}
+ * OSS AbortMultipartUpload; an upload already gone counts as aborted, so it is safe to repeat.
+ * -> {aborted: true, alreadyGone}
+ */
+import { readJson } from '../../shared/http/body';
+import { handle } from '../../shared/http/fc-adapter';
+import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
+
+export function createApp(deps: Deps = {}) {
+  return createFunctionApp(deps, (app) => {
+    app.post('/uploads/abort', async (c) => {
+      const scope = await requestScope(c, deps);
+      const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
+      const upload = uploadFromBody(body, scope, deps);
+      return c.json(await scope.service.abort(upload));
+    });
+  });
+}
+
+export const app = createApp();
+export const handler = handle(app);

@@ -1,0 +1,47 @@
+/**
+ * sweep: timer trigger. Aborts multipart uploads under KEY_PREFIX initiated more than
+ * SWEEP_MAX_AGE_HOURS ago (ListMultipartUploads, paged). The timer's `payload` may be JSON
+ * `{"dryRun": true}` to override SWEEP_DRY_RUN for one run. Returns and logs the report.
+ */
+import { parseEvent, type FcContext, type RawFcEvent } from '../../shared/http/fc-adapter';
+import { normalizeKeyPrefix } from '../../shared/policy/keys';
+import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
+import { ossPort } from '../../shared/upload/oss-adapter';
+import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep';
+
+export function createHandler(deps: Deps = {}) {
+  return async (event: RawFcEvent, context: FcContext): Promise<SweepReport> => {
+    const config = configOf(deps);
+    const dryRun = dryRunOverride(event) ?? config.sweep.dryRun;
+    const oss = ossClientFor(context, config, deps);
+    const report = await sweepStaleUploads(ossPort(oss), {
+      prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
+      maxAgeHours: config.sweep.maxAgeHours,
+      dryRun,
+      now: deps.now?.(),
+      maxAborts: 5000,
+    });
+    const { uploads, ...summary } = report;
+    console.log(JSON.stringify({ level: 'info', fn: 'sweep', requestId: context?.requestId, ...summary }));
+    return report;
+  };
+}
+
+/** `{"dryRun": true|false}` in the timer payload; anything else leaves the configured mode. */
+function dryRunOverride(event: RawFcEvent): boolean | undefined {
+  let payload: unknown;
+  try {
+    payload = parseEvent(event).payload;
+  } catch {
+    return undefined;
+  }
+  if (typeof payload !== 'string' || payload.trim() === '') return undefined;
+  try {
+    const p = JSON.parse(payload) as { dryRun?: unknown };
+    return typeof p?.dryRun === 'boolean' ? p.dryRun : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = createHandler();

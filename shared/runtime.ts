@@ -1,0 +1,102 @@
+/**
+ * What every function needs per request: validated config, the caller, an OSS client with this
+ * invocation's credentials, and the upload service over it. Built lazily, so loading a bundle
+ * costs nothing beyond parsing it (cold starts), and a misconfigured function answers 500
+ * MISCONFIGURED on every request instead of serving with defaults.
+ */
+import { Hono, type Context } from 'hono';
+import { loadConfig, credentialsFrom, type Config, type Env } from './config';
+import { installErrorHandling, httpError } from './http/errors';
+import { cors } from './http/cors';
+import type { FcContext, FcEnv } from './http/fc-adapter';
+import { authenticate, type Caller } from './auth/caller';
+import { verifyUploadToken, assertSameCaller, type UploadTokenClaims } from './auth/upload-token';
+import { OssClient } from './oss/client';
+import { ossPort } from './upload/oss-adapter';
+import { UploadService, type UploadSettings } from './upload/service';
+import type { JsonObject } from './http/body';
+
+/** Injection points for tests and the local stack; production uses the defaults. */
+export interface Deps {
+  /** Environment to read configuration from; default `process.env`. */
+  env?: Env;
+  /** Transport for OSS calls. */
+  fetch?: typeof fetch;
+  now?: () => Date;
+}
+
+export type FunctionApp = Hono<FcEnv>;
+
+export function configOf(deps: Deps): Config {
+  return loadConfig(deps.env ?? process.env);
+}
+
+/** A Hono app with JSON errors, request ids and CORS from `CORS_ALLOWED_ORIGINS`. */
+export function createFunctionApp(deps: Deps, register: (app: FunctionApp) => void): FunctionApp {
+  const app = new Hono<FcEnv>();
+  installErrorHandling(app);
+  const corsByConfig = new WeakMap<Config, ReturnType<typeof cors>>();
+  app.use('*', async (c, next) => {
+    const config = configOf(deps);
+    let mw = corsByConfig.get(config);
+    if (!mw) corsByConfig.set(config, (mw = cors(config.http.corsAllowedOrigins)));
+    return mw(c, next);
+  });
+  register(app);
+  return app;
+}
+
+/** A client with this invocation's credentials (`context.credentials` rotate; never cache them). */
+export function ossClientFor(context: FcContext | undefined, config: Config, deps: Deps): OssClient {
+  const credentials = credentialsFrom(context, config);
+  return new OssClient({
+    region: config.oss.region,
+    bucket: config.oss.bucket,
+    credentials,
+    endpoint: config.oss.endpoint,
+    pathStyle: config.oss.forcePathStyle,
+    publicEndpoint: config.oss.publicEndpoint,
+    signatureVersion: config.oss.signatureVersion,
+    fetch: deps.fetch,
+    now: deps.now,
+  });
+}
+
+export function uploadSettings(config: Config): UploadSettings {
+  return {
+    bucket: config.oss.bucket,
+    keyPrefix: config.policy.keyPrefix,
+    uploadTokenSecret: config.uploadToken.secret,
+    uploadTokenTtlSeconds: config.uploadToken.ttlSeconds,
+    urlExpiresSeconds: config.policy.urlExpiresSeconds,
+    maxPartsPerSign: config.policy.maxPartsPerSign,
+    maxActiveUploads: config.policy.maxActiveUploads,
+    defaultPartSize: config.policy.defaultPartSize,
+    callbackUrl: config.callback.url,
+    signChecksUpload: config.policy.signChecksUpload,
+  };
+}
+
+export interface Scope {
+  config: Config;
+  caller: Caller;
+  service: UploadService;
+  oss: OssClient;
+}
+
+/** Config, then the caller (401 before any OSS work), then the service for this invocation. */
+export async function requestScope(c: Context<FcEnv>, deps: Deps): Promise<Scope> {
+  const config = configOf(deps);
+  const caller = await authenticate(c, config);
+  const oss = ossClientFor(c.env?.context, config, deps);
+  const service = new UploadService(ossPort(oss), uploadSettings(config), deps.now);
+  return { config, caller, service, oss };
+}
+
+/** The upload a request's `token` names, checked to be the caller's and this bucket's. */
+export function uploadFromBody(body: JsonObject, scope: Scope, deps: Deps): UploadTokenClaims {
+  const claims = verifyUploadToken(body.token, scope.config.uploadToken.secret, (deps.now?.() ?? new Date()).getTime());
+  assertSameCaller(claims, scope.caller);
+  if (claims.bucket !== scope.config.oss.bucket) throw httpError('FORBIDDEN', 'This upload token belongs to another bucket');
+  return claims;
+}
