@@ -29,7 +29,6 @@ export const MAX_RAW_FILENAME_BYTES = 4096;
 /** A subject or prefix segment longer than this is refused. */
 export const MAX_SEGMENT_BYTES = 128;
 export const MAX_PREFIX_BYTES = 256;
-export const RANDOM_ID_LENGTH = 16;
 
 const utf8Bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 
