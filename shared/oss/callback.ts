@@ -107,7 +107,7 @@ export class CallbackVerifier {
   async verify(req: CallbackRequest): Promise<CallbackVerdict> {
     if (!req.authorization || !req.pubKeyUrl) return { ok: false, reason: 'missing-signature' };
     const keyUrl = decodeBase64Strict(req.pubKeyUrl)?.toString('utf8');
-    if (!keyUrl || !/^https?:\/\/[^\s]+$/.test(keyUrl)) return { ok: false, reason: 'bad-key-url' };
+    if (!keyUrl || !/^https?:\/\/[^\s]+$/.test(keyUrl) || !isPlainKeyUrl(keyUrl)) return { ok: false, reason: 'bad-key-url' };
     const signature = decodeBase64Strict(req.authorization);
     if (!signature || signature.length === 0) return { ok: false, reason: 'bad-signature' };
 
@@ -147,6 +147,23 @@ export class CallbackVerifier {
     }
     return p;
   }
+}
+
+/**
+ * The prefix check is on the URL's text, so the text must mean what it says: a URL that is not
+ * already in normal form (dot segments, `%2e%2e`, an upper-case host…), that carries credentials
+ * or a fragment, or whose path hides a separator as `%2f`/`%5c` is refused. Otherwise
+ * `<allowed prefix>/../anything` would pass the check and fetch a key from outside the prefix,
+ * e.g. from a public bucket path where anyone can upload a PEM.
+ */
+function isPlainKeyUrl(text: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return url.href === text && url.username === '' && url.password === '' && url.hash === '' && !/%(2f|5c)/i.test(url.pathname);
 }
 
 function verifyMd5(message: Buffer, key: KeyObject, signature: Buffer): boolean {

@@ -1,0 +1,47 @@
+// The callback verifier's key-URL prefix check cannot be escaped with dot segments or encoded
+// separators: `<allowed prefix>../elsewhere/key.pem` must not fetch a key from outside the prefix.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, sign } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallbackVerifier, callbackSignedMessage } from '../../shared/oss/callback.ts';
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+test('key URLs that leave the configured prefix (dot segments, encoded separators, credentials) are refused without a fetch', async () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const fetched: string[] = [];
+  // Serves the attacker's key anywhere: only the prefix check stands between it and the verifier.
+  const server = createServer((req, res) => {
+    fetched.push(req.url ?? '');
+    res.end(pem);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const body = Buffer.from('{"bucket":"b"}');
+    const authorization = sign('md5', callbackSignedMessage('/oss/callback', '', body), privateKey).toString('base64');
+    const v = new CallbackVerifier({ keyUrlPrefixes: [`${origin}/keys/`] });
+    const verify = (url: string) => v.verify({ path: '/oss/callback', rawQuery: '', body, authorization, pubKeyUrl: b64(url) });
+    for (const url of [
+      `${origin}/keys/../evil/k.pem`,
+      `${origin}/keys/%2e%2e/evil/k.pem`,
+      `${origin}/keys/%2E%2E/evil/k.pem`,
+      `${origin}/keys/./../evil/k.pem`,
+      `${origin}/keys/..%2fevil/k.pem`,
+      `${origin}/keys/..%5Cevil/k.pem`,
+      `${origin}/keys/k.pem#frag`,
+      `${origin.replace('http://', 'http://user:pw@')}/keys/k.pem`,
+    ]) {
+      assert.deepEqual(await verify(url), { ok: false, reason: 'bad-key-url' }, url);
+    }
+    assert.deepEqual(fetched, [], 'nothing was fetched');
+    // The plain URL under the prefix still works (the key there is trusted by configuration).
+    assert.equal((await verify(`${origin}/keys/k.pem`)).ok, true);
+    assert.deepEqual(fetched, ['/keys/k.pem']);
+  } finally {
+    server.close();
+  }
+});
