@@ -1,0 +1,318 @@
+// The deployable artefacts themselves: builds every function with infra/build.ts into a temp
+// folder, then loads each dist/<name>/index.js in a FRESH Node process (no tsx, no loader, only the
+// function's own environment) and answers synthetic FC 3.0 events with it, as the nodejs20
+// runtime would: `handler(eventBuffer, context)`.
+//
+// The temp folder has a package.json with "type":"module" above dist/, like the repo root, so a
+// bundle missing its own {"type":"commonjs"} would fail to load here too.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { build, BUNDLE_BUDGET_BYTES, type BuildResult } from '../../infra/build.ts';
+import { ROUTES, HTTP_FUNCTIONS } from '../../functions/routes.ts';
+import { startEmulator, type RunningEmulator } from '../../infra/emulator/server.ts';
+import { OssClient } from '../../shared/oss/client.ts';
+import { signHs256 } from '../../shared/auth/jwt.ts';
+import { crc64 } from '../../shared/oss/crc64.ts';
+
+const BUCKET = 'bundle-bucket';
+const JWT_SECRET = 'bundle-test-caller-secret-0123456789abcdef';
+const UPLOAD_SECRET = 'bundle-test-upload-secret-0123456789abcdef';
+const ORIGIN = 'https://app.example.com';
+
+let tmp: string;
+let built: BuildResult;
+let emulator: RunningEmulator;
+let oss: OssClient;
+
+before(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'bundles-'));
+  writeFileSync(join(tmp, 'package.json'), JSON.stringify({ type: 'module' }));
+  built = await build({ outDir: join(tmp, 'dist'), log: () => {} });
+  emulator = await startEmulator({ port: 0, memory: true, buckets: [BUCKET] });
+  oss = new OssClient({ region: emulator.region, bucket: BUCKET, credentials: emulator.credentials, endpoint: emulator.url, pathStyle: true, retries: { max: 0 } });
+});
+
+after(async () => {
+  await emulator?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const bundlePath = (name: string) => join(tmp, 'dist', name, 'index.js');
+const isBuilt = (name: string) => built.bundles.some((b) => b.name === name);
+
+/** What the child process reports. */
+interface Invocation {
+  handlerType: string;
+  exports: string[];
+  /** Files in require.cache after loading: only the bundle itself when it is self-contained. */
+  loaded: string[];
+  result?: any;
+  error?: { name: string; message: string };
+  stdout: string;
+  stderr: string;
+  exitCode: number | null;
+}
+
+// Runs as CommonJS under plain `node -e`. Reads {bundle, event, context} from stdin, prints the
+// outcome after a marker (the functions log JSON lines to stdout themselves).
+const CHILD = `
+const fs = require('node:fs');
+const input = JSON.parse(fs.readFileSync(0, 'utf8'));
+const mod = require(input.bundle);
+const out = { handlerType: typeof mod.handler, exports: Object.keys(mod).sort(), loaded: Object.keys(require.cache) };
+const event = Buffer.from(input.event === undefined ? '' : JSON.stringify(input.event), 'utf8');
+Promise.resolve()
+  .then(() => input.event === undefined ? undefined : mod.handler(event, input.context))
+  .then((r) => { out.result = r; }, (e) => { out.error = { name: e && e.name, message: String(e && e.message) }; })
+  .then(() => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(out) + '\\n'); });
+`;
+
+function invoke(name: string, event: unknown, env: Record<string, string> = {}, context: Record<string, unknown> = {}): Promise<Invocation> {
+  return new Promise((resolve, reject) => {
+    // Only the function's own variables (FC gives a function nothing else of ours), and no
+    // NODE_OPTIONS: no tsx loader can help the bundle.
+    const child = spawn(process.execPath, ['-e', CHILD], {
+      cwd: tmp,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      const i = stdout.lastIndexOf('\n@@RESULT@@');
+      if (i < 0) return reject(new Error(`no result from ${name} (exit ${exitCode})\nstdout: ${stdout}\nstderr: ${stderr}`));
+      const out = JSON.parse(stdout.slice(i + '\n@@RESULT@@'.length));
+      resolve({ ...out, stdout: stdout.slice(0, i), stderr, exitCode });
+    });
+    child.stdin.end(JSON.stringify({ bundle: bundlePath(name), event, context: { requestId: `req-${name}-1`, ...context } }));
+  });
+}
+
+/** An FC 3.0 HTTP-trigger event (fc-runtime.md §1): canonical header names, body as a string. */
+function httpEvent(method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown } = {}) {
+  const body = opts.body === undefined ? '' : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { 'User-Agent': 'Mozilla/5.0', ...opts.headers };
+  if (body) headers['Content-Length'] = String(Buffer.byteLength(body));
+  return {
+    version: 'v1',
+    rawPath: path,
+    body,
+    isBase64Encoded: false,
+    headers,
+    queryParameters: {},
+    requestContext: {
+      accountId: '123456789012****',
+      domainName: 'abcdefghij.cn-hangzhou.fcapp.run',
+      domainPrefix: 'abcdefghij',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '11.11.11.11', userAgent: 'Mozilla/5.0' },
+      requestId: '1-64f6cd87-0123456789abcdef01234567',
+      time: '2023-09-05T06:41:11Z',
+      timeEpoch: '1693896071895',
+      triggerId: 'http-trigger',
+    },
+  };
+}
+
+const timerEvent = (payload = '') => ({ triggerTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), triggerName: 'hourly', payload });
+
+/** A complete, valid configuration against the emulator. Credentials come from context (the FC role). */
+function fnEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OSS_REGION: emulator.region,
+    OSS_BUCKET: BUCKET,
+    OSS_ENDPOINT: emulator.url,
+    OSS_FORCE_PATH_STYLE: 'true',
+    AUTH_JWT_SECRET: JWT_SECRET,
+    UPLOAD_TOKEN_SECRET: UPLOAD_SECRET,
+    CORS_ALLOWED_ORIGINS: ORIGIN,
+    MAX_ACTIVE_UPLOADS: '0',
+    ...extra,
+  };
+}
+
+/** FC's context with the role's STS-style credentials (here the emulator's key). */
+const roleContext = () => ({ credentials: { accessKeyId: emulator.credentials.accessKeyId, accessKeySecret: emulator.credentials.accessKeySecret } });
+
+const jwt = (sub: string) => signHs256({ sub, exp: Math.floor(Date.now() / 1000) + 600 }, JWT_SECRET);
+
+function json(r: Invocation): any {
+  assert.equal(r.error, undefined, `handler threw: ${JSON.stringify(r.error)}\n${r.stderr}`);
+  assert.equal(typeof r.result?.statusCode, 'number', JSON.stringify(r.result));
+  assert.equal(r.result.isBase64Encoded, false);
+  assert.match(r.result.headers['content-type'] ?? '', /^application\/json/);
+  return JSON.parse(r.result.body);
+}
+
+function assertErrorShape(body: any, code: string, requestId: string) {
+  assert.equal(typeof body.error, 'object', JSON.stringify(body));
+  assert.equal(body.error.code, code, JSON.stringify(body));
+  assert.equal(typeof body.error.message, 'string');
+  assert.ok(body.error.message.length > 0);
+  assert.equal(body.error.requestId, requestId, 'the FC request id is the error requestId');
+  assert.equal(body.message, body.error.message);
+}
+
+/** A concrete path for a route (`/s3/*` -> `/s3/multipart`). */
+const pathOf = (fn: string) => ROUTES.find((r) => r.fn === fn)!.path.replace(/\*$/, 'multipart');
+
+test('the build produced a bundle, package.json {"type":"commonjs"} and notices for every function with a source', () => {
+  assert.ok(built.bundles.length >= 7, `built: ${built.bundles.map((b) => b.name).join(', ')}`);
+  for (const b of built.bundles) {
+    assert.ok(existsSync(b.file), b.file);
+    assert.deepEqual(JSON.parse(readFileSync(join(tmp, 'dist', b.name, 'package.json'), 'utf8')), { type: 'commonjs' });
+    assert.ok(existsSync(join(tmp, 'dist', b.name, 'THIRD-PARTY-NOTICES.txt')));
+    assert.ok(!existsSync(`${b.file}.map`), 'no source map unless asked for');
+    assert.ok(b.bytes > 1000 && b.bytes <= BUNDLE_BUDGET_BYTES, `${b.name}: ${b.bytes} bytes`);
+    assert.ok(b.gzipBytes < b.bytes);
+    // Runtime dependencies only; the dev tools never ride along.
+    for (const p of b.packages) assert.doesNotMatch(p, /^(ali-oss|@hono\/node-server|fast-check|esbuild|tsx|playwright-core|urllib|@uppy\/)/, `${b.name} bundles ${p}`);
+    assert.ok(b.packages.some((p) => p.startsWith('hono@')) || b.name === 'sweep', `${b.name} bundles hono`);
+    const code = readFileSync(b.file, 'utf8');
+    assert.doesNotMatch(code, /sourceMappingURL/);
+    assert.doesNotMatch(code, /\n\s*\/\/ (shared|functions|infra)\//, 'no per-file comments (minified)');
+  }
+  const sizes = JSON.parse(readFileSync(join(tmp, 'dist', 'sizes.json'), 'utf8'));
+  for (const b of built.bundles) {
+    assert.equal(sizes.functions[b.name].bytes, b.bytes);
+    assert.equal(sizes.functions[b.name].gzipBytes, b.gzipBytes);
+  }
+  assert.deepEqual(sizes.skipped, built.skipped);
+  for (const s of built.skipped) assert.ok(!existsSync(join('functions', s, 'index.ts')), `${s} has a source but was skipped`);
+});
+
+test('every bundle loads in a fresh CommonJS process, exports handler, and needs no other file', async () => {
+  for (const b of built.bundles) {
+    const r = await invoke(b.name, undefined);
+    assert.equal(r.handlerType, 'function', `${b.name}: handler is ${r.handlerType}`);
+    assert.deepEqual(r.loaded, [bundlePath(b.name)], `${b.name} required other files: ${r.loaded.join(', ')}`);
+    assert.equal(r.stderr, '', `${b.name} wrote to stderr while loading (cold start must be quiet):\n${r.stderr}`);
+  }
+});
+
+test('HTTP bundles answer a CORS preflight (OPTIONS) from an allowed origin with 204', async () => {
+  for (const fn of HTTP_FUNCTIONS.filter(isBuilt)) {
+    const r = await invoke(
+      fn,
+      httpEvent('OPTIONS', pathOf(fn), { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } }),
+      fnEnv(),
+    );
+    assert.equal(r.error, undefined, `${fn}: ${JSON.stringify(r.error)}`);
+    assert.equal(r.result.statusCode, 204, `${fn}: ${JSON.stringify(r.result)}`);
+    assert.equal(r.result.headers['access-control-allow-origin'], ORIGIN, fn);
+    assert.match(r.result.headers['access-control-allow-methods'] ?? '', /POST/, fn);
+    assert.match(r.result.headers['access-control-allow-headers'] ?? '', /authorization/i, fn);
+    assert.equal(r.result.body, '');
+  }
+});
+
+test('upload API bundles answer a POST without credentials with the JSON 401 error', async () => {
+  for (const fn of ['init', 'sign', 'list', 'complete', 'abort'].filter(isBuilt)) {
+    const r = await invoke(fn, httpEvent('POST', pathOf(fn), { headers: { 'Content-Type': 'application/json', Origin: ORIGIN }, body: { token: 'x' } }), fnEnv());
+    assert.equal(r.result?.statusCode, 401, `${fn}: ${JSON.stringify(r.result ?? r.error)}`);
+    assertErrorShape(json(r), 'UNAUTHENTICATED', `req-${fn}-1`);
+    // CORS headers on errors too, so the browser can read the JSON.
+    assert.equal(r.result.headers['access-control-allow-origin'], ORIGIN);
+  }
+});
+
+test('a bundle without configuration fails closed: 500 MISCONFIGURED naming the missing variables', async () => {
+  const r = await invoke('init', httpEvent('POST', '/uploads', { headers: { 'Content-Type': 'application/json' }, body: { filename: 'a.txt', size: 1 } }), {});
+  assert.equal(r.result?.statusCode, 500, JSON.stringify(r.result ?? r.error));
+  const body = json(r);
+  assertErrorShape(body, 'MISCONFIGURED', 'req-init-1');
+  for (const v of ['OSS_REGION', 'OSS_BUCKET', 'UPLOAD_TOKEN_SECRET']) assert.match(body.error.message, new RegExp(v));
+});
+
+test('callback bundle rejects an unsigned callback with 403 CALLBACK_SIGNATURE_INVALID', async () => {
+  const r = await invoke(
+    'callback',
+    httpEvent('POST', '/oss/callback', { headers: { 'Content-Type': 'application/json' }, body: { bucket: BUCKET, key: 'uploads/a/b', size: 1 } }),
+    fnEnv(),
+  );
+  assert.equal(r.result?.statusCode, 403, JSON.stringify(r.result ?? r.error));
+  assertErrorShape(json(r), 'CALLBACK_SIGNATURE_INVALID', 'req-callback-1');
+});
+
+test('an HTTP bundle given a timer event fails the invocation with a clear TypeError', async () => {
+  const r = await invoke('init', timerEvent(), fnEnv());
+  assert.equal(r.result, undefined);
+  assert.equal(r.error?.name, 'TypeError');
+  assert.match(r.error!.message, /Not an FC HTTP-trigger event/);
+});
+
+test('init -> sign -> PUT -> complete through the bundles against the emulator, with the role credentials from context', async () => {
+  const data = randomBytes(150 * 1024);
+  const auth = { 'Content-Type': 'application/json', Authorization: `Bearer ${jwt('bob')}` };
+  const ctx = roleContext();
+
+  const init = await invoke('init', httpEvent('POST', '/uploads', { headers: auth, body: { filename: 'b.bin', size: data.length, partSize: 100 * 1024 } }), fnEnv(), ctx);
+  const up = json(init);
+  assert.equal(init.result.statusCode, 201, JSON.stringify(up));
+  assert.equal(up.partCount, 2);
+  assert.match(up.key, /^uploads\/bob\//);
+
+  const sign = await invoke('sign', httpEvent('POST', '/uploads/sign', { headers: auth, body: { token: up.token, partNumbers: [1, 2] } }), fnEnv(), ctx);
+  const signed = json(sign);
+  assert.equal(sign.result.statusCode, 200, JSON.stringify(signed));
+  const parts = [];
+  for (const p of signed.parts) {
+    assert.ok(p.url.startsWith(`${emulator.url}/${BUCKET}/`), p.url);
+    const body = data.subarray((p.partNumber - 1) * up.partSize, (p.partNumber - 1) * up.partSize + p.size);
+    const res = await fetch(p.url, { method: 'PUT', headers: p.headers, body: body as unknown as BodyInit });
+    assert.equal(res.status, 200, await res.text());
+    parts.push({ partNumber: p.partNumber, etag: res.headers.get('etag')! });
+  }
+
+  const done = await invoke('complete', httpEvent('POST', '/uploads/complete', { headers: auth, body: { token: up.token, parts } }), fnEnv(), ctx);
+  const result = json(done);
+  assert.equal(done.result.statusCode, 200, JSON.stringify(result));
+  assert.equal(result.key, up.key);
+  assert.equal(result.size, data.length);
+  assert.equal(result.crc64, crc64(data).toString());
+  const head = await oss.headObject(up.key);
+  assert.equal(head?.size, data.length);
+});
+
+test('sweep bundle answers a timer event with a real report: dry run from the payload, then aborts', async () => {
+  const stale = await oss.initiateMultipartUpload('uploads/carol/2020/01/abcdefghijklmnop/old.bin');
+  const other = await oss.initiateMultipartUpload('elsewhere/not-ours.bin');
+  await new Promise((r) => setTimeout(r, 400));
+  // 0.0001 h = 0.36 s: the uploads above are "stale" by now.
+  const env = fnEnv({ SWEEP_MAX_AGE_HOURS: '0.0001' });
+
+  const dry = await invoke('sweep', timerEvent('{"dryRun":true}'), env, roleContext());
+  assert.equal(dry.error, undefined, JSON.stringify(dry.error) + dry.stderr);
+  assert.equal(dry.result.dryRun, true);
+  assert.equal(dry.result.prefix, 'uploads/');
+  assert.ok(dry.result.scanned >= 1);
+  assert.ok(dry.result.uploads.some((u: any) => u.uploadId === stale.uploadId && u.result === 'would-abort'));
+  assert.ok(!dry.result.uploads.some((u: any) => u.uploadId === other.uploadId), 'only uploads under KEY_PREFIX');
+  assert.match(dry.stdout, /"fn":"sweep"/, 'the report is logged as one JSON line');
+
+  const real = await invoke('sweep', timerEvent(''), env, roleContext());
+  assert.equal(real.error, undefined, JSON.stringify(real.error) + real.stderr);
+  assert.equal(real.result.dryRun, false);
+  assert.ok(real.result.aborted >= 1);
+  assert.equal(real.result.failed, 0);
+  const left = [];
+  for await (const u of oss.iterateMultipartUploads()) left.push(u.uploadId);
+  assert.ok(!left.includes(stale.uploadId), 'the stale upload is gone');
+  assert.ok(left.includes(other.uploadId), 'uploads outside KEY_PREFIX are left alone');
+});
+
+test('sweep bundle with an unreachable OSS endpoint fails the invocation (FC records the error)', async () => {
+  const r = await invoke('sweep', timerEvent(''), fnEnv({ OSS_ENDPOINT: 'http://127.0.0.1:9' }), roleContext());
+  assert.equal(r.result, undefined);
+  assert.ok(r.error, 'the handler rejects');
+  assert.match(r.error!.message, /ListMultipartUploads|ECONNREFUSED|connect/i);
+});
