@@ -91,9 +91,10 @@ const METADATA_KEY = /^[a-z0-9-]{1,64}$/;
 
 /**
  * A flat map of string values with keys of `[a-z0-9-]` (HTTP header names are case-insensitive,
- * so mixed case could not round-trip through OSS). Values may be any Unicode text without
- * control characters; whoever writes them as headers must encode non-ASCII values. Absent ->
- * `{}`. Anything else -> 400 `VALIDATION_FAILED` naming the offending key.
+ * so mixed case could not round-trip through OSS). OSS carries metadata as `x-oss-meta-*`
+ * headers, so values must be printable ASCII; a client with other text percent-encodes it (we
+ * do not, because reading the value back could not tell an encoded value from a literal one).
+ * Absent -> `{}`. Anything else -> 400 `VALIDATION_FAILED` naming the offending key.
  */
 export function validateMetadata(raw: unknown, field = 'metadata'): Record<string, string> {
   if (raw === undefined || raw === null) return {};
@@ -110,8 +111,8 @@ export function validateMetadata(raw: unknown, field = 'metadata'): Record<strin
       });
     }
     if (typeof value !== 'string') throw httpError('VALIDATION_FAILED', `${name} must be a string`, { field: name });
-    if (/\p{Cc}/u.test(value)) {
-      throw httpError('VALIDATION_FAILED', `${name} must not contain control characters`, { field: name });
+    if (!/^[\x20-\x7e]*$/.test(value)) {
+      throw httpError('VALIDATION_FAILED', `${name} must be printable ASCII (percent-encode other text)`, { field: name });
     }
     bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
     out[key] = value;
