@@ -74,6 +74,7 @@ export function uploadSettings(config: Config): UploadSettings {
     defaultPartSize: config.policy.defaultPartSize,
     callbackUrl: config.callback.url,
     signChecksUpload: config.policy.signChecksUpload,
+    maxFileSize: config.policy.maxFileSize,
   };
 }
 

@@ -73,11 +73,13 @@ import {
 import { backoffDelay, normalizeRetry, parseRetryAfter, sleep, type RetryOptions } from './retry';
 import { encodeCallbackParam, encodeCallbackVar, type CallbackParam } from './callback';
 import { parseCrc64 } from './crc64';
+import { signPostPolicy, type PostPolicyCondition } from './post-policy';
 
 export type { Credentials, SignatureVersion } from './signer';
 export type { PartInfo, MultipartUploadInfo, CompletePart } from './xml';
 export type { RetryOptions } from './retry';
 export type { CallbackParam } from './callback';
+export type { PostPolicyCondition } from './post-policy';
 
 export type CredentialsProvider = Credentials | (() => Credentials | Promise<Credentials>);
 
@@ -266,6 +268,14 @@ export interface PresignedRequest {
   method: string;
   /** Headers the caller must send with the URL (they are signed). Never includes Content-Type. */
   headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+export interface PresignedPost {
+  /** Where the form is POSTed: the bucket's URL. */
+  url: string;
+  /** Authentication fields (policy, signature, credential, date, token); add the conditioned ones. */
+  fields: Record<string, string>;
   expiresAt: Date;
 }
 
@@ -890,6 +900,26 @@ export class OssClient {
         endpoint: opts.publicEndpoint,
       });
     });
+  }
+
+  /**
+   * A PostObject (browser form upload) for `conditions`: the bucket's URL on the public endpoint
+   * (no trailing slash; the form is POSTed there) and the fields that authenticate the policy
+   * with this client's signature version and current credentials. See post-policy.ts.
+   */
+  async presignPostObject(opts: { conditions: PostPolicyCondition[]; expires: number; endpoint?: EndpointLike }): Promise<PresignedPost> {
+    const credentials = await this.resolveCredentials();
+    const ep = opts.endpoint === undefined ? this.publicEndpoint : this.resolveEndpointLike(opts.endpoint);
+    const signed = signPostPolicy({
+      version: this.signatureVersion,
+      credentials,
+      region: this.region,
+      bucket: this.bucket,
+      date: this.now(),
+      expires: opts.expires,
+      conditions: opts.conditions,
+    });
+    return { url: objectUrl(ep, this.bucket).replace(/\/+$/, ''), fields: signed.fields, expiresAt: signed.expiresAt };
   }
 }
 

@@ -42,6 +42,9 @@ export function ossPort(client: OssClient): OssPort {
       const signed = await client.presignUploadParts(key, uploadId, parts, { expires });
       return signed.map((s): PresignedPart => ({ url: s.url, method: 'PUT', headers: s.headers, expiresAt: s.expiresAt }));
     },
+    presignPost(conditions, expires) {
+      return client.presignPostObject({ conditions, expires });
+    },
     objectUrl(key) {
       return objectUrl(client.publicEndpoint, client.bucket, key);
     },

@@ -4,8 +4,9 @@
  */
 import type { MultipartUploadInfo, PartInfo } from '../oss/xml';
 import type { CallbackParam } from '../oss/callback';
+import type { PostPolicyCondition } from '../oss/post-policy';
 
-export type { MultipartUploadInfo, PartInfo };
+export type { MultipartUploadInfo, PartInfo, PostPolicyCondition };
 
 export interface InitiateOptions {
   contentType?: string;
@@ -40,6 +41,12 @@ export interface PresignedPart {
   expiresAt: Date;
 }
 
+export interface PresignedPost {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: Date;
+}
+
 export interface OssPort {
   initiate(key: string, opts: InitiateOptions): Promise<{ uploadId: string }>;
   /** Every part, in ascending order, paging through ListParts. */
@@ -52,6 +59,8 @@ export interface OssPort {
   head(key: string): Promise<HeadOutcome | null>;
   /** Presigned UploadPart URLs for a batch, with one credentials lookup and one signing time. */
   presignParts(key: string, uploadId: string, parts: Array<{ partNumber: number; contentMd5?: string }>, expires: number): Promise<PresignedPart[]>;
+  /** A signed PostObject policy over `conditions`: the bucket URL and the authentication fields. */
+  presignPost(conditions: PostPolicyCondition[], expires: number): Promise<PresignedPost>;
   /** The object's URL as browsers see it (public endpoint). */
   objectUrl(key: string): string;
 }

@@ -5,14 +5,24 @@
  * Stateless by design: the plan of an upload (key, size, part size, part count, type) travels in
  * the signed upload token, and everything else is asked of OSS. A request that fails leaves OSS
  * as it was, or in a state the caller can see (list) and clean up (abort, or the sweeper).
+ *
+ * Two kinds of upload share the code:
+ *  - planned (`init`/`sign`/`complete`): the size is declared up front and the token carries the
+ *    plan, so every part is checked against it;
+ *  - open (`initOpen`/`signOpen`/`completeOpen`, the Uppy Companion facade): Companion's create
+ *    route carries no size, so there is no plan and no token. The caller names the upload by key
+ *    and upload id (the route checks the key is under the caller's prefix), and complete checks
+ *    what can be checked without a plan: parts 1..N all present with the ETags given, every part
+ *    but the last at least 100 KiB, the total within MAX_FILE_SIZE, the CRC-64 of the result.
  */
 import { httpError, type HttpError } from '../http/errors';
+import { encodeCallbackParam, encodeCallbackVar } from '../oss/callback';
 import { crc64Combine } from '../oss/crc64';
 import { OssError } from '../oss/errors';
 import { buildObjectKey, callerPrefix } from '../policy/keys';
-import { planParts, partSizeOf, type PartPlan } from '../policy/parts';
+import { planParts, partSizeOf, GiB, MAX_PARTS, MIN_PART_SIZE, type PartPlan } from '../policy/parts';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
-import type { OssPort, PartInfo } from './oss-port';
+import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
 
 /** The settings the service needs; the functions derive them from the validated config. */
 export interface UploadSettings {
@@ -32,18 +42,54 @@ export interface UploadSettings {
    * batch. Without it sign makes no OSS call, and a dead upload shows up as OSS's 404 on the PUT.
    */
   signChecksUpload: boolean;
+  /** Largest object (MAX_FILE_SIZE). Open uploads and PostObject forms enforce it; default: OSS's own limits only. */
+  maxFileSize?: number;
+}
+
+/** OSS: PutObject/PostObject store at most 5 GB in one request. */
+export const MAX_POST_OBJECT_SIZE = 5 * GiB;
+
+/**
+ * What an operation on an existing upload needs: whose it is, where, and its id. Upload token
+ * claims are one; the Companion facade builds one from `?key=` and the path's upload id.
+ */
+export interface UploadRef {
+  sub: string;
+  bucket: string;
+  key: string;
+  uploadId: string;
+}
+
+/** An upload's new object: name, type, user metadata. */
+export interface NewObjectInput {
+  filename: string;
+  contentType: string;
+  metadata?: Record<string, string>;
 }
 
 export interface Caller {
   sub: string;
 }
 
-export interface InitInput {
-  filename: string;
+export interface InitInput extends NewObjectInput {
   size: number;
-  contentType: string;
   partSize?: number;
-  metadata?: Record<string, string>;
+}
+
+export interface OpenUpload {
+  key: string;
+  uploadId: string;
+  bucket: string;
+}
+
+/** A PostObject form: POST `fields` then the file (last) as multipart/form-data to `url`. */
+export interface PostForm {
+  method: 'POST';
+  url: string;
+  fields: Record<string, string>;
+  /** Seconds the policy stays valid. */
+  expires: number;
+  expiresAt: string;
 }
 
 export interface InitResult {
@@ -100,13 +146,7 @@ export class UploadService {
 
   async init(caller: Caller, input: InitInput): Promise<InitResult> {
     const plan = planParts(input.size, input.partSize, this.settings.defaultPartSize ? { defaultPartSize: this.settings.defaultPartSize } : {});
-    await this.#checkActiveUploads(caller);
-    const now = this.now();
-    const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
-    const { uploadId } = await ossCall(() =>
-      // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
-      this.oss.initiate(key, { contentType: input.contentType, metadata: input.metadata, forbidOverwrite: true }),
-    );
+    const { key, uploadId, now } = await this.#initiate(caller, input);
     const { token, expiresAt } = issueUploadToken(
       {
         sub: caller.sub,
@@ -133,6 +173,23 @@ export class UploadService {
     };
   }
 
+  /** An upload without a plan (Companion `POST /s3/multipart` sends no size); no token. */
+  async initOpen(caller: Caller, input: NewObjectInput): Promise<OpenUpload> {
+    const { key, uploadId } = await this.#initiate(caller, input);
+    return { key, uploadId, bucket: this.settings.bucket };
+  }
+
+  async #initiate(caller: Caller, input: NewObjectInput): Promise<{ key: string; uploadId: string; now: Date }> {
+    await this.#checkActiveUploads(caller);
+    const now = this.now();
+    const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
+    const { uploadId } = await ossCall(() =>
+      // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
+      this.oss.initiate(key, { contentType: input.contentType, metadata: metadataForOss(input.metadata), forbidOverwrite: true }),
+    );
+    return { key, uploadId, now };
+  }
+
   /** Counts the caller's uploads in progress (OSS is the state) and refuses past the limit. */
   async #checkActiveUploads(caller: Caller): Promise<void> {
     const limit = this.settings.maxActiveUploads;
@@ -156,31 +213,17 @@ export class UploadService {
     partNumbers: number[],
     contentMd5: Record<string, string> = {},
   ): Promise<{ parts: SignedPart[]; expiresAt: string }> {
-    if (partNumbers.length === 0) throw httpError('VALIDATION_FAILED', 'partNumbers must list at least one part', { field: 'partNumbers' });
-    if (partNumbers.length > this.settings.maxPartsPerSign) {
-      throw httpError('VALIDATION_FAILED', `At most ${this.settings.maxPartsPerSign} part numbers per call`, { field: 'partNumbers', max: this.settings.maxPartsPerSign });
-    }
-    const seen = new Set<number>();
-    for (const n of partNumbers) {
-      if (!Number.isInteger(n) || n < 1 || n > upload.partCount) {
-        throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${upload.partCount}`, { field: 'partNumbers', partNumber: n });
-      }
-      if (seen.has(n)) throw httpError('VALIDATION_FAILED', `Part number ${n} is listed twice`, { field: 'partNumbers', partNumber: n });
-      seen.add(n);
-    }
+    const seen = this.#checkPartNumbers(partNumbers, upload.partCount);
     for (const [n, md5] of Object.entries(contentMd5)) {
       if (!seen.has(Number(n))) throw httpError('VALIDATION_FAILED', `contentMd5 names part ${n}, which is not in partNumbers`, { field: 'contentMd5' });
       if (!/^[A-Za-z0-9+/]{22}==$/.test(md5)) throw httpError('VALIDATION_FAILED', `contentMd5 for part ${n} must be the base64 of a 16-byte MD5`, { field: 'contentMd5' });
     }
-    if (this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
-
     // URLs never outlive the upload token: past it, the upload can no longer be completed by us.
     const tokenLeft = Math.floor((upload.exp * 1000 - this.now().getTime()) / 1000);
     const expires = Math.max(1, Math.min(this.settings.urlExpiresSeconds, tokenLeft));
     const plan = planOf(upload);
-    const signed = await this.oss.presignParts(
-      upload.key,
-      upload.uploadId,
+    const signed = await this.#presign(
+      upload,
       partNumbers.map((n) => ({ partNumber: n, contentMd5: contentMd5[String(n)] })),
       expires,
     );
@@ -194,9 +237,85 @@ export class UploadService {
     return { parts, expiresAt: signed[0].expiresAt.toISOString() };
   }
 
+  /**
+   * Presigned UploadPart URLs of an open upload: any part numbers 1..10,000, no Content-MD5, no
+   * Content-Type (a browser PUTs a Blob slice without one). `expires` is in seconds.
+   */
+  async signOpen(upload: UploadRef, partNumbers: number[]): Promise<{ parts: Array<{ partNumber: number; url: string }>; expires: number; expiresAt: string }> {
+    this.#checkPartNumbers(partNumbers, MAX_PARTS);
+    const expires = this.settings.urlExpiresSeconds;
+    const signed = await this.#presign(upload, partNumbers.map((n) => ({ partNumber: n })), expires);
+    return {
+      parts: signed.map((p, i) => ({ partNumber: partNumbers[i], url: p.url })),
+      expires,
+      expiresAt: signed[0].expiresAt.toISOString(),
+    };
+  }
+
+  /** 1..maxPart, no repeats, at most MAX_PARTS_PER_SIGN of them; the set of them. */
+  #checkPartNumbers(partNumbers: number[], maxPart: number): Set<number> {
+    if (partNumbers.length === 0) throw httpError('VALIDATION_FAILED', 'partNumbers must list at least one part', { field: 'partNumbers' });
+    if (partNumbers.length > this.settings.maxPartsPerSign) {
+      throw httpError('VALIDATION_FAILED', `At most ${this.settings.maxPartsPerSign} part numbers per call`, { field: 'partNumbers', max: this.settings.maxPartsPerSign });
+    }
+    const seen = new Set<number>();
+    for (const n of partNumbers) {
+      if (!Number.isInteger(n) || n < 1 || n > maxPart) {
+        throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${maxPart}`, { field: 'partNumbers', partNumber: n });
+      }
+      if (seen.has(n)) throw httpError('VALIDATION_FAILED', `Part number ${n} is listed twice`, { field: 'partNumbers', partNumber: n });
+      seen.add(n);
+    }
+    return seen;
+  }
+
+  async #presign(upload: UploadRef, parts: Array<{ partNumber: number; contentMd5?: string }>, expires: number) {
+    if (this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
+    return this.oss.presignParts(upload.key, upload.uploadId, parts, expires);
+  }
+
+  // ---- PostObject (small files in one request) -----------------------------------------------
+
+  /**
+   * A signed PostObject form for a new object under the caller's prefix. The policy pins the
+   * bucket, the exact key, the content type, every metadata field and success_action_status,
+   * and caps the file at MAX_FILE_SIZE (at most OSS's 5 GB for one request). With CALLBACK_URL,
+   * the form carries the upload callback too (see functions/companion for why that is safe
+   * with Uppy). Makes no OSS call.
+   */
+  async postForm(caller: Caller, input: NewObjectInput): Promise<PostForm> {
+    const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now: this.now(), filename: input.filename });
+    const maxSize = Math.min(this.settings.maxFileSize ?? MAX_POST_OBJECT_SIZE, MAX_POST_OBJECT_SIZE);
+    const fields: Record<string, string> = {
+      key,
+      'Content-Type': input.contentType,
+      success_action_status: '201',
+      // Keys are unique per form; a second POST of the same form must not replace the first file.
+      'x-oss-forbid-overwrite': 'true',
+    };
+    const conditions: PostPolicyCondition[] = [
+      ['eq', '$key', key],
+      ['content-length-range', 0, maxSize],
+      ['eq', '$content-type', input.contentType],
+      ['eq', '$success_action_status', '201'],
+    ];
+    for (const [name, value] of Object.entries(metadataForOss(input.metadata) ?? {})) {
+      fields[`x-oss-meta-${name}`] = value;
+      conditions.push(['eq', `$x-oss-meta-${name}`, value]);
+    }
+    if (this.settings.callbackUrl) {
+      fields.callback = encodeCallbackParam({ url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' });
+      // No multipart upload id: the callback body says "" for it.
+      fields['callback-var'] = encodeCallbackVar({ 'x:sub': caller.sub, 'x:upload_id': '' });
+    }
+    const expires = this.settings.urlExpiresSeconds;
+    const signed = await ossCall(() => this.oss.presignPost(conditions, expires));
+    return { method: 'POST', url: signed.url, fields: { ...fields, ...signed.fields }, expires, expiresAt: signed.expiresAt.toISOString() };
+  }
+
   // ---- list --------------------------------------------------------------------------------
 
-  async list(upload: UploadClaims): Promise<{ parts: ListedPart[]; uploadedBytes: number }> {
+  async list(upload: Pick<UploadRef, 'key' | 'uploadId'>): Promise<{ parts: ListedPart[]; uploadedBytes: number }> {
     const parts = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
     let uploadedBytes = 0;
     const out = parts.map((p) => {
@@ -221,14 +340,38 @@ export class UploadService {
     } catch (err) {
       // The upload is gone: either aborted, or completed by an earlier attempt whose response
       // was lost. The key is unique to this upload, so an object of the planned size is ours.
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, upload.size);
       throw err;
     }
     const plan = planOf(upload);
     const parts = checkAgainstPlan(listed, plan, upload.size);
     if (clientParts) checkClientParts(clientParts, parts);
-    const expectedCrc = combinedCrc(parts);
+    return this.#completeParts(upload, parts, upload.size);
+  }
 
+  /**
+   * Completes an open upload with the client's parts list, which must be 1..N (the parts OSS
+   * holds beyond N are dropped by Complete, as OSS does). Checked against OSS before completing:
+   * each part present with the ETag given, every part but the last at least 100 KiB, the total
+   * within MAX_FILE_SIZE. When the upload is gone and an object exists at its key (unique to the
+   * upload), an earlier attempt completed it: reported as `recovered`.
+   */
+  async completeOpen(upload: UploadRef, clientParts: Array<{ partNumber: number; etag: string }>): Promise<CompleteResult> {
+    checkOpenPartsList(clientParts);
+    let listed: PartInfo[];
+    try {
+      listed = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+    } catch (err) {
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
+      throw err;
+    }
+    const parts = matchOpenParts(clientParts, listed, this.settings.maxFileSize);
+    return this.#completeParts(upload, parts, parts.reduce((sum, p) => sum + p.size, 0));
+  }
+
+  /** CompleteMultipartUpload with the callback, then the CRC-64 check; `size` is the object's. */
+  async #completeParts(upload: UploadRef, parts: PartInfo[], size: number): Promise<CompleteResult> {
+    const expectedCrc = combinedCrc(parts);
     let outcome;
     try {
       outcome = await ossCall(() =>
@@ -240,7 +383,7 @@ export class UploadService {
         }),
       );
     } catch (err) {
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, size);
       throw err;
     }
 
@@ -256,7 +399,7 @@ export class UploadService {
       bucket: upload.bucket,
       key: upload.key,
       etag: outcome.etag ?? null,
-      size: upload.size,
+      size,
       crc64: (crc ?? expectedCrc)?.toString() ?? null,
       location: this.oss.objectUrl(upload.key),
       callbackStatus: 'none',
@@ -271,9 +414,10 @@ export class UploadService {
     return result;
   }
 
-  async #recover(upload: UploadClaims, gone: HttpError): Promise<CompleteResult> {
+  /** `expectedSize` unknown (an open upload whose parts could not be listed): any object at the key counts. */
+  async #recover(upload: UploadRef, gone: HttpError, expectedSize?: number): Promise<CompleteResult> {
     const head = await ossCall(() => this.oss.head(upload.key));
-    if (!head || head.size !== upload.size) throw gone;
+    if (!head || (expectedSize !== undefined && head.size !== expectedSize)) throw gone;
     return {
       bucket: upload.bucket,
       key: upload.key,
@@ -290,7 +434,7 @@ export class UploadService {
   // ---- abort -------------------------------------------------------------------------------
 
   /** Safe to repeat: an upload that is already gone counts as aborted. */
-  async abort(upload: UploadClaims): Promise<{ aborted: true; alreadyGone: boolean }> {
+  async abort(upload: Pick<UploadRef, 'key' | 'uploadId'>): Promise<{ aborted: true; alreadyGone: boolean }> {
     try {
       await ossCall(() => this.oss.abort(upload.key, upload.uploadId));
       return { aborted: true, alreadyGone: false };
@@ -365,6 +509,74 @@ function checkClientParts(clientParts: Array<{ partNumber: number; etag: string 
     const missing = parts.filter((p) => !seen.has(p.partNumber)).map((p) => p.partNumber);
     throw httpError('INCOMPLETE_UPLOAD', `The parts list leaves out ${missing.length} planned parts`, { missing: missing.slice(0, 100), missingCount: missing.length });
   }
+}
+
+/** An open upload's parts list: non-empty, each number once, exactly 1..N. */
+function checkOpenPartsList(clientParts: Array<{ partNumber: number; etag: string }>): void {
+  if (clientParts.length === 0) throw httpError('VALIDATION_FAILED', 'parts must list at least one part', { field: 'parts' });
+  const seen = new Set<number>();
+  for (const p of clientParts) {
+    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > MAX_PARTS) {
+      throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${MAX_PARTS}`, { field: 'parts', partNumber: p.partNumber });
+    }
+    if (seen.has(p.partNumber)) throw httpError('VALIDATION_FAILED', `Part ${p.partNumber} is listed twice`, { field: 'parts', partNumber: p.partNumber });
+    seen.add(p.partNumber);
+  }
+  const gaps: number[] = [];
+  for (let n = 1; n <= clientParts.length && gaps.length < 10; n++) if (!seen.has(n)) gaps.push(n);
+  if (gaps.length > 0) {
+    throw httpError('VALIDATION_FAILED', `parts must be numbered 1 to ${clientParts.length} without gaps (missing: ${gaps.join(', ')})`, { field: 'parts', missing: gaps });
+  }
+}
+
+/** The OSS parts named by an open upload's (checked) list, in order, checked as described at `completeOpen`. */
+function matchOpenParts(clientParts: Array<{ partNumber: number; etag: string }>, listed: PartInfo[], maxFileSize = Infinity): PartInfo[] {
+  const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
+  const ordered = [...clientParts].sort((a, b) => a.partNumber - b.partNumber);
+  const missing: number[] = [];
+  const parts: PartInfo[] = [];
+  for (const cp of ordered) {
+    const p = byNumber.get(cp.partNumber);
+    if (!p) {
+      missing.push(cp.partNumber);
+      continue;
+    }
+    if (bareEtag(cp.etag) !== bareEtag(p.etag)) {
+      throw httpError('CONFLICT', `Part ${cp.partNumber} in OSS has a different ETag than the one given; upload it again`, { partNumber: cp.partNumber, ossEtag: p.etag });
+    }
+    parts.push(p);
+  }
+  if (missing.length > 0) {
+    throw httpError('INCOMPLETE_UPLOAD', `${missing.length} of the ${ordered.length} parts listed are not in OSS (first: ${missing.slice(0, 10).join(', ')})`, {
+      missing: missing.slice(0, 100),
+      missingCount: missing.length,
+    });
+  }
+  const small = parts.slice(0, -1).filter((p) => p.size < MIN_PART_SIZE);
+  if (small.length > 0) {
+    throw httpError('INCOMPLETE_UPLOAD', `Every part but the last must be at least ${MIN_PART_SIZE} bytes; part ${small[0].partNumber} has ${small[0].size}`, {
+      partNumber: small[0].partNumber,
+      size: small[0].size,
+      minPartSize: MIN_PART_SIZE,
+    });
+  }
+  const total = parts.reduce((sum, p) => sum + p.size, 0);
+  if (total > maxFileSize) {
+    throw httpError('FILE_TOO_LARGE', `The parts add up to ${total} bytes, over the ${maxFileSize}-byte limit; abort this upload`, { size: total, maxFileSize });
+  }
+  return parts;
+}
+
+/**
+ * User metadata as OSS header values, which must be printable ASCII: a value with anything else
+ * (non-ASCII letters, say) is stored percent-encoded (`encodeURIComponent`), as ali-oss advises;
+ * decode with `decodeURIComponent`. ASCII values are stored as they are.
+ */
+export function metadataForOss(metadata: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (!metadata) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(metadata)) out[k] = /^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
+  return out;
 }
 
 /** The whole object's CRC-64 from its parts', or undefined when any part lacks one. */
