@@ -140,17 +140,17 @@ export class FileBlobStore implements BlobStore {
   }
 
   read(id: string, start = 0, end?: number): Readable {
-    return createReadStream(this.#path(id), { start, end, highWaterMark: 256 * 1024 });
+    return createReadStream(this.#path(id), { start, end, highWaterMark: 64 * 1024 });
   }
 
   async concat(ids: string[]): Promise<BlobInfo> {
     const id = newBlobId();
     const tmp = join(this.#tmp, `${id}.part`);
-    const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 1024 * 1024 });
+    const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 256 * 1024 });
     let size = 0;
     try {
       for (const part of ids) {
-        await pipeline(createReadStream(this.#path(part), { highWaterMark: 1024 * 1024 }), out, { end: false });
+        await pipeline(createReadStream(this.#path(part), { highWaterMark: 256 * 1024 }), out, { end: false });
         size += (await stat(this.#path(part))).size;
       }
       await new Promise<void>((resolve, reject) => {
