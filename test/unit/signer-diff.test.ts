@@ -505,7 +505,10 @@ test('V4 canonical query with repeated names: order-independent, every pair kept
   );
 });
 
-test('the generators exercise what they claim', () => {
+test('the generators exercise what they claim', (t) => {
+  // Needs the four properties above to have run (not filtered out) with enough runs to hit every rule.
+  const ran = ['v4 header: identical', 'v4 presign: identical', 'v1 header: identical', 'v1 presign: identical'].every((k) => stats[k]);
+  if (!ran || RUNS < 1000) return t.skip(`needs the four properties and SIGNER_DIFF_RUNS >= 1000 (stats ${JSON.stringify(stats)})`);
   const want = [
     'v4 header: identical',
     'v4 presign: identical',
