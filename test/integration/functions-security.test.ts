@@ -1,0 +1,667 @@
+// Security of the upload functions over HTTP, each case asserting status AND error code:
+// caller JWTs, upload tokens, part numbers, request bodies, upload policy, filenames, forged OSS
+// callbacks, failing closed when misconfigured, and no secrets in error bodies.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { startStack, putParts, BUCKET, JWT_SECRET, UPLOAD_SECRET, type TestStack } from '../helpers/stack.ts';
+import { initUpload, signParts } from '../helpers/upload.ts';
+import { signHs256 } from '../../shared/auth/jwt.ts';
+import { callbackSignedMessage } from '../../shared/oss/callback.ts';
+import { createApp as initApp } from '../../functions/init/index.ts';
+import { createApp as signApp } from '../../functions/sign/index.ts';
+import { createApp as listApp } from '../../functions/list/index.ts';
+import { createApp as completeApp } from '../../functions/complete/index.ts';
+import { createApp as abortApp } from '../../functions/abort/index.ts';
+import { createApp as callbackApp } from '../../functions/callback/index.ts';
+import { createHandler as sweepHandler } from '../../functions/sweep/index.ts';
+import type { Deps } from '../../shared/runtime.ts';
+
+const KiB = 1024;
+const TOKEN_ROUTES = ['/uploads/sign', '/uploads/list', '/uploads/complete', '/uploads/abort'] as const;
+const JSON_ROUTES = ['/uploads', ...TOKEN_ROUTES] as const;
+
+// The emulator signs callbacks with this key, so tests can produce genuine signatures over any body.
+const emulatorKey = generateKeyPairSync('rsa', { modulusLength: 1024 });
+const EMULATOR_PRIVATE_PEM = emulatorKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+
+const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+const b64url = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const now = () => Math.floor(Date.now() / 1000);
+
+type Res = { status: number; body: any; headers: Headers };
+
+/** Status, code, the error shape, and none of `sensitive` (nor any configured secret) in the body. */
+function expectError(s: TestStack, r: Res, status: number, code: string, ...sensitive: string[]) {
+  assert.equal(r.status, status, `expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
+  assert.equal(typeof r.body, 'object', 'a JSON body');
+  assert.equal(r.body.error?.code, code, JSON.stringify(r.body));
+  assert.equal(typeof r.body.error.message, 'string');
+  assert.equal(r.body.message, r.body.error.message);
+  assert.equal(typeof r.body.error.requestId, 'string');
+  assertNoLeak(r.body, [JWT_SECRET, UPLOAD_SECRET, s.emulator.credentials.accessKeySecret, ...sensitive]);
+}
+
+function assertNoLeak(body: unknown, values: string[]) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  for (const v of values) {
+    if (!v) continue;
+    assert.ok(!text.includes(v), `error body leaks ${v.slice(0, 24)}…: ${text.slice(0, 300)}`);
+    // A token is three segments; its signature alone must not leak either.
+    const sig = v.split('.')[2];
+    if (sig && sig.length > 16) assert.ok(!text.includes(sig), `error body leaks a signature: ${text.slice(0, 300)}`);
+  }
+}
+
+async function fetchJson(url: string, init: RequestInit): Promise<Res> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* keep text */
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+/** A valid body for each route, so a refusal is about what the test changed. */
+function bodyFor(path: string, token: string): Record<string, unknown> {
+  if (path === '/uploads') return { filename: 'a.bin', size: 1000 };
+  if (path === '/uploads/sign') return { token, partNumbers: [1] };
+  return { token };
+}
+
+let s: TestStack;
+before(async () => {
+  s = await startStack({ emulator: { callbackPrivateKey: EMULATOR_PRIVATE_PEM } });
+});
+after(() => s?.close());
+
+// ---------------------------------------------------------------------------------------------
+
+describe('caller JWT', () => {
+  const header = { alg: 'HS256', typ: 'JWT' };
+  const claims = () => ({ sub: 'alice', exp: now() + 600 });
+  const cases: Array<[string, () => Record<string, string>, number, string]> = [
+    ['no credentials', () => ({}), 401, 'UNAUTHENTICATED'],
+    ['empty Bearer', () => ({ authorization: 'Bearer ' }), 401, 'UNAUTHENTICATED'],
+    ['Basic scheme', () => ({ authorization: `Basic ${b64('alice:pw')}` }), 401, 'UNAUTHENTICATED'],
+    ['wrong secret', () => ({ authorization: `Bearer ${signHs256(claims(), 'another-secret-of-enough-length-0123456789')}` }), 401, 'TOKEN_INVALID'],
+    ['alg none, unsigned', () => ({ authorization: `Bearer ${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims())}.` }), 401, 'TOKEN_INVALID'],
+    ['alg none with a signature', () => ({ authorization: `Bearer ${b64url({ alg: 'none' })}.${b64url(claims())}.${b64url('x')}` }), 401, 'TOKEN_INVALID'],
+    ['alg HS512 with the right secret', () => {
+      const t = signHs256(claims(), JWT_SECRET).split('.');
+      return { authorization: `Bearer ${b64url({ alg: 'HS512', typ: 'JWT' })}.${t[1]}.${t[2]}` };
+    }, 401, 'TOKEN_INVALID'],
+    ['alg RS256 (key confusion) with an HMAC signature', () => {
+      const t = signHs256(claims(), JWT_SECRET).split('.');
+      return { authorization: `Bearer ${b64url({ alg: 'RS256', typ: 'JWT' })}.${t[1]}.${t[2]}` };
+    }, 401, 'TOKEN_INVALID'],
+    ['garbage', () => ({ authorization: 'Bearer garbage' }), 401, 'TOKEN_INVALID'],
+    ['three garbage segments', () => ({ authorization: 'Bearer a.b.c' }), 401, 'TOKEN_INVALID'],
+    ['payload swapped, signature kept', () => {
+      const t = signHs256(claims(), JWT_SECRET).split('.');
+      return { authorization: `Bearer ${t[0]}.${b64url({ sub: 'bob', exp: now() + 600 })}.${t[2]}` };
+    }, 401, 'TOKEN_INVALID'],
+    ['expired', () => ({ authorization: `Bearer ${signHs256({ sub: 'alice', exp: now() - 3600 }, JWT_SECRET)}` }), 401, 'TOKEN_INVALID'],
+    ['no exp', () => ({ authorization: `Bearer ${signHs256({ sub: 'alice' }, JWT_SECRET)}` }), 401, 'TOKEN_INVALID'],
+    ['not yet valid', () => ({ authorization: `Bearer ${signHs256({ sub: 'alice', exp: now() + 7200, nbf: now() + 3600 }, JWT_SECRET)}` }), 401, 'TOKEN_INVALID'],
+    ['no sub', () => ({ authorization: `Bearer ${signHs256({ exp: now() + 600 }, JWT_SECRET)}` }), 401, 'TOKEN_INVALID'],
+    ['sub that is not a safe key segment', () => ({ authorization: `Bearer ${signHs256({ sub: '../bob', exp: now() + 600 }, JWT_SECRET)}` }), 403, 'FORBIDDEN'],
+    ['bad token in the cookie', () => ({ cookie: `oss_upload_token=${signHs256(claims(), 'another-secret-of-enough-length-0123456789')}` }), 401, 'TOKEN_INVALID'],
+    ['upload token used as the caller JWT', () => ({}), 401, 'TOKEN_INVALID'], // header filled in below
+  ];
+  void header;
+
+  let token: string;
+  before(async () => {
+    token = (await initUpload(s, 1000)).token;
+  });
+
+  for (const [name, headers, status, code] of cases) {
+    test(`${name} -> ${status} ${code} on every JSON route`, async () => {
+      for (const path of JSON_ROUTES) {
+        const h = name === 'upload token used as the caller JWT' ? { authorization: `Bearer ${token}` } : headers();
+        const sent = Object.values(h).map((v) => v.replace(/^(Bearer|Basic) /, '').replace(/^oss_upload_token=/, ''));
+        const r = await s.post(path, bodyFor(path, token), { sub: null, headers: h });
+        expectError(s, r, status, code, ...sent, token);
+      }
+    });
+  }
+
+  test('a valid cookie authenticates like the Bearer header', async () => {
+    const r = await s.post('/uploads', { filename: 'a.bin', size: 10 }, { sub: null, headers: { cookie: `other=1; oss_upload_token=${s.jwt('alice')}` } });
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('upload tokens', () => {
+  let up: Awaited<ReturnType<typeof initUpload>>;
+  let claims: Record<string, any>;
+  before(async () => {
+    up = await initUpload(s, 250 * KiB, 100 * KiB);
+    claims = JSON.parse(Buffer.from(up.token.split('.')[1], 'base64url').toString());
+  });
+
+  test("A's upload token with B's JWT -> 403 FORBIDDEN on sign, list, complete, abort; A's upload is untouched", async () => {
+    for (const path of TOKEN_ROUTES) {
+      const r = await s.post(path, bodyFor(path, up.token), { sub: 'bob' });
+      expectError(s, r, 403, 'FORBIDDEN', up.token);
+    }
+    const listed = await s.post('/uploads/list', { token: up.token }, { sub: 'alice' });
+    assert.equal(listed.status, 200, 'still there for its owner');
+  });
+
+  const tamper = (change: (c: Record<string, any>) => Record<string, any>, token = up.token) => {
+    const [h, , sig] = token.split('.');
+    return `${h}.${b64url(change({ ...claims }))}.${sig}`;
+  };
+
+  test('tampered tokens (payload changed, signature kept) -> 401 TOKEN_INVALID', async () => {
+    const forged: Array<[string, string]> = [
+      ['more parts', tamper((c) => ({ ...c, partCount: c.partCount + 1 }))],
+      ['bigger size', tamper((c) => ({ ...c, size: c.size * 2 }))],
+      ['other key', tamper((c) => ({ ...c, key: c.key.replace('/alice/', '/bob/') }))],
+      ['later expiry', tamper((c) => ({ ...c, exp: c.exp + 86400 }))],
+      ['other upload id', tamper((c) => ({ ...c, uploadId: 'X'.repeat(32) }))],
+    ];
+    for (const [what, token] of forged) {
+      for (const path of TOKEN_ROUTES) {
+        const r = await s.post(path, bodyFor(path, token), { sub: 'alice' });
+        expectError(s, r, 401, 'TOKEN_INVALID', token);
+        assert.ok(r.body.message.length > 0, what);
+      }
+    }
+    // The real attack: Bob rewrites the sub to his own to act on Alice's upload.
+    const asBob = tamper((c) => ({ ...c, sub: 'bob' }));
+    for (const path of TOKEN_ROUTES) expectError(s, await s.post(path, bodyFor(path, asBob), { sub: 'bob' }), 401, 'TOKEN_INVALID', asBob);
+  });
+
+  test('forged or foreign upload tokens -> 401 TOKEN_INVALID', async () => {
+    const [h, p] = up.token.split('.');
+    const other = (await initUpload(s, 1000)).token;
+    const forged: Array<[string, unknown]> = [
+      ['missing', undefined],
+      ['a number', 123],
+      ['an object', { token: up.token }],
+      ['empty', ''],
+      ['garbage', 'garbage'],
+      ['alg none', `${b64url({ alg: 'none', typ: 'JWT' })}.${p}.`],
+      ['signature of another token', `${h}.${p}.${other.split('.')[2]}`],
+      ['signed with the caller JWT secret', signHs256({ ...claims }, JWT_SECRET)],
+      ['expired (right secret)', signHs256({ ...claims, iat: now() - 7200, exp: now() - 3600 }, UPLOAD_SECRET)],
+      ['not an upload token (no typ)', signHs256({ ...claims, typ: undefined }, UPLOAD_SECRET)],
+      ['malformed claims (right secret)', signHs256({ ...claims, partCount: 'three' }, UPLOAD_SECRET)],
+      ['the caller JWT', s.jwt('alice')],
+    ];
+    for (const [what, token] of forged) {
+      for (const path of TOKEN_ROUTES) {
+        const r = await s.post(path, bodyFor(path, token as string), { sub: 'alice' });
+        expectError(s, r, 401, 'TOKEN_INVALID', typeof token === 'string' ? token : '');
+        if (what.startsWith('expired')) assert.match(r.body.message, /expired/);
+      }
+    }
+  });
+
+  test('a genuine upload token for another bucket -> 403 FORBIDDEN', async () => {
+    const token = signHs256({ ...claims, bucket: 'other-bucket' }, UPLOAD_SECRET);
+    for (const path of TOKEN_ROUTES) expectError(s, await s.post(path, bodyFor(path, token), { sub: 'alice' }), 403, 'FORBIDDEN', token);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('part numbers', () => {
+  let up: Awaited<ReturnType<typeof initUpload>>;
+  before(async () => {
+    up = await initUpload(s, 250 * KiB, 100 * KiB); // 3 parts
+  });
+
+  test('sign: numbers outside 1..partCount, non-integers, strings, duplicates, empty -> 400 VALIDATION_FAILED', async () => {
+    const bad: unknown[] = [[0], [4], [-1], [1.5], ['1'], [null], [1, 1], [], [Number.MAX_SAFE_INTEGER + 2], '1', 1, { 1: true }, null];
+    for (const partNumbers of bad) {
+      const r = await s.post('/uploads/sign', { token: up.token, partNumbers });
+      expectError(s, r, 400, 'VALIDATION_FAILED', up.token);
+      assert.equal(r.body.error.details.field, 'partNumbers', JSON.stringify(partNumbers));
+    }
+    assert.equal((await s.post('/uploads/sign', { token: up.token, partNumbers: [3, 1, 2] })).status, 200);
+  });
+
+  test('sign: at most 1000 part numbers a call', async () => {
+    const big = await initUpload(s, 1001 * 100 * KiB, 100 * KiB);
+    assert.equal(big.partCount, 1001);
+    const all = Array.from({ length: 1001 }, (_, i) => i + 1);
+    const r = await s.post('/uploads/sign', { token: big.token, partNumbers: all });
+    expectError(s, r, 400, 'VALIDATION_FAILED', big.token);
+    assert.equal(r.body.error.details.max, 1000);
+    const ok = await s.post('/uploads/sign', { token: big.token, partNumbers: all.slice(1) });
+    assert.equal(ok.status, 200);
+    assert.equal(ok.body.parts.length, 1000);
+    await s.post('/uploads/abort', { token: big.token });
+  });
+
+  test('sign: contentMd5 for a part not requested, or not an MD5 -> 400', async () => {
+    const md5 = randomBytes(16).toString('base64');
+    for (const contentMd5 of [{ 2: md5 }, { 1: 'abc' }, { 1: 5 }, [md5], 'x']) {
+      const r = await s.post('/uploads/sign', { token: up.token, partNumbers: [1], contentMd5 });
+      expectError(s, r, 400, 'VALIDATION_FAILED', up.token);
+    }
+  });
+
+  test('complete: a parts list with numbers outside the plan or of the wrong type -> 400', async () => {
+    const etag = '"0123456789ABCDEF0123456789ABCDEF"';
+    const bad: unknown[] = [
+      [{ partNumber: 0, etag }],
+      [{ partNumber: 4, etag }],
+      [{ partNumber: -1, etag }],
+      [{ partNumber: 1.5, etag }],
+      [{ partNumber: '1', etag }],
+      [{ partNumber: 1 }],
+      [1, 2, 3],
+      'all',
+    ];
+    // The parts must be in OSS for the plan check to reach the list.
+    const data = randomBytes(250 * KiB);
+    await putParts(await signParts(s, up.token, [1, 2, 3]), data, up.partSize);
+    for (const parts of bad) {
+      const r = await s.post('/uploads/complete', { token: up.token, parts });
+      expectError(s, r, 400, 'VALIDATION_FAILED', up.token);
+    }
+    assert.equal(await s.oss.headObject(up.key), null, 'nothing completed');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('request bodies', () => {
+  let token: string;
+  before(async () => {
+    token = (await initUpload(s, 1000)).token;
+  });
+
+  test('malformed JSON, a non-object, an empty body or invalid UTF-8 -> 400 INVALID_JSON on every JSON route', async () => {
+    for (const path of JSON_ROUTES) {
+      for (const raw of ['{"token":', '{token: 1}', '[]', '"x"', '42', 'null', '', '\u00ff'.repeat(3)]) {
+        expectError(s, await s.post(path, null, { raw }), 400, 'INVALID_JSON');
+      }
+      const badUtf8 = await fetchJson(`${s.functions.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${s.jwt('alice')}` },
+        body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]),
+      });
+      expectError(s, badUtf8, 400, 'INVALID_JSON');
+    }
+  });
+
+  test('a body that is not declared as JSON -> 415 UNSUPPORTED_MEDIA_TYPE (forces a CORS preflight)', async () => {
+    for (const path of JSON_ROUTES) {
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const r = await s.post(path, bodyFor(path, token), { headers: { 'content-type': type } });
+        expectError(s, r, 415, 'UNSUPPORTED_MEDIA_TYPE', token);
+      }
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('upload policy (ALLOWED_CONTENT_TYPES=image/*, MAX_FILE_SIZE=1MiB, MAX_ACTIVE_UPLOADS=2, MAX_BODY_BYTES=4KiB)', () => {
+  let p: TestStack;
+  before(async () => {
+    p = await startStack({ env: { ALLOWED_CONTENT_TYPES: 'image/*', MAX_FILE_SIZE: '1MiB', MAX_ACTIVE_UPLOADS: '2', MAX_BODY_BYTES: '4KiB' } });
+  });
+  after(() => p?.close());
+
+  test('a body over MAX_BODY_BYTES -> 413 PAYLOAD_TOO_LARGE, declared or streamed', async () => {
+    const up = await p.post('/uploads', { filename: 'a.png', size: 10, contentType: 'image/png' }, { sub: 'bodies' });
+    assert.equal(up.status, 201);
+    for (const path of JSON_ROUTES) {
+      const body = { ...bodyFor(path, up.body.token), padding: 'x'.repeat(4 * KiB) };
+      expectError(p, await p.post(path, body, { sub: 'bodies' }), 413, 'PAYLOAD_TOO_LARGE', up.body.token);
+      // No Content-Length: the reader counts and stops.
+      const bytes = new TextEncoder().encode(JSON.stringify(body));
+      const stream = new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 512) controller.enqueue(bytes.subarray(i, i + 512));
+          controller.close();
+        },
+      });
+      const chunked = await fetchJson(`${p.functions.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${p.jwt('bodies')}` },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit);
+      expectError(p, chunked, 413, 'PAYLOAD_TOO_LARGE', up.body.token);
+    }
+  });
+
+  test('a content type outside ALLOWED_CONTENT_TYPES -> 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+    for (const contentType of ['text/html', 'application/octet-stream', 'imagex/png', 'application/image', undefined]) {
+      const r = await p.post('/uploads', { filename: 'a.png', size: 10, contentType }, { sub: 'types' });
+      expectError(p, r, 415, 'UNSUPPORTED_MEDIA_TYPE');
+    }
+    const ok = await p.post('/uploads', { filename: 'a.png', size: 10, contentType: 'IMAGE/PNG' }, { sub: 'types' });
+    assert.equal(ok.status, 201, JSON.stringify(ok.body));
+  });
+
+  test('a declared size over MAX_FILE_SIZE -> 413 FILE_TOO_LARGE; bad sizes -> 400', async () => {
+    const r = await p.post('/uploads', { filename: 'a.png', size: 1024 * KiB + 1, contentType: 'image/png' }, { sub: 'sizes' });
+    expectError(p, r, 413, 'FILE_TOO_LARGE');
+    for (const size of [-1, 1.5, '10', null, 2 ** 60, undefined]) {
+      expectError(p, await p.post('/uploads', { filename: 'a.png', size, contentType: 'image/png' }, { sub: 'sizes' }), 400, 'VALIDATION_FAILED');
+    }
+    assert.equal((await p.post('/uploads', { filename: 'a.png', size: 1024 * KiB, contentType: 'image/png' }, { sub: 'sizes' })).status, 201);
+  });
+
+  test('a third active upload -> 429 TOO_MANY_UPLOADS; other callers unaffected; aborting one frees a slot', async () => {
+    const init = (sub: string) => p.post('/uploads', { filename: 'a.png', size: 10, contentType: 'image/png' }, { sub });
+    const first = await init('busy');
+    assert.equal(first.status, 201);
+    assert.equal((await init('busy')).status, 201);
+    expectError(p, await init('busy'), 429, 'TOO_MANY_UPLOADS');
+    assert.equal((await init('idle')).status, 201, 'counted per caller');
+    assert.equal((await p.post('/uploads/abort', { token: first.body.token }, { sub: 'busy' })).status, 200);
+    assert.equal((await init('busy')).status, 201);
+    expectError(p, await init('busy'), 429, 'TOO_MANY_UPLOADS');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('filenames (policy: sanitised into a safe key when a name can be made, else 400)', () => {
+  const KEY = /^uploads\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{16}\/([^/]+)$/;
+
+  function assertSafeKey(key: string) {
+    const m = KEY.exec(key);
+    assert.ok(m, `key layout: ${key}`);
+    assert.ok(Buffer.byteLength(key, 'utf8') <= 1023, 'at most 1023 bytes');
+    assert.ok(!key.split('/').some((seg) => seg === '..' || seg === '.' || seg === ''), 'no dot or empty segments');
+    assert.ok(!/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u.test(key), 'no control or bidi characters');
+    return m[1];
+  }
+
+  const cases: Array<[string, string | RegExp]> = [
+    ['../../etc/passwd', 'passwd'],
+    ['/etc/passwd', 'passwd'],
+    ['/', 'file'],
+    ['..', 'file'],
+    ['../..', 'file'],
+    ['a/../../b.txt', 'b.txt'],
+    ['C:\\Windows\\System32\\evil.exe', 'evil.exe'],
+    ['bad\u0000name\u0007.txt', 'badname.txt'],
+    ['line\nbreak\r\n.txt', 'line break .txt'],
+    ['\u202Etxt.exe', 'txt.exe'],
+    ['what?<>|*.png', 'what_____.png'],
+    ['x'.repeat(2000) + '.txt', /^x{196}\.txt$/],
+    ['é'.repeat(1000), /^(é){100}$/],
+    ['😀'.repeat(500) + '.jpg', /^(😀){49}\.jpg$/],
+  ];
+  for (const [filename, expected] of cases) {
+    test(`${JSON.stringify(filename.length > 40 ? filename.slice(0, 20) + '…' : filename)} -> a safe key`, async () => {
+      const r = await s.post('/uploads', { filename, size: 10 });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      const name = assertSafeKey(r.body.key);
+      if (typeof expected === 'string') assert.equal(name, expected);
+      else assert.match(name, expected);
+      assert.ok(Buffer.byteLength(name) <= 200);
+      await s.post('/uploads/abort', { token: r.body.token });
+    });
+  }
+
+  test('a sanitised key is usable end to end (OSS stores the object under it)', async () => {
+    const data = randomBytes(10);
+    const up = await initUpload(s, data.length, undefined, { filename: '../..\\😀 ev\u0000il\u202E.txt' });
+    assertSafeKey(up.key);
+    await putParts(await signParts(s, up.token, [1]), data, up.partSize);
+    const done = await s.post('/uploads/complete', { token: up.token });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal((await s.oss.headObject(up.key))?.size, 10);
+  });
+
+  test('not a filename at all -> 400 VALIDATION_FAILED', async () => {
+    for (const filename of ['', '   ', 'x'.repeat(4097), '€'.repeat(1366), 123, null, ['a'], { name: 'a' }, undefined]) {
+      const r = await s.post('/uploads', { filename, size: 10 });
+      expectError(s, r, 400, 'VALIDATION_FAILED');
+      assert.equal(r.body.error.details.field, 'filename');
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('forged OSS callbacks', () => {
+  let genuine: { body: string; authorization: string; pubKeyUrl: string; key: string };
+  let other: Server;
+  let otherFetches = 0;
+  const otherKey = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  let otherUrl: string;
+
+  before(async () => {
+    // A genuine callback, captured from the emulator's log of what it sent to the callback function.
+    const data = randomBytes(1000);
+    const up = await initUpload(s, data.length);
+    await putParts(await signParts(s, up.token, [1]), data, up.partSize);
+    const done = await s.post('/uploads/complete', { token: up.token });
+    assert.equal(done.body.callbackStatus, 'ok');
+    const rec = s.emulator.admin.callbacks.log.findLast((l) => JSON.parse(l.body).key === up.key)!;
+    genuine = { body: rec.body, authorization: rec.headers.authorization, pubKeyUrl: rec.headers['x-oss-pub-key-url'], key: up.key };
+
+    // Another host, serving its own RSA public key.
+    other = createServer((req, res) => {
+      otherFetches++;
+      res.end(otherKey.publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    });
+    await new Promise<void>((r) => other.listen(0, '127.0.0.1', r));
+    otherUrl = `http://127.0.0.1:${(other.address() as AddressInfo).port}/_emulator/callback_pub_key.pem`;
+  });
+  after(() => new Promise<void>((r) => other.close(() => r())));
+
+  const postCallback = (body: string, headers: Record<string, string>, path = '/oss/callback') =>
+    fetchJson(`${s.functions.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const signWith = (pem: string | import('node:crypto').KeyObject, body: string, path = '/oss/callback') =>
+    sign('md5', callbackSignedMessage(path, '', Buffer.from(body)), pem).toString('base64');
+  const facts = (over: Record<string, unknown> = {}) =>
+    JSON.stringify({ bucket: BUCKET, key: genuine.key, etag: 'E', size: 1000, mimeType: 'application/octet-stream', crc64: '1', uploadId: 'U', sub: 'alice', ...over });
+
+  test('the genuine callback, replayed byte for byte, verifies (baseline)', async () => {
+    const r = await postCallback(genuine.body, { authorization: genuine.authorization, 'x-oss-pub-key-url': genuine.pubKeyUrl });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.ok, true);
+    assert.equal(r.body.key, genuine.key);
+  });
+
+  test('the genuine signature over an altered body, path or query -> 403 CALLBACK_SIGNATURE_INVALID', async () => {
+    const h = { authorization: genuine.authorization, 'x-oss-pub-key-url': genuine.pubKeyUrl };
+    const altered = [
+      genuine.body.replace('"size":1000', '"size":1001'),
+      genuine.body.replace('"sub":"alice"', '"sub":"bob"'),
+      genuine.body + ' ',
+      genuine.body.slice(0, -1),
+    ];
+    for (const body of altered) {
+      assert.notEqual(body, genuine.body);
+      expectError(s, await postCallback(body, h), 403, 'CALLBACK_SIGNATURE_INVALID', genuine.authorization);
+    }
+    expectError(s, await postCallback(genuine.body, h, '/oss/callback?x=1'), 403, 'CALLBACK_SIGNATURE_INVALID', genuine.authorization);
+  });
+
+  test('a bad, missing or malformed signature -> 403', async () => {
+    const body = facts();
+    const cases: Array<Record<string, string>> = [
+      { authorization: randomBytes(128).toString('base64'), 'x-oss-pub-key-url': genuine.pubKeyUrl },
+      { authorization: 'not base64!', 'x-oss-pub-key-url': genuine.pubKeyUrl },
+      { 'x-oss-pub-key-url': genuine.pubKeyUrl },
+      { authorization: genuine.authorization },
+      { authorization: signWith(EMULATOR_PRIVATE_PEM, body), 'x-oss-pub-key-url': 'not base64!' },
+      {},
+    ];
+    for (const h of cases) expectError(s, await postCallback(body, h), 403, 'CALLBACK_SIGNATURE_INVALID', h.authorization ?? '');
+  });
+
+  test('a key URL on another host -> 403, even with a valid signature from the key served there (never fetched)', async () => {
+    const body = facts();
+    const fetchesBefore = otherFetches;
+    const own = { authorization: signWith(otherKey.privateKey, body), 'x-oss-pub-key-url': b64(otherUrl) };
+    expectError(s, await postCallback(body, own), 403, 'CALLBACK_SIGNATURE_INVALID', own.authorization);
+    // Even a signature by the trusted (emulator) key does not make an untrusted URL acceptable.
+    const trustedKeyOtherUrl = { authorization: signWith(EMULATOR_PRIVATE_PEM, body), 'x-oss-pub-key-url': b64(otherUrl) };
+    expectError(s, await postCallback(body, trustedKeyOtherUrl), 403, 'CALLBACK_SIGNATURE_INVALID');
+    // Escaping the configured prefix of the emulator's host with dot segments.
+    const escape = `${s.emulator.url}/_emulator/../x/callback_pub_key.pem`;
+    expectError(s, await postCallback(body, { authorization: signWith(EMULATOR_PRIVATE_PEM, body), 'x-oss-pub-key-url': b64(escape) }), 403, 'CALLBACK_SIGNATURE_INVALID');
+    // OSS's own key URL, but signed by a key that is not OSS's.
+    const pinnedUrl = { authorization: signWith(otherKey.privateKey, body), 'x-oss-pub-key-url': b64('https://gosspublic.alicdn.com/callback_pub_key_v1.pem') };
+    expectError(s, await postCallback(body, pinnedUrl), 403, 'CALLBACK_SIGNATURE_INVALID');
+    assert.equal(otherFetches, fetchesBefore, 'the untrusted key was never fetched');
+  });
+
+  test('a genuine signature (trusted emulator key) over a body complete did not ask for -> 400 VALIDATION_FAILED', async () => {
+    const bodies: Array<[string, string]> = [
+      [facts({ bucket: 'other-bucket' }), 'bucket'],
+      [facts({ key: genuine.key.replace('/alice/', '/bob/') }), 'key'],
+      [facts({ key: 'uploads/alice/../bob/x' }), 'key'],
+      [facts({ key: 'elsewhere/alice/x' }), 'key'],
+      [facts({ size: -1 }), 'size'],
+      [facts({ size: '1000' }), 'size'],
+      [facts({ crc64: 'abc' }), 'crc64'],
+      [facts({ sub: undefined }), 'sub'],
+      ['bucket=test-bucket&object=x', ''],
+      ['[]', ''],
+    ];
+    for (const [body, field] of bodies) {
+      const authorization = signWith(EMULATOR_PRIVATE_PEM, body);
+      const r = await postCallback(body, { authorization, 'x-oss-pub-key-url': genuine.pubKeyUrl });
+      expectError(s, r, 400, 'VALIDATION_FAILED', authorization);
+      if (field) assert.equal(r.body.error.details.field, field, body);
+    }
+    // The same machinery accepts a well-formed body (the signature check is not what failed above).
+    const ok = facts();
+    const r = await postCallback(ok, { authorization: signWith(EMULATOR_PRIVATE_PEM, ok), 'x-oss-pub-key-url': genuine.pubKeyUrl });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+  });
+
+  test('a callback body over 16 KiB -> 413 before any verification', async () => {
+    const body = facts({ pad: 'x'.repeat(17 * KiB) });
+    expectError(s, await postCallback(body, { authorization: signWith(EMULATOR_PRIVATE_PEM, body), 'x-oss-pub-key-url': genuine.pubKeyUrl }), 413, 'PAYLOAD_TOO_LARGE');
+  });
+
+  test("OSS's documented vectors over HTTP: CB1/CB2 verify with the pinned key (then 400: not our body); altered -> 403", async () => {
+    const app = callbackApp({ env: s.env });
+    const call = async (path: string, body: string, authorization: string, pubKeyUrl: string, type = 'application/x-www-form-urlencoded') => {
+      const res = await app.request(path, { method: 'POST', headers: { 'content-type': type, authorization, 'x-oss-pub-key-url': pubKeyUrl }, body });
+      return { status: res.status, body: await res.json(), headers: res.headers } as Res;
+    };
+    const CB1 = ['/index.php?id=1&index=2', 'bucket=yonghu-test', 'kKQeGTRccDKyHB3H9vF+xYMSrmhMZjzzl2/kdD1ktNVgbWEfYTQG0G2SU/RaHBovRCE8OkQDjC3uG33esH2txA==', 'aHR0cDovL2dvc3NwdWJsaWMuYWxpY2RuLmNvbS9jYWxsYmFja19wdWJfa2V5X3YxLnBlbQ=='] as const;
+    const CB2 = [
+      '/api/v3/callback/oss/TnXx5E5VyfJUyM1UdkdDu1rtnJ34EbmH',
+      '{"name":"2f7b2ccf30e9270ea920f1ab8a4037a546a2f0d5.jpg","source_name":"1/1_hFRtDLgM_2f7b2ccf30e9270ea920f1ab8a4037a546a2f0d5.jpg","size":114020,"pic_info":"810,539"}',
+      'e5LwzwTkP9AFAItT4YzvdJOHd0Y0wqTMWhsV/h5SG90JYGAmMd+8LQyj96R+9qUfJWjMt6suuUh7LaOryR87Dw==',
+      b64('https://gosspublic.alicdn.com/callback_pub_key_v1.pem'),
+    ] as const;
+    const r1 = await call(...CB1);
+    expectError(s, r1, 400, 'VALIDATION_FAILED');
+    assert.match(r1.body.message, /not JSON/);
+    const r2 = await call(...CB2, 'application/json');
+    expectError(s, r2, 400, 'VALIDATION_FAILED');
+    assert.equal(r2.body.error.details.field, 'bucket');
+    expectError(s, await call('/index.php?id=1&index=2', 'bucket=yonghu-tesT', CB1[2], CB1[3]), 403, 'CALLBACK_SIGNATURE_INVALID', CB1[2]);
+    expectError(s, await call('/index.php?id=2&index=2', CB1[1], CB1[2], CB1[3]), 403, 'CALLBACK_SIGNATURE_INVALID', CB1[2]);
+    expectError(s, await call('/index.php', CB1[1], CB1[2], CB1[3]), 403, 'CALLBACK_SIGNATURE_INVALID', CB1[2]);
+    expectError(s, await call(CB2[0], CB2[1].replace('114020', '114021'), CB2[2], CB2[3], 'application/json'), 403, 'CALLBACK_SIGNATURE_INVALID', CB2[2]);
+    expectError(s, await call(CB2[0], CB2[1], CB2[2].replace('e5Lw', 'e3Lw'), CB2[3], 'application/json'), 403, 'CALLBACK_SIGNATURE_INVALID');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('fail closed when misconfigured', () => {
+  const apps: Array<[string, (deps: Deps) => { request: (path: string, init?: RequestInit) => Response | Promise<Response> }, string]> = [
+    ['init', initApp, '/uploads'],
+    ['sign', signApp, '/uploads/sign'],
+    ['list', listApp, '/uploads/list'],
+    ['complete', completeApp, '/uploads/complete'],
+    ['abort', abortApp, '/uploads/abort'],
+    ['callback', callbackApp, '/oss/callback'],
+  ];
+
+  const broken = (): Array<[string, Record<string, string | undefined>, RegExp]> => [
+    ['AUTH_MODE=jwt without AUTH_JWT_SECRET or AUTH_JWKS_URL', { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: undefined }, /AUTH_JWT_SECRET or AUTH_JWKS_URL/],
+    ['AUTH_MODE unset (jwt by default) without a secret', { AUTH_MODE: undefined, AUTH_JWT_SECRET: undefined }, /AUTH_JWT_SECRET or AUTH_JWKS_URL/],
+    ['UPLOAD_TOKEN_SECRET missing', { UPLOAD_TOKEN_SECRET: undefined }, /UPLOAD_TOKEN_SECRET/],
+    ['UPLOAD_TOKEN_SECRET too short', { UPLOAD_TOKEN_SECRET: 'short-secret-value' }, /UPLOAD_TOKEN_SECRET/],
+    ['AUTH_JWT_SECRET too short', { AUTH_JWT_SECRET: 'short-jwt-secret' }, /AUTH_JWT_SECRET/],
+    ['an unknown AUTH_MODE', { AUTH_MODE: 'open' }, /AUTH_MODE/],
+  ];
+
+  for (const [what, change, mentions] of broken()) {
+    test(`${what}: every function answers 500 MISCONFIGURED, even to a valid caller; sweep refuses to run`, async () => {
+      const env: Record<string, string | undefined> = { ...s.env, ...change };
+      for (const k of Object.keys(change)) if (change[k] === undefined) delete env[k];
+      const jwt = s.jwt('alice');
+      for (const [name, create, path] of apps) {
+        const app = create({ env });
+        for (const method of ['POST', 'OPTIONS', 'GET']) {
+          const res = await app.request(path, {
+            method,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}`, origin: 'http://example.com', 'access-control-request-method': 'POST' },
+            body: method === 'POST' ? JSON.stringify({ filename: 'a', size: 1, token: 'x', partNumbers: [1] }) : undefined,
+          });
+          const r: Res = { status: res.status, body: await res.json(), headers: res.headers };
+          const secrets = Object.entries(change).filter(([k, v]) => k.includes('SECRET') && v).map(([, v]) => v as string);
+          expectError(s, r, 500, 'MISCONFIGURED', jwt, ...secrets);
+          assert.match(r.body.message, mentions, `${name} ${method}`);
+        }
+      }
+      await assert.rejects(() => sweepHandler({ env })(JSON.stringify({ triggerName: 't', payload: '' }), { requestId: 'r' } as never), (e: Error) => {
+        assert.equal(e.name, 'ConfigError');
+        assert.match(e.message, mentions);
+        return true;
+      });
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('no secrets in error bodies', () => {
+  test('wrong OSS credentials: 502 OSS_ERROR without the secret, the signature or the string to sign', async () => {
+    const wrongSecret = 'wrong-oss-secret-' + randomBytes(8).toString('hex');
+    const app = initApp({ env: { ...s.env, ALIBABA_CLOUD_ACCESS_KEY_SECRET: wrongSecret } });
+    const jwt = s.jwt('alice');
+    const res = await app.request('/uploads', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt}` },
+      body: JSON.stringify({ filename: 'a.bin', size: 10 }),
+    });
+    const text = await res.text();
+    const r: Res = { status: res.status, body: JSON.parse(text), headers: res.headers };
+    expectError(s, r, 502, 'OSS_ERROR', wrongSecret, jwt);
+    assert.equal(r.body.error.details.ossCode, 'SignatureDoesNotMatch');
+    assert.doesNotMatch(text, /OSS4-HMAC-SHA256|Signature=|StringToSign|Credential=/i);
+  });
+
+  test('upload tokens and JWTs are not echoed, whatever field they are put in', async () => {
+    const up = await initUpload(s, 1000);
+    const jwt = s.jwt('alice');
+    const probes: Array<[string, unknown]> = [
+      ['/uploads', { filename: up.token, size: -1 }],
+      ['/uploads', { filename: 'a', size: 1, contentType: up.token }],
+      ['/uploads', { filename: 'a', size: 1, metadata: { [up.token.slice(0, 60).toLowerCase()]: jwt } }],
+      ['/uploads/sign', { token: up.token, partNumbers: [1], contentMd5: { 1: jwt } }],
+      ['/uploads/sign', { token: up.token, partNumbers: [1], contentMd5: { [jwt]: 'x' } }],
+      ['/uploads/complete', { token: up.token, parts: [{ partNumber: 1, etag: jwt }] }],
+      ['/uploads/list', { token: jwt }],
+    ];
+    for (const [path, body] of probes) {
+      const r = await s.post(path, body, { jwt });
+      assert.ok(r.status >= 400 && r.status < 500, `${path} ${r.status} ${JSON.stringify(r.body)}`);
+      assertNoLeak(r.body, [up.token, jwt, JWT_SECRET, UPLOAD_SECRET]);
+    }
+  });
+});
