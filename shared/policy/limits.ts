@@ -11,7 +11,9 @@ import { isPlainObject } from '../http/body';
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 const TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
-const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})((?:\\s*;\\s*${TOKEN}=(?:${TOKEN}|"[^"\\\\\\x00-\\x1f\\x7f]*"))*)\\s*$`);
+// A quoted parameter value holds printable ASCII only (no `"` or backslash): the type becomes the
+// object's Content-Type header, and a header value cannot carry other text.
+const MEDIA_TYPE = new RegExp(`^(${TOKEN})/(${TOKEN})((?:\\s*;\\s*${TOKEN}=(?:${TOKEN}|"[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]*"))*)\\s*$`);
 const MAX_CONTENT_TYPE_LENGTH = 255;
 
 /**
