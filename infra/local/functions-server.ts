@@ -13,6 +13,7 @@ import { createApp as listApp } from '../../functions/list/index';
 import { createApp as completeApp } from '../../functions/complete/index';
 import { createApp as abortApp } from '../../functions/abort/index';
 import { createApp as callbackApp } from '../../functions/callback/index';
+import { createApp as companionApp } from '../../functions/companion/index';
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 
@@ -33,6 +34,7 @@ export function composeFunctions(opts: ComposeOptions = {}): Fetch {
     complete: completeApp(deps).fetch,
     abort: abortApp(deps).fetch,
     callback: callbackApp(deps).fetch,
+    companion: companionApp(deps).fetch,
     ...opts.extra,
   };
   return (req) => {

@@ -185,7 +185,7 @@ export class UploadService {
     const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
     const { uploadId } = await ossCall(() =>
       // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
-      this.oss.initiate(key, { contentType: input.contentType, metadata: metadataForOss(input.metadata), forbidOverwrite: true }),
+      this.oss.initiate(key, { contentType: input.contentType, metadata: input.metadata, forbidOverwrite: true }),
     );
     return { key, uploadId, now };
   }
@@ -299,7 +299,7 @@ export class UploadService {
       ['eq', '$content-type', input.contentType],
       ['eq', '$success_action_status', '201'],
     ];
-    for (const [name, value] of Object.entries(metadataForOss(input.metadata) ?? {})) {
+    for (const [name, value] of Object.entries(input.metadata ?? {})) {
       fields[`x-oss-meta-${name}`] = value;
       conditions.push(['eq', `$x-oss-meta-${name}`, value]);
     }
@@ -565,18 +565,6 @@ function matchOpenParts(clientParts: Array<{ partNumber: number; etag: string }>
     throw httpError('FILE_TOO_LARGE', `The parts add up to ${total} bytes, over the ${maxFileSize}-byte limit; abort this upload`, { size: total, maxFileSize });
   }
   return parts;
-}
-
-/**
- * User metadata as OSS header values, which must be printable ASCII: a value with anything else
- * (non-ASCII letters, say) is stored percent-encoded (`encodeURIComponent`), as ali-oss advises;
- * decode with `decodeURIComponent`. ASCII values are stored as they are.
- */
-export function metadataForOss(metadata: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!metadata) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(metadata)) out[k] = /^[\x20-\x7e]*$/.test(v) ? v : encodeURIComponent(v);
-  return out;
 }
 
 /** The whole object's CRC-64 from its parts', or undefined when any part lacks one. */

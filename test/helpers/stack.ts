@@ -28,6 +28,16 @@ export interface TestStack {
   jwt(sub: string, extra?: Record<string, unknown>): string;
   /** POST JSON to a function path with a caller JWT (or none). */
   post(path: string, body: unknown, opts?: { sub?: string | null; jwt?: string; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  /**
+   * Any method and path on the functions origin (GET/DELETE too, e.g. the Companion `/s3/*`
+   * routes). Auth as in `post`, or `cookie` for the caller-JWT cookie instead of a Bearer
+   * header; `body` is sent as JSON.
+   */
+  request(
+    method: string,
+    path: string,
+    opts?: { sub?: string | null; jwt?: string; cookie?: string; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -74,6 +84,24 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
       if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
       else if (sub !== null) headers.authorization = `Bearer ${jwt(sub)}`;
       const res = await fetch(`${functions.url}${path}`, { method: 'POST', headers, body: o.raw ?? JSON.stringify(body) });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        /* keep text */
+      }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async request(method, path, o = {}) {
+      const headers: Record<string, string> = { ...o.headers };
+      const sub = o.sub === undefined ? 'alice' : o.sub;
+      if (o.cookie !== undefined) headers.cookie = o.cookie;
+      else if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
+      else if (sub !== null) headers.authorization = `Bearer ${jwt(sub)}`;
+      const hasBody = o.body !== undefined || o.raw !== undefined;
+      if (hasBody && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+      const res = await fetch(`${functions.url}${path}`, { method, headers, body: hasBody ? (o.raw ?? JSON.stringify(o.body)) : undefined });
       const text = await res.text();
       let parsed: unknown = text;
       try {

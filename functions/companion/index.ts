@@ -1,0 +1,119 @@
+/**
+ * companion: the Uppy Companion `/s3/*` routes, so an unmodified Uppy `@uppy/aws-s3` (v6
+ * `companionEndpoint`, v4/v5 `endpoint`) uploads to OSS through the same policy, keys, limits and
+ * callback as the JSON API. One route per operation; each authenticates the caller first (401),
+ * then checks its input (400) and that the key is the caller's (403) before any OSS call.
+ *
+ * | route | OSS | 200 JSON |
+ * |---|---|---|
+ * | GET /s3/params?filename=&type=&metadata[n]=v | none (signs a PostObject policy) | {method: "POST", url, fields, expires} |
+ * | POST /s3/multipart {filename, type, metadata} | InitiateMultipartUpload | {key, uploadId, bucket} |
+ * | GET /s3/multipart/:uploadId/batch?key=&partNumbers=1,2 | ListParts (1 part) if SIGN_CHECKS_UPLOAD | {presignedUrls: {"1": url, …}} |
+ * | GET /s3/multipart/:uploadId/:partNumber?key= | ListParts (1 part) if SIGN_CHECKS_UPLOAD | {url, expires} |
+ * | GET /s3/multipart/:uploadId?key= | ListParts, every page | [{PartNumber, ETag, Size, LastModified}] |
+ * | POST /s3/multipart/:uploadId/complete?key= {parts: [{PartNumber, ETag}]} | ListParts, Complete + callback | {location, key, bucket, etag, size, crc64, callbackStatus, callback?, callbackError?, recovered?} |
+ * | DELETE /s3/multipart/:uploadId?key= | AbortMultipartUpload | {} |
+ *
+ * `expires` is in seconds (URL_EXPIRES_SECONDS), as Companion sends it. `GET /s3/sts` is not
+ * served (404): Uppy's STS mode signs for AWS hosts only.
+ *
+ * PostObject and the callback: with CALLBACK_URL set, the form carries the OSS upload callback,
+ * and OSS then answers the browser's POST with the callback function's JSON (200), or with 203
+ * when the callback failed (the object is stored either way) instead of the 201 PostResponse.
+ * That is fine for Uppy: v6 (`S3Client.postObject`) and v5 accept any 2xx and only read the
+ * ETag header, never the body; so small files notify the app like multipart ones do.
+ *
+ * Auth: Uppy v6 Companion mode sends no headers of its own and only same-origin cookies, so
+ * serve these routes on the page's origin and authenticate with the AUTH_COOKIE_NAME cookie
+ * (a Bearer header works too, e.g. for v5 `headers`). State-changing routes need a JSON body or
+ * DELETE, so a cross-origin page cannot drive them without passing CORS.
+ */
+import type { Context } from 'hono';
+import { readJson } from '../../shared/http/body';
+import { handle } from '../../shared/http/fc-adapter';
+import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import {
+  companionMetadata,
+  companionPart,
+  companionPartsOf,
+  metadataFromQuery,
+  newObjectOf,
+  parsePartNumber,
+  parsePartNumberList,
+  uploadRefOf,
+} from '../../shared/upload/companion';
+import type { FcEnv } from '../../shared/http/fc-adapter';
+
+export function createApp(deps: Deps = {}) {
+  return createFunctionApp(deps, (app) => {
+    // Small files: a PostObject policy with a concrete key (Uppy v6 refuses `${filename}`).
+    app.get('/s3/params', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const object = newObjectOf({ filename: c.req.query('filename'), type: c.req.query('type'), metadata: metadataFromQuery(new URL(c.req.url)) }, config);
+      const form = await service.postForm(caller, object);
+      noStore(c);
+      return c.json({ method: form.method, url: form.url, fields: form.fields, expires: form.expires });
+    });
+
+    // Create: InitiateMultipartUpload under the caller's prefix (active-upload limit, type allow-list).
+    app.post('/s3/multipart', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
+      const object = newObjectOf({ filename: body.filename, type: body.type, metadata: companionMetadata(body.metadata) }, config);
+      const { key, uploadId, bucket } = await service.initOpen(caller, object);
+      return c.json({ key, uploadId, bucket });
+    });
+
+    // Batch sign (older clients); registered before `/:partNumber`, which would match it too.
+    app.get('/s3/multipart/:uploadId/batch', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const upload = uploadRefOf(c, config, caller);
+      const signed = await service.signOpen(upload, parsePartNumberList(c.req.query('partNumbers')));
+      noStore(c);
+      return c.json({ presignedUrls: Object.fromEntries(signed.parts.map((p) => [String(p.partNumber), p.url])) });
+    });
+
+    // Sign one part: a presigned UploadPart PUT with no Content-Type or Content-MD5 signed.
+    app.get('/s3/multipart/:uploadId/:partNumber', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const upload = uploadRefOf(c, config, caller);
+      const partNumber = parsePartNumber(c.req.param('partNumber'));
+      const signed = await service.signOpen(upload, [partNumber]);
+      noStore(c);
+      return c.json({ url: signed.parts[0].url, expires: signed.expires });
+    });
+
+    // List: every part, paged through ListParts here (Uppy sends one request), as a bare array.
+    app.get('/s3/multipart/:uploadId', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const upload = uploadRefOf(c, config, caller);
+      const { parts } = await service.list(upload);
+      noStore(c);
+      return c.json(parts.map(companionPart));
+    });
+
+    // Complete: the client's parts 1..N checked against OSS, Complete with the upload callback.
+    app.post('/s3/multipart/:uploadId/complete', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const upload = uploadRefOf(c, config, caller);
+      const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
+      return c.json(await service.completeOpen(upload, companionPartsOf(body)));
+    });
+
+    // Abort: an upload that is already gone counts as aborted, so repeating it is fine.
+    app.delete('/s3/multipart/:uploadId', async (c) => {
+      const { config, caller, service } = await requestScope(c, deps);
+      const upload = uploadRefOf(c, config, caller);
+      await service.abort(upload);
+      return c.json({});
+    });
+  });
+}
+
+/** Signed URLs and policies are per caller and short-lived: no cache may keep them. */
+function noStore(c: Context<FcEnv>): void {
+  c.header('Cache-Control', 'no-store');
+}
+
+export const app = createApp();
+export const handler = handle(app);

@@ -1,0 +1,125 @@
+/**
+ * The Uppy Companion `/s3/*` dialect: how its requests name uploads, parts and metadata, and the
+ * shapes its clients expect back. The routes (functions/companion) use these with UploadService,
+ * so the policy (keys, types, sizes, limits, callback) is the same as for the JSON API.
+ *
+ * Companion names an upload by `?key=` plus the upload id in the path; there is no token. The
+ * key is the only authority, so every route checks it lies under the caller's own prefix
+ * (`keyBelongsTo`) before any OSS call: another caller's key is 403, whatever the upload id.
+ */
+import type { Context } from 'hono';
+import { httpError } from '../http/errors';
+import { isPlainObject, checkArray, type JsonObject } from '../http/body';
+import { keyBelongsTo } from '../policy/keys';
+import { MAX_PARTS } from '../policy/parts';
+import { assertContentTypeAllowed, normalizeContentType, validateMetadata } from '../policy/limits';
+import { validateFilename } from '../policy/keys';
+import type { Config } from '../config';
+import type { Caller } from '../auth/caller';
+import type { ListedPart, NewObjectInput, UploadRef } from './service';
+
+/** OSS upload ids are 32 hex digits; accept a little more, but nothing a path or query could misread. */
+const UPLOAD_ID = /^[A-Za-z0-9._~=-]{1,128}$/;
+
+/** The upload a Companion request names: `:uploadId` in the path, `?key=` in the query. 400 / 403. */
+export function uploadRefOf(c: Context, config: Config, caller: Caller): UploadRef {
+  const uploadId = c.req.param('uploadId') ?? '';
+  if (!UPLOAD_ID.test(uploadId)) throw httpError('VALIDATION_FAILED', 'The upload id in the path is not a valid OSS upload id', { field: 'uploadId' });
+  const key = c.req.query('key');
+  if (key === undefined || key === '') throw httpError('VALIDATION_FAILED', 'The query parameter key is required', { field: 'key' });
+  if (!keyBelongsTo(key, config.policy.keyPrefix, caller.sub)) {
+    throw httpError('FORBIDDEN', 'This object key is not one of your uploads');
+  }
+  return { sub: caller.sub, bucket: config.oss.bucket, key, uploadId };
+}
+
+/** A part number in a path or list: 1..10,000, decimal digits only. */
+export function parsePartNumber(raw: string | undefined, field = 'partNumber'): number {
+  const n = raw !== undefined && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
+  if (!(n >= 1 && n <= MAX_PARTS)) throw httpError('VALIDATION_FAILED', `${field} must be an integer from 1 to ${MAX_PARTS}`, { field });
+  return n;
+}
+
+/** `partNumbers=1,2,3` (the batch route). Count and duplicates are the service's to check. */
+export function parsePartNumberList(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') throw httpError('VALIDATION_FAILED', 'The query parameter partNumbers is required (e.g. 1,2,3)', { field: 'partNumbers' });
+  const items = raw.split(',');
+  if (items.length > MAX_PARTS) throw httpError('VALIDATION_FAILED', `partNumbers lists more than ${MAX_PARTS} parts`, { field: 'partNumbers' });
+  return items.map((s) => parsePartNumber(s.trim(), 'partNumbers'));
+}
+
+/**
+ * Uppy's file metadata as object metadata. Uppy sends every meta field by default
+ * (`allowedMetaFields: true`): `name`, `type`, `relativePath` (often null) and whatever the app
+ * added. So instead of refusing what an unmodified Uppy sends:
+ *  - names are lower-cased with other characters turned into `-` (`relativePath` -> `relativepath`);
+ *  - null or non-scalar values are dropped;
+ *  - every value is stored percent-encoded (`encodeURIComponent`; read it back with
+ *    `decodeURIComponent`). OSS metadata are headers, so values must be printable ASCII, and a
+ *    file name like `résumé.pdf` is not; Uppy cannot encode it, so the facade does, always, so
+ *    that a stored value never leaves doubt whether it was encoded. (The JSON API instead takes
+ *    values as given and refuses non-ASCII: its clients encode themselves.)
+ * The result goes through the same checks as the JSON API (`validateMetadata`: names, 2 KiB).
+ */
+export function companionMetadata(raw: unknown, field = 'metadata'): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (!isPlainObject(raw)) throw httpError('VALIDATION_FAILED', `${field} must be an object`, { field });
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(raw)) {
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
+    const key = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+    if (key === '') continue;
+    out[key] = encodeURIComponent(String(value));
+  }
+  return validateMetadata(out, field);
+}
+
+/** `metadata[name]=value` query parameters (`GET /s3/params`). */
+export function metadataFromQuery(url: URL): Record<string, string> {
+  const raw: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    const m = /^metadata\[(.*)\]$/.exec(k);
+    if (m) raw[m[1]] = v;
+  }
+  return companionMetadata(raw);
+}
+
+/** The new object a Companion request describes: `filename`, `type`, metadata; type allow-list applied. */
+export function newObjectOf(input: { filename: unknown; type: unknown; metadata: Record<string, string> }, config: Config): NewObjectInput {
+  const filename = validateFilename(input.filename);
+  const contentType = normalizeContentType(input.type, 'type');
+  assertContentTypeAllowed(contentType, config.policy.allowedContentTypes);
+  return { filename, contentType, metadata: input.metadata };
+}
+
+/** Companion's complete body: `{parts: [{PartNumber, ETag}]}`. PartNumber may be a number or digits. */
+export function companionPartsOf(body: JsonObject): Array<{ partNumber: number; etag: string }> {
+  const parts = checkArray(body.parts, 'parts', { maxLength: MAX_PARTS });
+  return parts.map((p, i) => {
+    if (!isPlainObject(p)) throw httpError('VALIDATION_FAILED', `parts[${i}] must be an object {PartNumber, ETag}`, { field: `parts[${i}]` });
+    const n = p.PartNumber;
+    const partNumber = typeof n === 'number' && Number.isInteger(n) ? n : typeof n === 'string' && /^\d{1,5}$/.test(n) ? Number(n) : NaN;
+    if (!(partNumber >= 1 && partNumber <= MAX_PARTS)) {
+      throw httpError('VALIDATION_FAILED', `parts[${i}].PartNumber must be an integer from 1 to ${MAX_PARTS}`, { field: `parts[${i}].PartNumber` });
+    }
+    const etag = p.ETag;
+    if (typeof etag !== 'string' || etag.replace(/"/g, '').trim() === '' || etag.length > 128) {
+      throw httpError('VALIDATION_FAILED', `parts[${i}].ETag must be the ETag OSS returned for the part`, { field: `parts[${i}].ETag` });
+    }
+    return { partNumber, etag };
+  });
+}
+
+/** One entry of the list route's bare array, S3 `Part` style. */
+export interface CompanionPart {
+  PartNumber: number;
+  /** As OSS lists it (quoted). */
+  ETag: string;
+  Size: number;
+  LastModified: string;
+}
+
+export function companionPart(p: ListedPart): CompanionPart {
+  return { PartNumber: p.partNumber, ETag: p.etag, Size: p.size, LastModified: p.lastModified };
+}
