@@ -1,0 +1,599 @@
+#!/usr/bin/env -S npx tsx
+/**
+ * `npm start`: the local stack. One process runs
+ *  - the OSS emulator (bucket `local-bucket`, port `OSS_PORT` or 9000, data under `.data/oss`),
+ *  - every HTTP function under one origin (port `PORT` or 8787), wired like production: the
+ *    functions call the emulator over HTTP and the emulator POSTs the upload callback to the
+ *    callback function (CALLBACK_URL), which trusts the emulator's callback key,
+ *  - a demo page at `/` (Uppy Dashboard + `@uppy/aws-s3` with `companionEndpoint`, bundled with
+ *    esbuild at startup, in memory), `/openapi.json`, and a few local-only helpers under `/_local/`.
+ *
+ * `startLocalStack()` is the same thing for tests (`memory: true`, ports 0).
+ * Busy default ports are replaced by free ones (and said so), so a second stack still starts.
+ */
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
+import { Hono } from 'hono';
+import { startEmulator, DEFAULT_BUCKET, type RunningEmulator } from './emulator/server.ts';
+import { composeFunctions } from './local/functions-server.ts';
+import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
+import { renderPage, FAVICON_SVG, type PageConfig } from './local/demo/page.ts';
+import { createApp as createCallbackApp } from '../functions/callback/index.ts';
+import { OssClient } from '../shared/oss/client.ts';
+import { loadConfig } from '../shared/config.ts';
+import { OssError } from '../shared/oss/errors.ts';
+import type { FunctionName } from '../functions/routes.ts';
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_OSS_PORT = 9000;
+export const DEFAULT_DATA_DIR = '.data';
+const MiB = 1024 * 1024;
+/** The demo's Uppy: files over this go multipart, in parts of CHUNK_SIZE (S3/Uppy minimum 5 MiB). */
+export const DEMO_MULTIPART_THRESHOLD = 5 * MiB;
+export const DEMO_CHUNK_SIZE = 5 * MiB;
+/** "Simulate a slow network": the emulator's delay before each part PUT and form POST. */
+export const SLOW_NETWORK_MS = 1500;
+
+/** Configuration variables a person may set for `npm start`; the stack sets the wiring itself. */
+export const PASSTHROUGH_ENV = [
+  'AUTH_MODE',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_COOKIE_NAME',
+  'AUTH_ANONYMOUS_SUB',
+  'UPLOAD_TOKEN_SECRET',
+  'UPLOAD_TOKEN_TTL_SECONDS',
+  'KEY_PREFIX',
+  'MAX_FILE_SIZE',
+  'ALLOWED_CONTENT_TYPES',
+  'DEFAULT_PART_SIZE',
+  'URL_EXPIRES_SECONDS',
+  'MAX_PARTS_PER_SIGN',
+  'MAX_ACTIVE_UPLOADS',
+  'SIGN_CHECKS_UPLOAD',
+  'MAX_BODY_BYTES',
+  'CORS_ALLOWED_ORIGINS',
+  'OSS_SIGNATURE_VERSION',
+  'SWEEP_MAX_AGE_HOURS',
+  'SWEEP_DRY_RUN',
+] as const;
+
+export interface LocalStackOptions {
+  /** Functions + demo port; 0 = random. Default 8787. */
+  port?: number;
+  /** OSS emulator port; 0 = random. Default 9000. */
+  ossPort?: number;
+  /** Listen address for both. Default 127.0.0.1. */
+  host?: string;
+  /** Data folder (emulator data in `<dataDir>/oss`, the generated upload-token secret). Default `.data`. */
+  dataDir?: string;
+  /** Keep everything in memory (tests). */
+  memory?: boolean;
+  /** Function configuration over the stack's defaults (see shared/config.ts). */
+  env?: Record<string, string>;
+  /** Log each function request: true = console, or a function. Default off. */
+  log?: boolean | ((line: string) => void);
+  /** Log each emulator request. Default off. */
+  ossLog?: boolean | ((line: string) => void);
+  /** The demo's "slow network" delay per part PUT / form POST, ms. Default SLOW_NETWORK_MS. */
+  slowNetworkMs?: number;
+}
+
+export interface LocalStack {
+  /** `http://host:port`: the demo, the JSON API, the Companion facade and /openapi.json. */
+  url: string;
+  port: number;
+  demoUrl: string;
+  openapiUrl: string;
+  ossUrl: string;
+  ossPort: number;
+  bucket: string;
+  emulator: RunningEmulator;
+  /** The functions' environment. */
+  env: Record<string, string>;
+  /** An OSS client on the emulator with the functions' credentials. */
+  oss: OssClient;
+  /** Absolute data folder, or undefined in memory mode. */
+  dataDir?: string;
+  /** Things worth telling a person (busy ports replaced, missing modules). */
+  notes: string[];
+  /** Whether functions/companion (the `/s3/*` facade) and functions/openapi.ts are present. */
+  modules: { companion: boolean; openapi: boolean };
+  /** The demo bundle (built at startup). */
+  bundle: Promise<BrowserBundle>;
+  /** The last callback answers our callback function gave, by object key (newest last). */
+  callbacks: Map<string, CallbackSeen>;
+  /** The demo's "slow network" switch (an emulator delay on every part PUT and form POST). */
+  setSlowNetwork(on: boolean): void;
+  close(): Promise<void>;
+}
+
+export interface CallbackSeen {
+  status: number;
+  at: string;
+  response: unknown;
+}
+
+type Fetch = (req: Request) => Response | Promise<Response>;
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const repoRoot = resolve(here, '..');
+
+/** Resolves once `port` can be bound on `host` (true) or is taken (false). */
+function portFree(port: number, host: string): Promise<boolean> {
+  if (port === 0) return Promise.resolve(true);
+  return new Promise((res) => {
+    const srv = createNetServer();
+    srv.once('error', () => res(false));
+    srv.listen(port, host, () => srv.close(() => res(true)));
+  });
+}
+
+/** An optional module of a colleague's (it may not exist yet): undefined when the file is absent. */
+async function optionalModule(relative: string): Promise<Record<string, unknown> | undefined> {
+  const file = resolve(repoRoot, relative);
+  if (!existsSync(file)) return undefined;
+  // A variable specifier: typechecking must not depend on the file existing.
+  const spec = pathToFileURL(file).href;
+  return (await import(spec)) as Record<string, unknown>;
+}
+
+/** The OpenAPI document from functions/openapi.ts, whatever it is exported as. */
+function findOpenApi(mod: Record<string, unknown>): unknown {
+  const isDoc = (v: unknown) => !!v && typeof v === 'object' && typeof (v as { openapi?: unknown }).openapi === 'string';
+  const preferred = ['openapi', 'openApiDocument', 'openapiDocument', 'document', 'default', 'OPENAPI', 'spec'];
+  for (const name of [...preferred, ...Object.keys(mod)]) {
+    const v = mod[name];
+    if (isDoc(v)) return v;
+    if (typeof v === 'function' && v.length === 0 && /openapi|document|spec/i.test(name)) {
+      try {
+        const out = (v as () => unknown)();
+        if (isDoc(out)) return out;
+      } catch {
+        /* try the next export */
+      }
+    }
+  }
+  return undefined;
+}
+
+function openApiStub(apiUrl: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'oss-upload-functions',
+      version: '0.0.0-stub',
+      description:
+        'STUB: functions/openapi.ts does not exist yet, so the local stack serves this placeholder. ' +
+        'Routes: POST /uploads, /uploads/sign, /uploads/list, /uploads/complete, /uploads/abort, /oss/callback, and the Uppy Companion /s3/* facade.',
+    },
+    servers: [{ url: apiUrl }],
+    paths: {},
+    'x-stub': true,
+  };
+}
+
+/** A generated upload-token secret kept in the data folder, so tokens survive restarts. */
+async function persistentSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'upload-token-secret');
+  try {
+    const s = (await readFile(file, 'utf8')).trim();
+    if (s.length >= 32) return s;
+  } catch {
+    /* first run */
+  }
+  const s = randomBytes(32).toString('hex');
+  await mkdir(dataDir, { recursive: true });
+  await writeFile(file, `${s}\n`, { mode: 0o600 });
+  return s;
+}
+
+function jsonError(status: number, code: string, message: string): Response {
+  return Response.json({ error: { code, message, requestId: '' }, message }, { status });
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = opts.host ?? '127.0.0.1';
+  const memory = opts.memory === true;
+  const dataDir = memory ? undefined : resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  const notes: string[] = [];
+
+  // Bundle the demo while the servers start.
+  const bundle = bundleBrowser(join(here, 'local/demo/client.ts'));
+  bundle.catch(() => undefined); // reported when served
+
+  // --- OSS emulator
+  let ossPort = opts.ossPort ?? DEFAULT_OSS_PORT;
+  if (!(await portFree(ossPort, host))) {
+    notes.push(`OSS emulator port ${ossPort} is busy; using a free one instead`);
+    ossPort = 0;
+  }
+  const logFn = (o: boolean | ((l: string) => void) | undefined, prefix: string) =>
+    o === true ? (l: string) => console.log(`${prefix} ${l}`) : o || undefined;
+  const emulator = await startEmulator({
+    port: ossPort,
+    host,
+    memory,
+    dataDir: dataDir && join(dataDir, 'oss'),
+    buckets: [DEFAULT_BUCKET],
+    log: logFn(opts.ossLog, '[oss]'),
+  });
+
+  try {
+    // --- Functions + demo under one origin
+    let port = opts.port ?? DEFAULT_PORT;
+    if (!(await portFree(port, host))) {
+      notes.push(`port ${port} is busy; using a free one instead`);
+      port = 0;
+    }
+    const env: Record<string, string> = {};
+    const deps = { env };
+    const callbacks = new Map<string, CallbackSeen>();
+    let ready!: () => void;
+    const readyP = new Promise<void>((r) => (ready = r));
+
+    const companionMod = await optionalModule('functions/companion/index.ts');
+    const companionCreate = companionMod?.createApp as ((d: typeof deps) => { fetch: Fetch }) | undefined;
+    if (companionMod && typeof companionCreate !== 'function') throw new Error('functions/companion/index.ts does not export createApp(deps)');
+    if (!companionMod) notes.push('functions/companion/index.ts is missing: /s3/* (the Uppy facade) answers 503, so the demo cannot upload yet');
+    const openapiMod = await optionalModule('functions/openapi.ts');
+    const openapiDoc = openapiMod && findOpenApi(openapiMod);
+    if (!openapiDoc) notes.push(openapiMod ? 'functions/openapi.ts exports no OpenAPI document that was recognised: /openapi.json is a stub' : 'functions/openapi.ts is missing: /openapi.json is a stub');
+
+    // The callback function, recording its answers so the demo can show them per object key.
+    const callbackFetch = createCallbackApp(deps).fetch;
+    const recordingCallback: Fetch = async (req) => {
+      const res = await callbackFetch(req);
+      try {
+        const body = (await res.clone().json()) as { key?: unknown };
+        let key = typeof body?.key === 'string' ? body.key : undefined;
+        if (!key) key = undefined;
+        if (key) {
+          callbacks.delete(key);
+          callbacks.set(key, { status: res.status, at: new Date().toISOString(), response: body });
+          if (callbacks.size > 500) callbacks.delete(callbacks.keys().next().value!);
+        }
+      } catch {
+        /* not JSON: nothing to show */
+      }
+      return res;
+    };
+    const extra: Partial<Record<FunctionName, Fetch>> = { callback: recordingCallback };
+    if (companionCreate) extra.companion = companionCreate(deps).fetch;
+
+    const oss = new OssClient({
+      region: emulator.region,
+      bucket: DEFAULT_BUCKET,
+      credentials: emulator.credentials,
+      endpoint: emulator.url,
+      pathStyle: true,
+      retries: { max: 0 },
+    });
+
+    let slowRuleIds: string[] = [];
+    const slowMs = opts.slowNetworkMs ?? SLOW_NETWORK_MS;
+    const setSlow = (on: boolean) => {
+      for (const id of slowRuleIds) emulator.admin.faults.remove(id);
+      slowRuleIds = [];
+      if (on) {
+        slowRuleIds = emulator.admin.faults
+          .add([
+            { op: 'UploadPart', action: 'delay', ms: slowMs, count: -1 },
+            { op: 'PostObject', action: 'delay', ms: slowMs, count: -1 },
+          ])
+          .map((r) => r.id);
+      }
+      return on;
+    };
+    const local = localRoutes({
+      bundle,
+      oss,
+      emulator,
+      env,
+      callbacks,
+      openapi: () => openapiDoc ?? openApiStub(url),
+      page: (): PageConfig => {
+        const config = loadConfig(env);
+        return {
+          bucket: config.oss.bucket,
+          region: config.oss.region,
+          ossUrl: emulator.url,
+          apiUrl: url,
+          keyPrefix: config.policy.keyPrefix,
+          authMode: config.auth.mode,
+          maxFileSize: config.policy.maxFileSize,
+          multipartThreshold: DEMO_MULTIPART_THRESHOLD,
+          chunkSize: DEMO_CHUNK_SIZE,
+          callbackUrl: config.callback.url ?? null,
+          slowNetwork: slowRuleIds.length > 0,
+          slowNetworkMs: slowMs,
+          companion: !!companionCreate,
+          openapi: !!openapiDoc,
+          storage: dataDir ? `on disk in ${join(dataDir, 'oss')}` : 'in memory',
+        };
+      },
+      slow: { get: () => slowRuleIds.length > 0, set: setSlow, ms: slowMs },
+    });
+
+    const composed = composeFunctions({ deps, extra, fallback: local });
+    const log = logFn(opts.log, '[api]');
+    const handler: Fetch = async (req) => {
+      await readyP;
+      if (!log) return composed(req);
+      const started = performance.now();
+      const res = await composed(req);
+      const u = new URL(req.url);
+      log(`${req.method} ${u.pathname} ${res.status} ${Math.round(performance.now() - started)}ms`);
+      return res;
+    };
+    const listener = getRequestListener(handler, { overrideGlobalObjects: false });
+    const server: Server = createServer({ keepAliveTimeout: 5_000 }, listener);
+    await new Promise<void>((res, rej) => {
+      server.once('error', rej);
+      server.listen(port, host, () => {
+        server.off('error', rej);
+        res();
+      });
+    });
+    const actualPort = (server.address() as AddressInfo).port;
+    const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
+
+    // The functions' configuration, complete before the first request is dispatched.
+    const selfOrigins = [url, `http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`];
+    const devOrigins = [3000, 4200, 5173, 8080].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
+    Object.assign(env, {
+      OSS_REGION: emulator.region,
+      OSS_BUCKET: DEFAULT_BUCKET,
+      OSS_ENDPOINT: emulator.url,
+      OSS_PUBLIC_ENDPOINT: emulator.url,
+      OSS_FORCE_PATH_STYLE: 'true',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+      AUTH_MODE: 'none',
+      UPLOAD_TOKEN_SECRET: dataDir ? await persistentSecret(dataDir) : randomBytes(32).toString('hex'),
+      CALLBACK_URL: `${url}/oss/callback`,
+      CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
+      CORS_ALLOWED_ORIGINS: [...new Set([...selfOrigins, ...devOrigins])].join(','),
+      // One anonymous caller and no sweeper locally: do not cap unfinished uploads.
+      MAX_ACTIVE_UPLOADS: '0',
+      ...opts.env,
+    });
+    loadConfig(env); // fail now, with every problem listed, rather than on the first request
+    ready();
+
+    let closed = false;
+    return {
+      url,
+      port: actualPort,
+      demoUrl: `${url}/`,
+      openapiUrl: `${url}/openapi.json`,
+      ossUrl: emulator.url,
+      ossPort: emulator.port,
+      bucket: DEFAULT_BUCKET,
+      emulator,
+      env,
+      oss,
+      dataDir,
+      notes,
+      modules: { companion: !!companionCreate, openapi: !!openapiDoc },
+      bundle,
+      callbacks,
+      setSlowNetwork: (on) => void setSlow(on),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        });
+        await emulator.close();
+      },
+    };
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+}
+
+interface LocalRouteDeps {
+  bundle: Promise<BrowserBundle>;
+  oss: OssClient;
+  emulator: RunningEmulator;
+  env: Record<string, string>;
+  callbacks: Map<string, CallbackSeen>;
+  openapi: () => unknown;
+  page: () => PageConfig;
+  slow: { get(): boolean; set(on: boolean): boolean; ms: number };
+}
+
+/** The demo page, its assets, /openapi.json and the local-only helpers. */
+function localRoutes(d: LocalRouteDeps): Fetch {
+  const app = new Hono();
+  const noStore = { 'cache-control': 'no-store' };
+
+  app.get('/', (c) => c.html(renderPage(d.page()), 200, noStore));
+  app.get('/index.html', (c) => c.redirect('/'));
+  app.get('/assets/demo.js', async (c) => {
+    try {
+      return c.body((await d.bundle).js, 200, { 'content-type': 'text/javascript; charset=utf-8', ...noStore });
+    } catch (e) {
+      return c.text(`demo bundle failed: ${(e as Error).message}`, 500);
+    }
+  });
+  app.get('/assets/demo.css', async (c) => {
+    try {
+      return c.body((await d.bundle).css, 200, { 'content-type': 'text/css; charset=utf-8', ...noStore });
+    } catch (e) {
+      return c.text(`/* demo bundle failed: ${(e as Error).message} */`, 500);
+    }
+  });
+  const favicon = (c: { body: (b: string, s: 200, h: Record<string, string>) => Response }) =>
+    c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' });
+  app.get('/favicon.svg', (c) => favicon(c));
+  app.get('/favicon.ico', (c) => favicon(c));
+  app.get('/openapi.json', (c) => c.json(d.openapi() as object, 200, { 'access-control-allow-origin': '*' }));
+
+  // --- /_local: helpers for the demo page (not part of the product API)
+  const keyParam = (raw: string | undefined): string => {
+    const prefix = `${loadConfig(d.env).policy.keyPrefix}/`;
+    if (!raw || !raw.startsWith(prefix) || raw.length > 1023) throw new Error(`key must be an object key under ${prefix}`);
+    return raw;
+  };
+  app.get('/_local/health', (c) => c.json({ ok: true, oss: d.emulator.url, bucket: d.oss.bucket }));
+  app.get('/_local/objects', async (c) => {
+    let key: string;
+    try {
+      key = keyParam(c.req.query('key'));
+    } catch (e) {
+      return jsonError(400, 'VALIDATION_FAILED', (e as Error).message);
+    }
+    const info = await d.oss.headObject(key);
+    if (!info) return jsonError(404, 'NOT_FOUND', 'No such object');
+    return c.json({
+      key,
+      bucket: d.oss.bucket,
+      size: info.size,
+      crc64: info.crc64 === undefined ? null : info.crc64.toString(),
+      etag: info.etag.replace(/"/g, ''),
+      contentType: info.contentType,
+      objectType: info.objectType,
+      lastModified: info.lastModified.toISOString(),
+      downloadUrl: `/_local/objects/download?${new URLSearchParams({ key })}`,
+      callback: d.callbacks.get(key) ?? null,
+    }, 200, noStore);
+  });
+  app.get('/_local/objects/download', async (c) => {
+    let key: string;
+    try {
+      key = keyParam(c.req.query('key'));
+    } catch (e) {
+      return jsonError(400, 'VALIDATION_FAILED', (e as Error).message);
+    }
+    try {
+      const obj = await d.oss.getObject(key);
+      const name = key.slice(key.lastIndexOf('/') + 1);
+      return new Response(obj.body as unknown as BodyInit, {
+        headers: {
+          'content-type': obj.contentType || 'application/octet-stream',
+          'content-length': String(obj.body.byteLength),
+          'content-disposition': `attachment; filename*=UTF-8''${encodeURIComponent(name)}`,
+          ...noStore,
+        },
+      });
+    } catch (e) {
+      if (e instanceof OssError && e.status === 404) return jsonError(404, 'NOT_FOUND', 'No such object');
+      throw e;
+    }
+  });
+  app.get('/_local/network', (c) => c.json({ slow: d.slow.get(), delayMs: d.slow.ms }));
+  app.post('/_local/network', async (c) => {
+    // Same-origin only: a page elsewhere must not reconfigure the emulator through a browser.
+    const origin = c.req.header('origin');
+    if (origin && origin !== new URL(c.req.url).origin) return jsonError(403, 'FORBIDDEN', 'Same-origin only');
+    let body: { slow?: unknown };
+    try {
+      body = await c.req.json();
+    } catch {
+      return jsonError(400, 'INVALID_JSON', 'Body must be JSON {"slow": true|false}');
+    }
+    if (typeof body?.slow !== 'boolean') return jsonError(400, 'VALIDATION_FAILED', 'slow must be true or false');
+    return c.json({ slow: d.slow.set(body.slow), delayMs: d.slow.ms });
+  });
+
+  app.all('/s3/*', () =>
+    jsonError(503, 'NOT_INSTALLED', 'The Uppy Companion facade (functions/companion/index.ts) is not installed in this build.'),
+  );
+  app.notFound(() => jsonError(404, 'NOT_FOUND', 'No such route'));
+  app.onError((err) => {
+    console.error('[local]', err);
+    return jsonError(500, 'INTERNAL', 'Local helper failed');
+  });
+  return app.fetch;
+}
+
+// ---------------------------------------------------------------------------------------------
+// `npm start`
+
+function envPort(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    console.error(`${name} must be a port number (got "${raw}")`);
+    process.exit(2);
+  }
+  return n;
+}
+
+async function main(): Promise<void> {
+  const env: Record<string, string> = {};
+  for (const name of PASSTHROUGH_ENV) if (process.env[name]) env[name] = process.env[name]!;
+  const quiet = process.env.LOG === '0' || process.argv.includes('--quiet');
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      port: envPort('PORT', DEFAULT_PORT),
+      ossPort: envPort('OSS_PORT', DEFAULT_OSS_PORT),
+      host: process.env.HOST || undefined,
+      dataDir: process.env.DATA_DIR || DEFAULT_DATA_DIR,
+      memory: process.env.MEMORY === '1' || process.argv.includes('--memory'),
+      env,
+      log: !quiet,
+      ossLog: process.env.OSS_LOG === '1',
+    });
+  } catch (e) {
+    console.error(`Could not start the local stack: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const b = await stack.bundle.catch((e: Error) => {
+    console.error(`Demo bundle failed: ${e.message}`);
+    return undefined;
+  });
+  const pad = (s: string) => s.padEnd(13);
+  const lines = [
+    '',
+    'oss-upload-functions · local stack',
+    '',
+    `  ${pad('Demo')}${stack.demoUrl}`,
+    `  ${pad('API')}${stack.url}   (POST /uploads, /uploads/sign, /uploads/list, /uploads/complete, /uploads/abort)`,
+    `  ${pad('Uppy')}companionEndpoint: '${stack.url}'   (/s3/*)`,
+    `  ${pad('OpenAPI')}${stack.openapiUrl}${stack.modules.openapi ? '' : '   (stub)'}`,
+    `  ${pad('OSS emulator')}${stack.ossUrl}   bucket ${stack.bucket}, region ${stack.emulator.region}, path-style, key ${stack.emulator.credentials.accessKeyId}`,
+    `  ${pad('Data')}${stack.dataDir ? `${stack.dataDir}   (delete it to start over)` : 'in memory'}`,
+    `  ${pad('Callers')}AUTH_MODE=${stack.env.AUTH_MODE}`,
+    ...(Object.keys(env).length ? [`  ${pad('From env')}${Object.keys(env).join(', ')}`] : []),
+    ...(b ? [`  ${pad('Demo bundle')}${Math.round((b.js.length + b.css.length) / 1024)} KiB in ${b.ms} ms`] : []),
+    ...stack.notes.map((n) => `  note: ${n}`),
+    '',
+    'Ctrl-C stops it.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping`);
+    const force = setTimeout(() => {
+      console.error('Shutdown took over 5 s; exiting anyway');
+      process.exit(1);
+    }, 5000);
+    force.unref();
+    await stack.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) await main();
