@@ -17,6 +17,7 @@
  * | `OSS_PUBLIC_ENDPOINT` | `OSS_ENDPOINT` unless that is an `-internal` host, else the public regional endpoint | Endpoint in URLs given to browsers (regional, accelerate or a CNAME). |
  * | `OSS_FORCE_PATH_STYLE` | `false` | `https://host/bucket/key` instead of `https://bucket.host/key` (local emulator). |
  * | `OSS_SIGNATURE_VERSION` | `v4` | `v4` (OSS4-HMAC-SHA256) or `v1` (HMAC-SHA1). |
+ * | `OSS_TIMEOUT_MS` | `30000` | Per-attempt timeout of the functions' own OSS calls (response headers and body), 100..600000 ms. A timed-out attempt counts as a network error and is retried as shared/oss/client.ts describes (Initiate is not); keep 4 x this plus backoff within the function's timeout. |
  * | `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABA_CLOUD_SECURITY_TOKEN` | none | OSS credentials when the invocation's `context.credentials` (function role) has none; id and secret go together. See `credentialsFrom`. |
  * | `AUTH_MODE` | `jwt` | `jwt`: callers need a JWT. `none`: every caller is `AUTH_ANONYMOUS_SUB`; only when set explicitly (local stack, demos). |
  * | `AUTH_JWT_SECRET` | none | HS256 secret shared with the identity provider, at least 32 bytes. |
@@ -62,6 +63,12 @@ export interface OssConfig {
   signatureVersion: 'v4' | 'v1';
 }
 
+/** The functions' OSS client (shared/runtime.ts `ossClientFor`). */
+export interface OssClientConfig {
+  /** Per attempt, ms (`OSS_TIMEOUT_MS`). */
+  timeoutMs: number;
+}
+
 export interface AuthConfig {
   mode: 'jwt' | 'none';
   jwtSecret?: string;
@@ -74,6 +81,7 @@ export interface AuthConfig {
 
 export interface Config {
   oss: OssConfig;
+  ossClient: OssClientConfig;
   /** From ALIBABA_CLOUD_* variables; `credentialsFrom` prefers the invocation's own. */
   envCredentials?: FcCredentials;
   auth: AuthConfig;
@@ -289,6 +297,7 @@ export function parseConfig(env: Env): Config {
     forcePathStyle: r.bool('OSS_FORCE_PATH_STYLE', false),
     signatureVersion: r.oneOf('OSS_SIGNATURE_VERSION', ['v4', 'v1'] as const, 'v4'),
   };
+  const ossClient: OssClientConfig = { timeoutMs: r.int('OSS_TIMEOUT_MS', 30_000, 100, 600_000) };
 
   // --- Credentials (optional: the function role's context.credentials usually supplies them)
   const akId = r.str('ALIBABA_CLOUD_ACCESS_KEY_ID');
@@ -407,7 +416,7 @@ export function parseConfig(env: Env): Config {
   const sweep = { maxAgeHours: r.positive('SWEEP_MAX_AGE_HOURS', 24, 8760), dryRun: r.bool('SWEEP_DRY_RUN', false) };
 
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze({ oss, ...(envCredentials ? { envCredentials } : {}), auth, uploadToken, policy, http, callback, sweep });
+  return deepFreeze({ oss, ossClient, ...(envCredentials ? { envCredentials } : {}), auth, uploadToken, policy, http, callback, sweep });
 }
 
 function deepFreeze<T>(o: T): T {

@@ -57,6 +57,7 @@ export function ossClientFor(context: FcContext | undefined, config: Config, dep
     pathStyle: config.oss.forcePathStyle,
     publicEndpoint: config.oss.publicEndpoint,
     signatureVersion: config.oss.signatureVersion,
+    timeoutMs: config.ossClient.timeoutMs,
     fetch: deps.fetch,
     now: deps.now,
   });
