@@ -1,0 +1,191 @@
+/**
+ * Shared pieces of `npm run bench` (test/bench/run.ts): the section contract, statistics, table
+ * formatting, and the wiring every section needs (stack env, JWTs, synthetic FC events).
+ *
+ * Measurements are printed and written to bench-results/bench.json; nothing here asserts on a
+ * timing. Goals are figures compared side by side within one run (ratios), shown as met/missed.
+ */
+import { signHs256 } from '../../shared/auth/jwt.ts';
+
+export interface BenchOptions {
+  /** Fast smoke run: fewer rounds, smaller payloads, shorter load. */
+  quick: boolean;
+  /** Progress lines (stderr, so the table on stdout stays clean). */
+  log(line: string): void;
+}
+
+/** One line of the results table. */
+export interface Row {
+  metric: string;
+  value: number | string;
+  unit?: string;
+  /** A goal this figure is checked against, e.g. `>= 9` (a ratio measured in the same run). */
+  goal?: { op: '>=' | '<='; target: number; met: boolean };
+  note?: string;
+}
+
+export interface SectionResult {
+  rows: Row[];
+  /** Raw figures for bench.json (samples summarised, not every sample). */
+  data?: Record<string, unknown>;
+}
+
+export interface Section {
+  name: string;
+  title: string;
+  run(opts: BenchOptions): Promise<SectionResult>;
+}
+
+export function goal(value: number, op: '>=' | '<=', target: number): Row['goal'] {
+  return { op, target, met: op === '>=' ? value >= target : value <= target };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Statistics
+
+/** Nearest-rank percentile (p in 0..100) of unsorted samples. */
+export function percentile(samples: readonly number[], p: number): number {
+  if (samples.length === 0) return NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))];
+}
+
+export function median(samples: readonly number[]): number {
+  if (samples.length === 0) return NaN;
+  const s = [...samples].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+export function summary(samples: readonly number[]) {
+  return {
+    n: samples.length,
+    min: Math.min(...samples),
+    p50: percentile(samples, 50),
+    p90: percentile(samples, 90),
+    p99: percentile(samples, 99),
+    max: Math.max(...samples),
+    mean: samples.reduce((a, b) => a + b, 0) / samples.length,
+  };
+}
+
+export function round(n: number, digits = 2): number {
+  if (!Number.isFinite(n)) return n;
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** Milliseconds since `t0` (a `performance.now()` value). */
+export function msSince(t0: number): number {
+  return performance.now() - t0;
+}
+
+export const KiB = 1024;
+export const MiB = 1024 * KiB;
+export const GiB = 1024 * MiB;
+
+export function formatBytes(n: number): string {
+  if (n >= GiB) return `${round(n / GiB, 2)} GiB`;
+  if (n >= MiB) return `${round(n / MiB, 2)} MiB`;
+  if (n >= KiB) return `${round(n / KiB, 1)} KiB`;
+  return `${n} B`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+
+export function formatValue(v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  const abs = Math.abs(v);
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 10 ? 2 : 3;
+  return v.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+export function goalText(g: Row['goal']): string {
+  if (!g) return '';
+  return `${g.op} ${g.target} ${g.met ? 'met' : 'MISSED'}`;
+}
+
+/** A GitHub-flavoured markdown table (also readable in a terminal). */
+export function markdownTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (c ?? '').padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+export function sectionTable(result: SectionResult): string {
+  return markdownTable(
+    ['metric', 'value', 'unit', 'goal', 'note'],
+    result.rows.map((r) => [r.metric, formatValue(r.value), r.unit ?? '', goalText(r.goal), r.note ?? '']),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Wiring shared by the sections
+
+export const BUCKET = 'bench-bucket';
+export const JWT_SECRET = 'bench-caller-jwt-secret-0123456789abcdef';
+export const UPLOAD_SECRET = 'bench-upload-token-secret-0123456789abcd';
+
+/** Function environment pointing at an emulator, as test/helpers/stack.ts wires it. */
+export function functionEnv(emulator: { region: string; url: string; credentials: { accessKeyId: string; accessKeySecret: string } }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    OSS_REGION: emulator.region,
+    OSS_BUCKET: BUCKET,
+    OSS_ENDPOINT: emulator.url,
+    OSS_FORCE_PATH_STYLE: 'true',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+    AUTH_MODE: 'jwt',
+    AUTH_JWT_SECRET: JWT_SECRET,
+    UPLOAD_TOKEN_SECRET: UPLOAD_SECRET,
+    CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
+    MAX_ACTIVE_UPLOADS: '0',
+    ...extra,
+  };
+}
+
+export function callerJwt(sub = 'bench-user', ttlSeconds = 3600): string {
+  return signHs256({ sub, exp: Math.floor(Date.now() / 1000) + ttlSeconds }, JWT_SECRET);
+}
+
+/** A synthetic FC 3.0 HTTP-trigger event (fc-runtime.md §1), as test/unit/bundles.test.ts builds them. */
+export function httpEvent(method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown; query?: Record<string, string> } = {}) {
+  const body = opts.body === undefined ? '' : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const headers: Record<string, string> = { 'User-Agent': 'bench/1.0', ...opts.headers };
+  if (body) {
+    headers['Content-Length'] = String(Buffer.byteLength(body));
+    headers['Content-Type'] ??= 'application/json';
+  }
+  return {
+    version: 'v1',
+    rawPath: path,
+    body,
+    isBase64Encoded: false,
+    headers,
+    queryParameters: opts.query ?? {},
+    requestContext: {
+      accountId: '123456789012****',
+      domainName: 'bench.cn-hangzhou.fcapp.run',
+      domainPrefix: 'bench',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench/1.0' },
+      requestId: '1-bench-0000',
+      time: new Date().toISOString(),
+      timeEpoch: String(Date.now()),
+    },
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
