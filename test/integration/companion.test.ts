@@ -541,3 +541,36 @@ describe("Uppy's own CompanionS3 client (@uppy/aws-s3 v6) against the routes", (
     await client.abortMultipartUpload(other as any);
   });
 });
+
+describe('OSS_SIGNATURE_VERSION=v1', () => {
+  let v: TestStack;
+  before(async () => {
+    v = await startStack({ env: { OSS_SIGNATURE_VERSION: 'v1' } });
+  });
+  after(async () => {
+    await v?.close();
+  });
+
+  test('the PostObject form is a V1 one (OSSAccessKeyId, Signature) and OSS accepts it; multipart parts sign with V1', async () => {
+    const r = await v.request('GET', `/s3/params?${q({ filename: 'v1.txt', type: 'text/plain' })}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    const fields = r.body.fields as Record<string, string>;
+    assert.ok(fields.OSSAccessKeyId && fields.Signature);
+    assert.equal(fields['x-oss-signature-version'], undefined);
+    const form = new FormData();
+    for (const [k, val] of Object.entries(fields)) form.set(k, val);
+    const data = randomBytes(777);
+    form.set('file', new Blob([data]), 'v1.txt');
+    const posted = await fetch(r.body.url, { method: 'POST', body: form });
+    assert.equal(posted.status, 200, await posted.clone().text());
+    assert.ok(Buffer.from((await v.oss.getObject(fields.key)).body).equals(data));
+
+    const up = await create(v);
+    const signed = await signPart(v, up, 1);
+    assert.match(signed.url, /[?&]Signature=/);
+    const parts = await putAll([[1, signed.url]], data, data.length);
+    const done = await v.request('POST', path(up, '/complete'), { body: { parts } });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.equal(done.body.callbackStatus, 'ok');
+  });
+});
