@@ -185,10 +185,12 @@ export function callerPrefix(prefix: string, sub: string): string {
 
 /**
  * True when `key` lies under the caller's prefix and has no `.`/`..` segment, i.e. it is a key
- * this caller may act on. For routes where the client names the key (the Uppy companion API).
+ * this caller may act on. For routes where the client names the key (the Uppy companion API)
+ * and for callback bodies. A `sub` that is not a safe segment owns nothing: false, not a throw,
+ * since callers pass values from outside (a callback body's `sub`).
  */
-export function keyBelongsTo(key: unknown, prefix: string, sub: string): boolean {
-  if (typeof key !== 'string' || utf8Bytes(key) > MAX_KEY_BYTES) return false;
+export function keyBelongsTo(key: unknown, prefix: string, sub: unknown): boolean {
+  if (typeof key !== 'string' || utf8Bytes(key) > MAX_KEY_BYTES || !isSafeSegment(sub)) return false;
   const own = callerPrefix(prefix, sub);
   if (!key.startsWith(own) || key.length === own.length) return false;
   return key.split('/').every((seg) => seg !== '.' && seg !== '..' && seg !== '');

@@ -531,6 +531,10 @@ describe('forged OSS callbacks', () => {
       [facts({ size: '1000' }), 'size'],
       [facts({ crc64: 'abc' }), 'crc64'],
       [facts({ sub: undefined }), 'sub'],
+      // A sub that is not a caller id (was a 500: the prefix check threw on it).
+      [facts({ sub: '' }), 'sub'],
+      [facts({ sub: 'alice/..' }), 'sub'],
+      [facts({ sub: '..' }), 'sub'],
       ['bucket=test-bucket&object=x', ''],
       ['[]', ''],
     ];

@@ -206,4 +206,9 @@ describe('callerPrefix / keyBelongsTo', () => {
   for (const [key, want] of cases) {
     it(`${key} belongs to alice: ${want}`, () => assert.equal(keyBelongsTo(key, 'uploads', 'alice'), want));
   }
+  it('a sub that is not a safe segment owns nothing (false, not a throw)', () => {
+    for (const sub of ['', '..', 'a/b', 'alice/', ' ', 42, undefined]) {
+      assert.equal(keyBelongsTo('uploads/alice/2024/03/r/f.txt', 'uploads', sub), false, String(sub));
+    }
+  });
 });
