@@ -369,6 +369,21 @@ test('complete checks the parts: 1..N without gaps (400), each in OSS with its E
   assert.equal(one.body.size, 50 * KiB);
 });
 
+test('complete accepts a 10,000-part body (~0.6 MB, within MAX_BODY_BYTES) and checks it against OSS', async () => {
+  const up = await create(s);
+  const [part1] = await putAll([[1, (await signPart(s, up, 1)).url]], randomBytes(100 * KiB), 100 * KiB);
+  const parts = Array.from({ length: 10_000 }, (_, i) => ({ PartNumber: i + 1, ETag: i === 0 ? part1.ETag : '"5EB63BBBE01EEED093CB22BB8F5ACDC3"' }));
+  const raw = JSON.stringify({ parts });
+  assert.ok(raw.length > 500_000, `${raw.length} bytes`);
+  const r = await s.request('POST', path(up, '/complete'), { raw });
+  assertUppyError(r, 409, 'INCOMPLETE_UPLOAD');
+  assert.equal(r.body.error.details.missingCount, 9_999);
+  // One more part than OSS allows is refused before OSS is asked.
+  const tooMany = await s.request('POST', path(up, '/complete'), { body: { parts: [...parts, { PartNumber: 10_001, ETag: '"A"' }] } });
+  assertUppyError(tooMany, 400, 'VALIDATION_FAILED');
+  await s.request('DELETE', path(up));
+});
+
 test('abort: {} and safe to repeat; the upload is gone afterwards', async () => {
   const up = await create(s);
   await putAll([[1, (await signPart(s, up, 1)).url]], randomBytes(1000), 1000);
@@ -514,7 +529,9 @@ describe("Uppy's own CompanionS3 client (@uppy/aws-s3 v6) against the routes", (
 
     const partSize = 100 * KiB;
     const data = randomBytes(2 * partSize + 1);
-    const { uploadId, key } = await client.createMultipartUpload({ key: 'big.bin', fileType: 'application/octet-stream', metadata: { name: 'big.bin' } } as any);
+    const { uploadId, key } = await client.createMultipartUpload({ key: 'big file+1 é.bin', fileType: 'application/octet-stream', metadata: { name: 'big file+1 é.bin' } } as any);
+    // Uppy sends `?key=` via URLSearchParams: spaces as `+`, a literal `+` as %2B.
+    assert.match(key, /\/big file\+1 é\.bin$/);
     const e1 = await client.uploadPart({ key, uploadId, partNumber: 1, data: new Blob([data.subarray(0, partSize)]) } as any);
     // Resume: listParts sees part 1.
     const listed = await client.listParts({ key, uploadId } as any);
