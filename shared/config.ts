@@ -53,6 +53,48 @@ import { GiB, KiB, MAX_PART_SIZE, MAX_PARTS, MiB, MIN_PART_SIZE } from './policy
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/**
+ * Every variable `parseConfig` reads, in the order of the table above. s.yaml must give each
+ * function all of them except the ALIBABA_CLOUD_* credentials (FC sets those from the role);
+ * test/unit/s-yaml.test.ts checks both this list (against what parseConfig actually reads) and s.yaml.
+ */
+export const CONFIG_VARIABLES = [
+  'OSS_REGION',
+  'OSS_BUCKET',
+  'OSS_ENDPOINT',
+  'OSS_PUBLIC_ENDPOINT',
+  'OSS_FORCE_PATH_STYLE',
+  'OSS_SIGNATURE_VERSION',
+  'OSS_TIMEOUT_MS',
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'AUTH_MODE',
+  'AUTH_JWT_SECRET',
+  'AUTH_JWKS_URL',
+  'AUTH_ISSUER',
+  'AUTH_AUDIENCE',
+  'AUTH_COOKIE_NAME',
+  'AUTH_ANONYMOUS_SUB',
+  'UPLOAD_TOKEN_SECRET',
+  'UPLOAD_TOKEN_TTL_SECONDS',
+  'KEY_PREFIX',
+  'MAX_FILE_SIZE',
+  'ALLOWED_CONTENT_TYPES',
+  'DEFAULT_PART_SIZE',
+  'URL_EXPIRES_SECONDS',
+  'MAX_PARTS_PER_SIGN',
+  'MAX_ACTIVE_UPLOADS',
+  'SIGN_CHECKS_UPLOAD',
+  'MAX_BODY_BYTES',
+  'CORS_ALLOWED_ORIGINS',
+  'CALLBACK_URL',
+  'CALLBACK_PUBLIC_KEYS',
+  'CALLBACK_KEY_URL_PREFIXES',
+  'SWEEP_MAX_AGE_HOURS',
+  'SWEEP_DRY_RUN',
+] as const;
+
 export interface OssConfig {
   region: string;
   bucket: string;
