@@ -17,6 +17,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'sign an OSS request (V4 or V1, header or presigned URL) and print StringToSign & co. as JSON',
     load: async () => (await import('./cli/sign.ts')).command,
   },
+  doctor: {
+    summary: "check a bucket's CORS and lifecycle settings for browser uploads (read-only)",
+    load: async () => (await import('./cli/doctor.ts')).command,
+  },
+  smoke: {
+    summary: 'upload a test file end to end through a deployed stack and verify size and CRC-64',
+    load: async () => (await import('./cli/smoke.ts')).command,
+  },
+  sweep: {
+    summary: 'abort stale multipart uploads under KEY_PREFIX now (what the sweep function does)',
+    load: async () => (await import('./cli/sweep.ts')).command,
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,118 @@
+/**
+ * `sweep`: what the sweep function does on its timer, run by hand: aborts multipart uploads under
+ * KEY_PREFIX initiated more than SWEEP_MAX_AGE_HOURS ago (shared/upload/sweep.ts), or with
+ * --dry-run only lists them.
+ *
+ * Configuration comes from the same variables the functions read (shared/config.ts), validated by
+ * the same parser, but only the ones sweeping needs: OSS_*, KEY_PREFIX, SWEEP_*, OSS_TIMEOUT_MS and
+ * the ALIBABA_CLOUD_* credentials (there is no function role here). Caller-auth and upload-token
+ * settings are not needed and not read.
+ */
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { ConfigError, parseConfig } from '../../shared/config.ts';
+import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
+import { ossClientFor } from '../../shared/runtime.ts';
+import { ossPort } from '../../shared/upload/oss-adapter.ts';
+import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep.ts';
+import { EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo, type Command } from './common.ts';
+
+export const usage = `usage: npm run --silent cli -- sweep [flags]
+
+Aborts multipart uploads under KEY_PREFIX that were started more than SWEEP_MAX_AGE_HOURS ago
+(what the sweep function does on its timer).
+
+flags:
+  --dry-run               only list what would be aborted (default: SWEEP_DRY_RUN, else false)
+  --max-age-hours H       override SWEEP_MAX_AGE_HOURS (default 24)
+  --max-aborts N          stop after N aborts (default 5000, like the function)
+  --json                  print the report as JSON
+
+environment (as for the functions, see shared/config.ts):
+  OSS_REGION, OSS_BUCKET (required); OSS_ENDPOINT, OSS_FORCE_PATH_STYLE, OSS_SIGNATURE_VERSION,
+  OSS_TIMEOUT_MS, KEY_PREFIX, SWEEP_MAX_AGE_HOURS, SWEEP_DRY_RUN;
+  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET (required), ALIBABA_CLOUD_SECURITY_TOKEN
+
+exit codes: 0 done (nothing failed), 1 some aborts failed or OSS refused, 2 bad flags or configuration
+`;
+
+/** The variables sweeping reads; the rest of the function configuration is irrelevant here. */
+const SWEEP_VARIABLES = [
+  'OSS_REGION',
+  'OSS_BUCKET',
+  'OSS_ENDPOINT',
+  'OSS_PUBLIC_ENDPOINT',
+  'OSS_FORCE_PATH_STYLE',
+  'OSS_SIGNATURE_VERSION',
+  'OSS_TIMEOUT_MS',
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'KEY_PREFIX',
+  'SWEEP_MAX_AGE_HOURS',
+  'SWEEP_DRY_RUN',
+];
+
+export function formatSweep(r: SweepReport): string {
+  const lines = [
+    `${r.dryRun ? 'dry run: ' : ''}uploads under ${r.prefix} initiated before ${r.cutoff}`,
+    `scanned ${r.scanned}, stale ${r.stale}, aborted ${r.aborted}, failed ${r.failed}${r.truncated ? ' (stopped at --max-aborts; run again)' : ''}`,
+  ];
+  for (const u of r.uploads) lines.push(`  ${u.result.padEnd(11)} ${u.initiated}  ${u.key}  ${u.uploadId}`);
+  if (r.stale > r.uploads.length) lines.push(`  … ${r.stale - r.uploads.length} more`);
+  return `${lines.join('\n')}\n`;
+}
+
+export const command: Command = {
+  summary: 'abort stale multipart uploads under KEY_PREFIX now (what the sweep function does)',
+  usage,
+  async run(argv: string[], io: CliIo): Promise<number> {
+    const { values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'dry-run': { type: 'boolean' },
+        'max-age-hours': { type: 'string' },
+        'max-aborts': { type: 'string' },
+        json: { type: 'boolean' },
+      },
+    });
+    const env: Record<string, string> = {};
+    for (const name of SWEEP_VARIABLES) {
+      const v = io.env[name];
+      if (v !== undefined) env[name] = v;
+    }
+    if (values['max-age-hours'] !== undefined) env.SWEEP_MAX_AGE_HOURS = values['max-age-hours'];
+    // parseConfig validates the whole set; caller auth and upload tokens do not matter to sweeping.
+    env.AUTH_MODE = 'none';
+    env.UPLOAD_TOKEN_SECRET = randomBytes(32).toString('hex');
+    let config;
+    try {
+      config = parseConfig(env);
+    } catch (e) {
+      if (e instanceof ConfigError) {
+        io.stderr(`sweep: configuration problems:\n${e.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        return EXIT_USAGE;
+      }
+      throw e;
+    }
+    if (!config.envCredentials) {
+      io.stderr('sweep: missing credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET\n');
+      return EXIT_USAGE;
+    }
+    let maxAborts = 5000;
+    if (values['max-aborts'] !== undefined) {
+      maxAborts = /^\d+$/.test(values['max-aborts']) ? Number(values['max-aborts']) : NaN;
+      if (!Number.isSafeInteger(maxAborts) || maxAborts < 1) throw new UsageError('--max-aborts must be a positive integer');
+    }
+    const report = await sweepStaleUploads(ossPort(ossClientFor(undefined, config, {})), {
+      prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
+      maxAgeHours: config.sweep.maxAgeHours,
+      dryRun: values['dry-run'] === true || config.sweep.dryRun,
+      maxAborts,
+    });
+    io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweep(report));
+    return report.failed === 0 ? 0 : EXIT_FAILURE;
+  },
+};
