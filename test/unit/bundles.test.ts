@@ -215,8 +215,8 @@ test('HTTP bundles answer a CORS preflight (OPTIONS) from an allowed origin with
   }
 });
 
-test('upload API bundles answer a POST without credentials with the JSON 401 error', async () => {
-  for (const fn of ['init', 'sign', 'list', 'complete', 'abort'].filter(isBuilt)) {
+test('upload API and companion bundles answer a POST without credentials with the JSON 401 error', async () => {
+  for (const fn of ['init', 'sign', 'list', 'complete', 'abort', 'companion'].filter(isBuilt)) {
     const r = await invoke(fn, httpEvent('POST', pathOf(fn), { headers: { 'Content-Type': 'application/json', Origin: ORIGIN }, body: { token: 'x' } }), fnEnv());
     assert.equal(r.result?.statusCode, 401, `${fn}: ${JSON.stringify(r.result ?? r.error)}`);
     assertErrorShape(json(r), 'UNAUTHENTICATED', `req-${fn}-1`);
