@@ -11,6 +11,7 @@
  *   values, and the headers Content-MD5, Content-Type (by position) and x-oss-*.
  * Neither signs the host, so one signature works on public, internal, accelerate and CNAME hosts.
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac } from 'node:crypto';
 
 export interface Credentials {
@@ -82,15 +83,27 @@ export const MAX_V4_EXPIRES = 604800;
 // Encoding and normalisation
 
 const RFC3986_EXTRA = /[!'()*]/g;
+const UNRESERVED_ONLY = /^[A-Za-z0-9._~-]*$/;
+
+// Presigning a batch encodes the same credential and key over and over (canonical request and
+// URL, every part): the last string that needed encoding, and the last path, are remembered.
+let lastEncoded = { raw: '', encoded: '' };
+let lastPath = { raw: '', encoded: '' };
 
 /** RFC 3986 percent-encoding: only A–Z a–z 0–9 - . _ ~ stay; uppercase hex. */
 export function encodeRfc3986(s: string): string {
-  return encodeURIComponent(s).replace(RFC3986_EXTRA, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+  // Most names and values (partNumber, upload ids, dates, numbers) need no encoding at all.
+  if (UNRESERVED_ONLY.test(s)) return s;
+  if (s !== lastEncoded.raw) {
+    lastEncoded = { raw: s, encoded: encodeURIComponent(s).replace(RFC3986_EXTRA, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()) };
+  }
+  return lastEncoded.encoded;
 }
 
 /** Like encodeRfc3986 but keeps `/`: the form of an object key in a URL path. */
 export function encodePath(s: string): string {
-  return encodeRfc3986(s).replace(/%2F/g, '/');
+  if (s !== lastPath.raw) lastPath = { raw: s, encoded: encodeRfc3986(s).replace(/%2F/g, '/') };
+  return lastPath.encoded;
 }
 
 export function toQueryPairs(query: QueryInput | undefined): QueryPairs {
@@ -117,12 +130,24 @@ export function normalizeHeaders(headers: HeaderInput | undefined): Record<strin
 
 /** Serialises query pairs for a URL, in the given order, the way the signature expects them. */
 export function toQueryString(pairs: QueryPairs): string {
-  return pairs.map(([k, v]) => (v === '' ? encodeRfc3986(k) : `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)).join('&');
+  let out = '';
+  for (const [k, v] of pairs) {
+    if (out !== '') out += '&';
+    out += v === '' ? encodeRfc3986(k) : `${encodeRfc3986(k)}=${encodeRfc3986(v)}`;
+  }
+  return out;
 }
 
+// A batch signs every URL with one date: remember the last one formatted.
+let lastIso = { time: NaN, basic: '' };
+
 function isoBasic(date: Date): string {
-  // 2023-12-16T16:20:57.000Z -> 20231216T162057Z
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const time = date.getTime();
+  if (time !== lastIso.time) {
+    // 2023-12-16T16:20:57.000Z -> 20231216T162057Z
+    lastIso = { time, basic: date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '') };
+  }
+  return lastIso.basic;
 }
 
 export function bareRegion(region: string): string {
@@ -158,10 +183,21 @@ export function canonicalUriV4(bucket: string | undefined, key: string | undefin
   return `/${bucket}/${key ? encodePath(key) : ''}`;
 }
 
+/** Orders encoded pairs by name, then value (byte order: the encoded forms are ASCII). */
+function compareEncodedPairs(a: readonly [string, string], b: readonly [string, string]): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0;
+}
+
 export function canonicalQueryV4(query: QueryPairs): string {
-  const enc = query.map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const);
-  enc.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
-  return enc.map(([k, v]) => (v === '' ? k : `${k}=${v}`)).join('&');
+  const enc: Array<[string, string]> = [];
+  for (const [k, v] of query) enc.push([encodeRfc3986(k), encodeRfc3986(v)]);
+  enc.sort(compareEncodedPairs);
+  let out = '';
+  for (const [k, v] of enc) {
+    if (out !== '') out += '&';
+    out += v === '' ? k : `${k}=${v}`;
+  }
+  return out;
 }
 
 export function canonicalHeadersV4(headers: Record<string, string>, additional: string[]): string {
@@ -176,31 +212,40 @@ export function canonicalRequestV4(
   input: CanonicalInput & { additionalHeaders?: string[]; hashedPayload?: string },
 ): string {
   const additional = additionalHeadersV4(input.additionalHeaders, input.headers);
-  return [
-    input.method.toUpperCase(),
-    canonicalUriV4(input.bucket, input.key),
-    canonicalQueryV4(input.query),
-    canonicalHeadersV4(input.headers, additional),
-    additional.join(';'),
-    input.hashedPayload ?? input.headers['x-oss-content-sha256'] ?? UNSIGNED_PAYLOAD,
-  ].join('\n');
+  const payload = input.hashedPayload ?? input.headers['x-oss-content-sha256'] ?? UNSIGNED_PAYLOAD;
+  return (
+    `${input.method.toUpperCase()}\n${canonicalUriV4(input.bucket, input.key)}\n${canonicalQueryV4(input.query)}\n` +
+    `${canonicalHeadersV4(input.headers, additional)}\n${additional.join(';')}\n${payload}`
+  );
 }
 
 export function scopeV4(day: string, region: string, product = 'oss'): string {
   return `${day}/${bareRegion(region)}/${product}/aliyun_v4_request`;
 }
 
+// One-shot `crypto.hash` (Node >= 20.12) skips the Hash object and stream set-up `createHash`
+// costs on every short string; older Node falls back. (@types/node 20.9 does not declare it.)
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, outputEncoding: 'hex') => string }).hash;
+
+/** Hex SHA-256 of a string's UTF-8 bytes. */
+export const sha256Hex: (s: string) => string = oneShotHash
+  ? (s) => oneShotHash('sha256', s, 'hex')
+  : (s) => createHash('sha256').update(s, 'utf8').digest('hex');
+
 export function stringToSignV4(isoDateTime: string, scope: string, canonicalRequest: string): string {
-  const hash = createHash('sha256').update(canonicalRequest, 'utf8').digest('hex');
-  return `${V4_ALGORITHM}\n${isoDateTime}\n${scope}\n${hash}`;
+  return `${V4_ALGORITHM}\n${isoDateTime}\n${scope}\n${sha256Hex(canonicalRequest)}`;
 }
 
 // Signing keys depend only on (secret, day, region, product): cache them, since a batch of 1000
-// part URLs would otherwise derive the same key 1000 times (four HMACs each).
+// part URLs would otherwise derive the same key 1000 times (four HMACs each). The last one is
+// kept aside so a batch does not even build the cache id per URL.
 const signingKeys = new Map<string, Buffer>();
 const SIGNING_KEY_CACHE_MAX = 64;
+let lastSigningKey: { secret: string; day: string; region: string; product: string; key: Buffer } | undefined;
 
 export function signingKeyV4(secret: string, day: string, region: string, product = 'oss'): Buffer {
+  const last = lastSigningKey;
+  if (last && last.secret === secret && last.day === day && last.region === region && last.product === product) return last.key;
   const id = `${day}\u0000${region}\u0000${product}\u0000${secret}`;
   let key = signingKeys.get(id);
   if (!key) {
@@ -211,6 +256,7 @@ export function signingKeyV4(secret: string, day: string, region: string, produc
     if (signingKeys.size >= SIGNING_KEY_CACHE_MAX) signingKeys.clear();
     signingKeys.set(id, key);
   }
+  lastSigningKey = { secret, day, region, product, key };
   return key;
 }
 
