@@ -152,7 +152,7 @@ function packageDirOfInput(absPath: string): string | undefined {
 }
 
 /** Throws BuildError listing every input that may not be in a function bundle. */
-function checkInputs(fn: string, inputs: string[], allowedDirs: Set<string>): void {
+export function checkInputs(fn: string, inputs: string[], allowedDirs: Set<string> = runtimeDependencyDirs()): void {
   const problems: string[] = [];
   for (const input of inputs) {
     const rel = relative(ROOT, resolve(ROOT, input)).split(sep).join('/');
@@ -298,7 +298,9 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     totalGzipBytes,
   };
   writeFileSync(join(outDir, 'sizes.json'), `${JSON.stringify(sizes, null, 2)}\n`);
-  log(`\n${sizeTable(bundles)}\n\nwrote ${bundles.length} bundle(s) to ${relative(process.cwd(), outDir) || '.'}/<name>/index.js and sizes.json`);
+  const shown = relative(process.cwd(), outDir);
+  const where = shown === '' ? '.' : shown.startsWith('..') ? outDir : shown;
+  log(`\n${sizeTable(bundles)}\n\nwrote ${bundles.length} bundle(s) to ${where}/<name>/index.js and sizes.json`);
   return { outDir, bundles, skipped, totalBytes, totalGzipBytes };
 }
 

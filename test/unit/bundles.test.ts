@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { build, BUNDLE_BUDGET_BYTES, type BuildResult } from '../../infra/build.ts';
+import { build, checkInputs, BuildError, BUNDLE_BUDGET_BYTES, type BuildResult } from '../../infra/build.ts';
 import { ROUTES, HTTP_FUNCTIONS } from '../../functions/routes.ts';
 import { startEmulator, type RunningEmulator } from '../../infra/emulator/server.ts';
 import { OssClient } from '../../shared/oss/client.ts';
@@ -315,4 +315,15 @@ test('sweep bundle with an unreachable OSS endpoint fails the invocation (FC rec
   assert.equal(r.result, undefined);
   assert.ok(r.error, 'the handler rejects');
   assert.match(r.error!.message, /ListMultipartUploads|ECONNREFUSED|connect/i);
+});
+
+test('the build refuses test code, the emulator, dev-only packages and unknown functions', async () => {
+  assert.throws(() => checkInputs('x', ['infra/emulator/server.ts']), (e: Error) => e instanceof BuildError && /infra\/ \(emulator/.test(e.message));
+  assert.throws(() => checkInputs('x', ['test/helpers/stack.ts']), /test code/);
+  assert.throws(() => checkInputs('x', ['node_modules/ali-oss/lib/client.js']), /ali-oss is a test oracle only/);
+  assert.throws(() => checkInputs('x', ['node_modules/@hono/node-server/dist/index.mjs']), /@hono\/node-server/);
+  assert.throws(() => checkInputs('x', ['node_modules/fast-check/lib/fast-check.js']), /not a runtime dependency/);
+  // Runtime dependencies and their own dependencies are fine.
+  checkInputs('x', ['functions/init/index.ts', 'shared/config.ts', 'node_modules/hono/dist/hono.js', 'node_modules/fast-xml-parser/src/fxp.js', 'node_modules/strnum/strnum.js']);
+  await assert.rejects(build({ outDir: join(tmp, 'other'), only: ['nope'], log: () => {} }), /unknown function\(s\): nope/);
 });
