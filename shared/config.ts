@@ -14,7 +14,7 @@
  * | `OSS_REGION` | required | Bare region id, e.g. `cn-hangzhou` (not `oss-cn-hangzhou`). |
  * | `OSS_BUCKET` | required | Bucket name (3-63 of `a-z0-9-`). |
  * | `OSS_ENDPOINT` | `https://oss-<region>.aliyuncs.com` | Endpoint for the functions' own OSS calls; in production the internal one (`oss-<region>-internal.aliyuncs.com`). A bare host gets `https://`. |
- * | `OSS_PUBLIC_ENDPOINT` | `OSS_ENDPOINT` unless that is an `-internal` host, else the public regional endpoint | Endpoint in URLs given to browsers (regional, accelerate or a CNAME). |
+ * | `OSS_PUBLIC_ENDPOINT` | `OSS_ENDPOINT` unless that is an `-internal` host, else the public regional endpoint | Endpoint in URLs given to browsers: regional or accelerate (`https://oss-accelerate.aliyuncs.com`: bucket as subdomain), or a custom domain bound to the bucket (`https://files.example.com`: any host outside `*.aliyuncs.com` is treated as such a CNAME, URLs are `https://files.example.com/<key>`). |
  * | `OSS_FORCE_PATH_STYLE` | `false` | `https://host/bucket/key` instead of `https://bucket.host/key` (local emulator). |
  * | `OSS_SIGNATURE_VERSION` | `v4` | `v4` (OSS4-HMAC-SHA256) or `v1` (HMAC-SHA1). |
  * | `OSS_TIMEOUT_MS` | `30000` | Per-attempt timeout of the functions' own OSS calls (response headers and body), 100..600000 ms. A timed-out attempt counts as a network error and is retried as shared/oss/client.ts describes (Initiate is not); keep 4 x this plus backoff within the function's timeout. |

@@ -1,0 +1,31 @@
+// Which URLs browsers get for each kind of OSS_PUBLIC_ENDPOINT.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseConfig } from '../../shared/config.ts';
+import { ossClientFor } from '../../shared/runtime.ts';
+
+const base = {
+  OSS_REGION: 'cn-hangzhou',
+  OSS_BUCKET: 'my-bucket',
+  ALIBABA_CLOUD_ACCESS_KEY_ID: 'ak',
+  ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'sk',
+  AUTH_MODE: 'none',
+  UPLOAD_TOKEN_SECRET: 'x'.repeat(40),
+};
+
+const cases: Array<[string, Record<string, string>, string]> = [
+  ['default: public regional endpoint, bucket as subdomain', {}, 'https://my-bucket.oss-cn-hangzhou.aliyuncs.com/a/b.bin?'],
+  ['internal endpoint for the functions, public one for browsers', { OSS_ENDPOINT: 'oss-cn-hangzhou-internal.aliyuncs.com' }, 'https://my-bucket.oss-cn-hangzhou.aliyuncs.com/a/b.bin?'],
+  ['accelerate', { OSS_PUBLIC_ENDPOINT: 'https://oss-accelerate.aliyuncs.com' }, 'https://my-bucket.oss-accelerate.aliyuncs.com/a/b.bin?'],
+  ['custom domain bound to the bucket (CNAME)', { OSS_PUBLIC_ENDPOINT: 'https://files.example.com' }, 'https://files.example.com/a/b.bin?'],
+  ['emulator, path style', { OSS_ENDPOINT: 'http://127.0.0.1:9000', OSS_FORCE_PATH_STYLE: 'true' }, 'http://127.0.0.1:9000/my-bucket/a/b.bin?'],
+];
+
+for (const [name, env, prefix] of cases) {
+  test(`part URLs: ${name}`, async () => {
+    const config = parseConfig({ ...base, ...env });
+    const client = ossClientFor(undefined, config, {});
+    const [part] = await client.presignUploadParts('a/b.bin', 'UPLOADID', [{ partNumber: 1 }], { expires: 60 });
+    assert.ok(part.url.startsWith(prefix), `${part.url} should start with ${prefix}`);
+  });
+}
