@@ -74,11 +74,15 @@ export function createApp(deps: Deps = {}) {
     });
 
     // Sign one part: a presigned UploadPart PUT with no Content-Type or Content-MD5 signed.
+    // No existence check here (whatever SIGN_CHECKS_UPLOAD says): Uppy v6 signs every part on
+    // its own, one after another, so a ListParts per part would double the OSS round trips.
+    // The key is the caller's (checked above) and OSS binds an uploadId to its key, so a dead
+    // or foreign upload id only yields a URL that OSS answers 404 NoSuchUpload.
     app.get('/s3/multipart/:uploadId/:partNumber', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
       const upload = uploadRefOf(c, config, caller);
       const partNumber = parsePartNumber(c.req.param('partNumber'));
-      const signed = await service.signOpen(upload, [partNumber]);
+      const signed = await service.signOpen(upload, [partNumber], { checkUpload: false });
       noStore(c);
       return c.json({ url: signed.parts[0].url, expires: signed.expires });
     });

@@ -241,10 +241,14 @@ export class UploadService {
    * Presigned UploadPart URLs of an open upload: any part numbers 1..10,000, no Content-MD5, no
    * Content-Type (a browser PUTs a Blob slice without one). `expires` is in seconds.
    */
-  async signOpen(upload: UploadRef, partNumbers: number[]): Promise<{ parts: Array<{ partNumber: number; url: string }>; expires: number; expiresAt: string }> {
+  async signOpen(
+    upload: UploadRef,
+    partNumbers: number[],
+    opts: { checkUpload?: boolean } = {},
+  ): Promise<{ parts: Array<{ partNumber: number; url: string }>; expires: number; expiresAt: string }> {
     this.#checkPartNumbers(partNumbers, MAX_PARTS);
     const expires = this.settings.urlExpiresSeconds;
-    const signed = await this.#presign(upload, partNumbers.map((n) => ({ partNumber: n })), expires);
+    const signed = await this.#presign(upload, partNumbers.map((n) => ({ partNumber: n })), expires, opts.checkUpload);
     return {
       parts: signed.map((p, i) => ({ partNumber: partNumbers[i], url: p.url })),
       expires,
@@ -269,8 +273,9 @@ export class UploadService {
     return seen;
   }
 
-  async #presign(upload: UploadRef, parts: Array<{ partNumber: number; contentMd5?: string }>, expires: number) {
-    if (this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
+  /** `checkUpload` overrides SIGN_CHECKS_UPLOAD for one call. */
+  async #presign(upload: UploadRef, parts: Array<{ partNumber: number; contentMd5?: string }>, expires: number, checkUpload?: boolean) {
+    if (checkUpload ?? this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
     return this.oss.presignParts(upload.key, upload.uploadId, parts, expires);
   }
 

@@ -300,10 +300,16 @@ test('auth: no credentials is 401 on every route; the caller cookie works like a
   await s.request('DELETE', path(up));
 });
 
-test('unknown upload id: sign, batch, list and complete are 404; abort is {}', async () => {
+test('unknown upload id: batch, list and complete are 404; single-part sign signs and OSS refuses the PUT; abort is {}', async () => {
   const up = await create(s);
   const ghost = { key: up.key, uploadId: '0123456789ABCDEF0123456789ABCDEF' };
-  assertUppyError(await s.request('GET', path(ghost, '/1')), 404, 'UPLOAD_NOT_FOUND');
+  // Single-part sign makes no OSS call (Uppy v6 signs every part): the URL is signed, and OSS
+  // itself answers the PUT with 404 NoSuchUpload, which Uppy reports.
+  const one = await s.request('GET', path(ghost, '/1'));
+  assert.equal(one.status, 200);
+  const put = await fetch(one.body.url, { method: 'PUT', body: 'x' });
+  assert.equal(put.status, 404);
+  assert.match(await put.text(), /<Code>NoSuchUpload<\/Code>/);
   assertUppyError(await s.request('GET', `/s3/multipart/${ghost.uploadId}/batch?${q({ key: ghost.key, partNumbers: '1,2' })}`), 404, 'UPLOAD_NOT_FOUND');
   assertUppyError(await s.request('GET', path(ghost)), 404, 'UPLOAD_NOT_FOUND');
   assertUppyError(await s.request('POST', path(ghost, '/complete'), { body: { parts: [{ PartNumber: 1, ETag: '"A"' }] } }), 404, 'UPLOAD_NOT_FOUND');
