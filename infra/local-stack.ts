@@ -85,6 +85,13 @@ export interface LocalStackOptions {
   ossLog?: boolean | ((line: string) => void);
   /** The demo's "slow network" delay per part PUT / form POST, ms. Default SLOW_NETWORK_MS. */
   slowNetworkMs?: number;
+  /**
+   * Your own pages under the stack's origin (same-origin, as Uppy v6 Companion mode needs for
+   * cookies; and a page Chromium loaded from loopback may call the loopback emulator). Asked
+   * before the demo routes, after the functions; answer 404 to fall through. The e2e tests serve
+   * their Uppy test page this way.
+   */
+  app?: Fetch;
 }
 
 export interface LocalStack {
@@ -323,7 +330,14 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       slow: { get: () => slowRuleIds.length > 0, set: setSlow, ms: slowMs },
     });
 
-    const composed = composeFunctions({ deps, extra, fallback: local });
+    const userApp = opts.app;
+    const fallback: Fetch = userApp
+      ? async (req) => {
+          const res = await userApp(req);
+          return res.status === 404 ? local(req) : res;
+        }
+      : local;
+    const composed = composeFunctions({ deps, extra, fallback });
     const log = logFn(opts.log, '[api]');
     const handler: Fetch = async (req) => {
       await readyP;

@@ -62,8 +62,10 @@ interface Row {
   facts?: ObjectFacts;
   factsError?: string;
   completeResponse?: unknown;
-  /** Which JSON blocks the person opened (rows are redrawn; this keeps them open). */
+  /** Which JSON blocks are open (rows are redrawn; this keeps them as the person left them). */
   open: Set<string>;
+  /** The callback block was opened for the person (newest result), not by them. */
+  autoOpened: boolean;
 }
 
 const config = JSON.parse(document.getElementById('stack-config')!.textContent!) as StackConfig;
@@ -143,7 +145,8 @@ function rowFor(file: UppyFile<Meta, Body>): Row {
       partsDone: 0,
       bytesUploaded: 0,
       status: 'queued',
-      open: new Set(['callback']),
+      open: new Set(),
+      autoOpened: false,
     };
     rows.set(file.id, row);
     order.unshift(file.id);
@@ -225,6 +228,13 @@ uppy.on('upload-success', (file, response) => {
   if (row.multipart) row.partsDone = row.partsTotal;
   row.key = body.key;
   row.location = body.location ?? response.uploadURL;
+  // Show the newest callback answer; fold the ones this page opened earlier.
+  for (const other of rows.values()) {
+    if (other.autoOpened) other.open.delete('callback');
+    other.autoOpened = false;
+  }
+  row.open.add('callback');
+  row.autoOpened = true;
   render();
   if (row.key) void loadFacts(row, row.key);
 });
@@ -283,7 +293,10 @@ const STATUS_TEXT: Record<Status, string> = {
 };
 
 function rowView(row: Row): HTMLElement {
-  const pct = row.size ? Math.min(100, Math.floor((row.bytesUploaded / row.size) * 100)) : row.status === 'done' ? 100 : 0;
+  // Paused or stopped, the part in flight starts again from 0 on resume: count finished parts only.
+  const settled = row.multipart && row.status !== 'uploading' && row.status !== 'completing' && row.status !== 'done';
+  const bytes = settled ? Math.min(row.size, row.partsDone * config.chunkSize) : row.bytesUploaded;
+  const pct = row.size ? Math.min(100, Math.floor((bytes / row.size) * 100)) : row.status === 'done' ? 100 : 0;
   const mode = row.multipart ? `Multipart · ${row.partsTotal} part${row.partsTotal === 1 ? '' : 's'}` : 'POST policy';
   let detail: string;
   if (row.status === 'done') {
@@ -291,7 +304,9 @@ function rowView(row: Row): HTMLElement {
     detail = `${formatBytes(row.size)} in ${secs.toFixed(1)} s`;
   } else if (row.status === 'error') detail = row.error ?? 'Upload failed';
   else if (row.status === 'cancelled') detail = row.multipart ? 'Multipart upload aborted' : 'Not uploaded';
-  else if (row.multipart) detail = `Part ${Math.min(row.partsDone + (row.status === 'uploading' ? 1 : 0), row.partsTotal)} of ${row.partsTotal} · ${formatBytes(row.bytesUploaded)} of ${formatBytes(row.size)}`;
+  else if (row.multipart && row.status === 'uploading') detail = `Uploading part ${Math.min(row.partsDone + 1, row.partsTotal)} of ${row.partsTotal} · ${formatBytes(bytes)} of ${formatBytes(row.size)}`;
+  else if (row.multipart && row.status === 'completing') detail = `All ${row.partsTotal} parts uploaded · completing`;
+  else if (row.multipart) detail = `${row.partsDone} of ${row.partsTotal} parts uploaded${row.status === 'paused' ? ' · resume to continue' : ''}`;
   else detail = `${formatBytes(row.bytesUploaded)} of ${formatBytes(row.size)}`;
 
   const children: (Node | string)[] = [
@@ -319,7 +334,10 @@ function rowView(row: Row): HTMLElement {
     );
   }
   if (row.status === 'done') children.push(resultView(row));
-  return el('li', { class: `row row-${row.status}`, 'data-file-id': row.id, 'data-status': row.status, ...(row.key ? { 'data-key': row.key } : {}) }, children);
+  const attrs: Record<string, string> = { class: `row row-${row.status}`, 'data-file-id': row.id, 'data-name': row.name, 'data-status': row.status };
+  if (row.key) attrs['data-key'] = row.key;
+  if (row.multipart) attrs['data-parts-done'] = String(row.partsDone);
+  return el('li', attrs, children);
 }
 
 function resultView(row: Row): HTMLElement {
@@ -375,8 +393,10 @@ function jsonBlock(row: Row, id: string, title: string, value: unknown): HTMLEle
     el('pre', {}, [JSON.stringify(value, null, 2)]),
   ]) as HTMLDetailsElement;
   node.addEventListener('toggle', () => {
+    if (node.open === row.open.has(id)) return; // the redraw itself
     if (node.open) row.open.add(id);
     else row.open.delete(id);
+    if (id === 'callback') row.autoOpened = false;
   });
   return node;
 }

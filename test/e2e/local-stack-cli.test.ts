@@ -1,0 +1,180 @@
+/**
+ * `npm start` as a person runs it: the process prints its URLs, serves the demo, the API,
+ * /openapi.json and the emulator; the plain-fetch flow of docs/local-stack.md works against it;
+ * data on disk survives a restart; a busy port is replaced by a free one (and said so); SIGINT
+ * closes everything and exits 0.
+ */
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { seededBytes } from './fixtures/seeded.ts';
+
+const ENTRY = resolve('infra/local-stack.ts');
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  urls: { demo: string; api: string; openapi: string; oss: string };
+  exit: Promise<number | null>;
+}
+
+async function start(env: Record<string, string>): Promise<Running> {
+  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+    env: { ...process.env, PORT: '0', OSS_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exit = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+  const deadline = Date.now() + 30_000;
+  while (!out.includes('Ctrl-C stops it.')) {
+    if (child.exitCode !== null) throw new Error(`npm start exited early (${child.exitCode}):\n${out}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`npm start did not come up in 30 s:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = (label: string) => {
+    const m = new RegExp(`^\\s+${label}\\s+(http://\\S+)`, 'm').exec(out);
+    assert.ok(m, `no ${label} URL in:\n${out}`);
+    return m[1];
+  };
+  return {
+    child,
+    output: () => out,
+    urls: { demo: url('Demo'), api: url('API'), openapi: url('OpenAPI'), oss: url('OSS emulator') },
+    exit,
+  };
+}
+
+async function stop(r: Running): Promise<number | null> {
+  r.child.kill('SIGINT');
+  const timeout = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 8000).unref());
+  const code = await Promise.race([r.exit, timeout]);
+  if (code === 'timeout') {
+    r.child.kill('SIGKILL');
+    throw new Error(`did not exit within 8 s of SIGINT:\n${r.output()}`);
+  }
+  return code;
+}
+
+// ---- The plain-fetch example of docs/local-stack.md, verbatim apart from `api` and types.
+function jsonApi(api: string) {
+  async function call(path: string, body: unknown): Promise<any> {
+    const res = await fetch(api + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${json.error.code}: ${json.message}`);
+    return json;
+  }
+
+  async function upload(file: Blob & { name?: string }, filename = file.name!): Promise<any> {
+    const init = await call('/uploads', { filename, size: file.size, contentType: file.type || 'application/octet-stream' });
+    const numbers = Array.from({ length: init.partCount }, (_, i) => i + 1);
+    const { parts } = await call('/uploads/sign', { token: init.token, partNumbers: numbers });
+    const uploaded = [];
+    for (const p of parts) {
+      const start = (p.partNumber - 1) * init.partSize;
+      const res = await fetch(p.url, { method: p.method, headers: p.headers, body: file.slice(start, start + p.size) });
+      if (!res.ok) throw new Error(`part ${p.partNumber}: HTTP ${res.status}`);
+      uploaded.push({ partNumber: p.partNumber, etag: res.headers.get('etag') });
+    }
+    return call('/uploads/complete', { token: init.token, parts: uploaded });
+  }
+  return { call, upload };
+}
+
+describe('npm start (infra/local-stack.ts as a process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'e2e-stack-data-'));
+  const running: Running[] = [];
+  let blocker: Server | undefined;
+
+  after(async () => {
+    for (const r of running) if (r.child.exitCode === null) r.child.kill('SIGKILL');
+    blocker?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  let storedKey = '';
+  const size = 20_000_000;
+
+  test('prints its URLs and serves the demo, /openapi.json, the emulator and the JSON API; SIGINT exits 0', async () => {
+    const r = await start({ DATA_DIR: dataDir });
+    running.push(r);
+    const out = r.output();
+    assert.equal(r.urls.demo, `${r.urls.api}/`);
+    assert.equal(r.urls.openapi, `${r.urls.api}/openapi.json`);
+    assert.match(out, new RegExp(`Data\\s+${dataDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+
+    const demo = await fetch(r.urls.demo);
+    assert.equal(demo.status, 200);
+    const html = await demo.text();
+    assert.match(html, /Upload straight to OSS/);
+    for (const asset of ['/assets/demo.js', '/assets/demo.css']) {
+      const res = await fetch(r.urls.api + asset);
+      assert.equal(res.status, 200, asset);
+      assert.ok((await res.text()).length > 10_000, `${asset} is the bundle`);
+    }
+
+    const openapi = await fetch(r.urls.openapi);
+    assert.equal(openapi.status, 200);
+    const doc = (await openapi.json()) as { openapi: string; paths: Record<string, unknown>; 'x-stub'?: boolean };
+    assert.match(doc.openapi, /^3\./);
+    if (!doc['x-stub']) assert.ok(doc.paths['/uploads'], 'the real document describes POST /uploads');
+
+    const health = await fetch(`${r.urls.oss}/_emulator/health`);
+    assert.equal(health.status, 200);
+    assert.deepEqual(((await health.json()) as { buckets: string[] }).buckets, ['local-bucket']);
+
+    // The docs' plain-fetch flow: 20 MB in the server's default 8 MiB parts.
+    const bytes = seededBytes(99, size);
+    const file = Object.assign(new Blob([bytes as BlobPart], { type: 'application/x-tar' }), { name: 'backup.tar' });
+    const result = await jsonApi(r.urls.api).upload(file);
+    assert.equal(result.size, size);
+    assert.equal(result.callbackStatus, 'ok');
+    assert.equal(result.callback?.ok, true);
+    assert.ok(result.key.startsWith('uploads/anonymous/') && result.key.endsWith('/backup.tar'), result.key);
+    storedKey = result.key;
+    const obj = await fetch(`${r.urls.api}/_local/objects/download?${new URLSearchParams({ key: result.key })}`);
+    assert.equal(obj.status, 200);
+    const got = new Uint8Array(await obj.arrayBuffer());
+    assert.equal(createHash('sha256').update(got).digest('hex'), createHash('sha256').update(bytes).digest('hex'));
+
+    assert.ok(existsSync(join(dataDir, 'oss')), 'emulator data on disk');
+    assert.ok(existsSync(join(dataDir, 'upload-token-secret')), 'generated upload-token secret kept with the data');
+
+    assert.equal(await stop(r), 0);
+    assert.match(r.output(), /SIGINT: stopping/);
+    await assert.rejects(fetch(r.urls.demo), 'the server is closed');
+  });
+
+  test('restart on the same data: objects are still there; a busy OSS_PORT is replaced by a free one', async () => {
+    assert.ok(storedKey, 'needs the first test');
+    blocker = createServer();
+    await new Promise<void>((res) => blocker!.listen(0, '127.0.0.1', () => res()));
+    const busyPort = (blocker.address() as { port: number }).port;
+
+    const r = await start({ DATA_DIR: dataDir, OSS_PORT: String(busyPort), LOG: '0' });
+    running.push(r);
+    assert.match(r.output(), new RegExp(`OSS emulator port ${busyPort} is busy; using a free one instead`));
+    assert.notEqual(new URL(r.urls.oss).port, String(busyPort));
+
+    const facts = await fetch(`${r.urls.api}/_local/objects?${new URLSearchParams({ key: storedKey })}`);
+    assert.equal(facts.status, 200);
+    assert.equal(((await facts.json()) as { size: number }).size, size);
+
+    r.child.kill('SIGTERM');
+    assert.equal(await r.exit, 0);
+    assert.match(r.output(), /SIGTERM: stopping/);
+  });
+});
