@@ -307,7 +307,7 @@ test('unknown upload id: batch, list and complete are 404; single-part sign sign
   // itself answers the PUT with 404 NoSuchUpload, which Uppy reports.
   const one = await s.request('GET', path(ghost, '/1'));
   assert.equal(one.status, 200);
-  const put = await fetch(one.body.url, { method: 'PUT', body: 'x' });
+  const put = await fetch(one.body.url, { method: 'PUT', body: new Uint8Array([120]) }); // bytes: no Content-Type, like a Blob slice
   assert.equal(put.status, 404);
   assert.match(await put.text(), /<Code>NoSuchUpload<\/Code>/);
   assertUppyError(await s.request('GET', `/s3/multipart/${ghost.uploadId}/batch?${q({ key: ghost.key, partNumbers: '1,2' })}`), 404, 'UPLOAD_NOT_FOUND');
