@@ -380,7 +380,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       MAX_ACTIVE_UPLOADS: '0',
       ...opts.env,
     });
-    loadConfig(env); // fail now, with every problem listed, rather than on the first request
+    try {
+      loadConfig(env); // fail now, with every problem listed, rather than on the first request
+    } catch (e) {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      throw e;
+    }
     ready();
 
     let closed = false;
