@@ -85,6 +85,16 @@ export function verifyUploadToken(token: unknown, secret: string, nowMs = Date.n
   return claims as unknown as UploadTokenClaims;
 }
 
+// What the OSS client accepts (shared/oss/client.ts validateObjectKey / validateUploadId), so the
+// claims of a verified token can always be used in an OSS call: a key of 1-1023 UTF-8 bytes, valid
+// UTF-16, not starting with / or \; a non-blank upload id, valid UTF-16. init only issues such
+// claims; a token with others (signed with the secret, yet not made by init) is malformed, and
+// answered 401 instead of failing inside the OSS client with 500 INTERNAL.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const isObjectKey = (k: unknown) =>
+  typeof k === 'string' && k !== '' && Buffer.byteLength(k, 'utf8') <= 1023 && !k.startsWith('/') && !k.startsWith('\\') && !LONE_SURROGATE.test(k);
+const isUploadId = (u: unknown) => typeof u === 'string' && u.trim() !== '' && u.length <= 1024 && !LONE_SURROGATE.test(u);
+
 function assertShape(c: Record<string, unknown>): void {
   const str = (k: string) => typeof c[k] === 'string' && c[k] !== '';
   const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -92,8 +102,8 @@ function assertShape(c: Record<string, unknown>): void {
   const ok =
     isSafeSegment(c.sub) &&
     str('bucket') &&
-    str('key') &&
-    str('uploadId') &&
+    isObjectKey(c.key) &&
+    isUploadId(c.uploadId) &&
     str('contentType') &&
     int('size', 0) &&
     int('partSize', 1) &&
