@@ -449,8 +449,10 @@ const paths: Record<string, Json> = {
       operationId: 'companionSignPart',
       tags: ['companion'],
       summary: 'Presign one part',
+      description:
+        'No OSS call (whatever SIGN_CHECKS_UPLOAD says): Uppy signs each part on its own. A dead upload id under the caller\'s own key only yields a URL that OSS answers 404 NoSuchUpload.',
       parameters: [uploadIdParam, { name: 'partNumber', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 10000 } }, companionQueryKey],
-      responses: { ...ok(200, 'A signed URL.', ref('CompanionSignResponse'), NO_STORE), ...errorResponses([...COMPANION_GET, 'UPLOAD_NOT_FOUND', 'OSS_ERROR']) },
+      responses: { ...ok(200, 'A signed URL.', ref('CompanionSignResponse'), NO_STORE), ...errorResponses(COMPANION_GET) },
     },
   },
   '/s3/multipart/{uploadId}': {

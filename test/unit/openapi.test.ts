@@ -382,7 +382,8 @@ describe('real responses match the documented schemas', () => {
     const other = (await call('POST', '/s3/multipart', { body: { filename: 'x.bin' } })).body;
     const otherBase = `/s3/multipart/${encodeURIComponent(other.uploadId)}`;
     await call('DELETE', `${otherBase}?${q({ key: other.key })}`);
-    await call('GET', `${otherBase}/1?${q({ key: other.key })}`); // UPLOAD_NOT_FOUND
+    await call('GET', `${otherBase}/batch?${q({ key: other.key, partNumbers: '1' })}`); // UPLOAD_NOT_FOUND
+    await call('GET', `${otherBase}?${q({ key: other.key })}`); // UPLOAD_NOT_FOUND (list)
     await call('GET', `${otherBase}?${q({ key: other.key.replace('/alice/', '/bob/') })}`); // FORBIDDEN
     await call('GET', `/s3/multipart/bad%20id?${q({ key: other.key })}`); // VALIDATION_FAILED
     await call('GET', `/s3/params?${q({ filename: 'a' })}`, { sub: null }); // UNAUTHENTICATED
