@@ -10,7 +10,7 @@
  */
 import { httpError } from '../../shared/http/errors';
 import { handle } from '../../shared/http/fc-adapter';
-import { isPlainObject } from '../../shared/http/body';
+import { isPlainObject, readBody } from '../../shared/http/body';
 import { CallbackVerifier } from '../../shared/oss/callback';
 import { isSafeSegment, keyBelongsTo, normalizeKeyPrefix } from '../../shared/policy/keys';
 import { createFunctionApp, configOf, type Deps } from '../../shared/runtime';
@@ -33,10 +33,7 @@ export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
     app.post('*', async (c) => {
       const config = configOf(deps);
-      const declared = Number(c.req.header('content-length') ?? '0');
-      if (declared > MAX_CALLBACK_BODY) throw httpError('PAYLOAD_TOO_LARGE', 'Callback body too large');
-      const body = new Uint8Array(await c.req.arrayBuffer());
-      if (body.length > MAX_CALLBACK_BODY) throw httpError('PAYLOAD_TOO_LARGE', 'Callback body too large');
+      const body = await readBody(c, { maxBytes: MAX_CALLBACK_BODY });
 
       // The path as received (still encoded) and the query as received: OSS signed exactly these.
       const url = new URL(c.req.url);

@@ -37,13 +37,7 @@ export async function readJson(c: Context, options: ReadJsonOptions): Promise<Js
     }
   }
 
-  const declared = c.req.header('content-length');
-  if (declared !== undefined) {
-    if (!/^\d+$/.test(declared.trim())) throw httpError('BAD_REQUEST', 'Invalid Content-Length header');
-    if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
-  }
-
-  const bytes = await readCapped(c.req.raw, maxBytes);
+  const bytes = await readBody(c, { maxBytes });
   if (bytes.length === 0) throw httpError('INVALID_JSON', 'Request body is empty; expected a JSON object');
 
   let text: string;
@@ -61,6 +55,20 @@ export async function readJson(c: Context, options: ReadJsonOptions): Promise<Js
   }
   if (!isPlainObject(value)) throw httpError('INVALID_JSON', 'Request body must be a JSON object');
   return value;
+}
+
+/**
+ * The raw body under a byte cap: a declared Content-Length over the cap -> 413 before reading;
+ * without one, reading stops as soon as the count passes the cap (the rest is never buffered).
+ */
+export async function readBody(c: Context, options: { maxBytes: number }): Promise<Uint8Array> {
+  const { maxBytes } = options;
+  const declared = c.req.header('content-length');
+  if (declared !== undefined) {
+    if (!/^\d+$/.test(declared.trim())) throw httpError('BAD_REQUEST', 'Invalid Content-Length header');
+    if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  }
+  return readCapped(c.req.raw, maxBytes);
 }
 
 function tooLarge(maxBytes: number): HttpError {
