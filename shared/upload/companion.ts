@@ -18,6 +18,8 @@ import type { Config } from '../config';
 import type { Caller } from '../auth/caller';
 import type { ListedPart, NewObjectInput, UploadRef } from './service';
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** OSS upload ids are 32 hex digits; accept a little more, but nothing a path or query could misread. */
 const UPLOAD_ID = /^[A-Za-z0-9._~=-]{1,128}$/;
 
@@ -70,7 +72,12 @@ export function companionMetadata(raw: unknown, field = 'metadata'): Record<stri
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') continue;
     const key = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
     if (key === '') continue;
-    out[key] = encodeURIComponent(String(value));
+    const text = String(value);
+    // A lone surrogate has no UTF-8 form: encodeURIComponent would throw (a 500), so say so instead.
+    if (LONE_SURROGATE.test(text)) {
+      throw httpError('VALIDATION_FAILED', `${field}.${key} must be valid Unicode text (it holds a lone surrogate)`, { field: `${field}.${key}` });
+    }
+    out[key] = encodeURIComponent(text);
   }
   return validateMetadata(out, field);
 }
