@@ -108,7 +108,7 @@ export const presignSection: Section = {
       if (signatureOf(aliUrl) !== signatureOf(oursSigner(7, d))) throw new Error(`presign bench: ali-oss signature differs\n${aliUrl}\n${oursSigner(7, d)}`);
     }
 
-    // Each implementation signs `n` URLs (n a multiple of BATCH for the client) and returns a
+    // Each implementation signs `n` URLs (a multiple of BATCH for the client) and returns a
     // checksum of the output lengths so no work can be optimised away.
     const impls: Impl[] = [
       {
@@ -167,20 +167,25 @@ export const presignSection: Section = {
       },
     ];
 
-    // Calibrate: URLs per round so each implementation runs ~targetMs per round.
-    const targetMs = opts.quick ? 60 : 250;
-    const rounds = opts.quick ? 3 : 15;
-    const perRound = new Map<string, number>();
-    for (const impl of impls) {
-      const n0 = impl.name === 'ali' ? 500 : 2000;
-      await impl.run(n0); // warm-up
+    // Each round gives every implementation the same time slice, in chunks (a whole batch for
+    // the client), and counts the URLs it signed; the order rotates from round to round.
+    const sliceMs = opts.quick ? 80 : 250;
+    const rounds = opts.quick ? 4 : 16;
+    const chunk = (impl: Impl) => (impl.name === 'client' ? BATCH : 250);
+    const slice = async (impl: Impl, ms: number) => {
+      let urls = 0;
+      let sum = 0;
       const t0 = performance.now();
-      await impl.run(n0);
-      const ms = performance.now() - t0;
-      const n = Math.max(BATCH, Math.round(((n0 * targetMs) / ms) / BATCH) * BATCH);
-      perRound.set(impl.name, n);
-    }
-    opts.log(`presign: ${rounds} rounds, URLs per round ${JSON.stringify(Object.fromEntries(perRound))}`);
+      let elapsed = 0;
+      while (elapsed < ms) {
+        sum += await impl.run(chunk(impl));
+        urls += chunk(impl);
+        elapsed = performance.now() - t0;
+      }
+      return { rate: (urls / elapsed) * 1000, sum };
+    };
+    for (const impl of impls) await slice(impl, opts.quick ? 100 : 400); // warm-up (JIT, key cache)
+    opts.log(`presign: ${rounds} rounds × ${impls.length} implementations × ${sliceMs} ms`);
 
     const rates = new Map<string, number[]>(impls.map((i) => [i.name, []]));
     const ratioAli: number[] = [];
@@ -189,15 +194,13 @@ export const presignSection: Section = {
     const ratioFloorAli: number[] = [];
     let sink = 0;
     for (let r = 0; r < rounds; r++) {
-      const order = impls.map((_, i) => impls[(i + r) % impls.length]); // rotate the order each round
+      const order = impls.map((_, i) => impls[(i + r) % impls.length]);
       const roundRate: Record<string, number> = {};
       for (const impl of order) {
-        const n = perRound.get(impl.name)!;
-        const t0 = performance.now();
-        sink += await impl.run(n);
-        const ms = performance.now() - t0;
-        roundRate[impl.name] = (n / ms) * 1000;
-        rates.get(impl.name)!.push(roundRate[impl.name]);
+        const { rate, sum } = await slice(impl, sliceMs);
+        sink += sum;
+        roundRate[impl.name] = rate;
+        rates.get(impl.name)!.push(rate);
       }
       ratioAli.push(roundRate.client / roundRate.ali);
       ratioFloor.push(roundRate.client / roundRate.floor);
@@ -221,7 +224,7 @@ export const presignSection: Section = {
       ],
       data: {
         rounds,
-        urlsPerRound: Object.fromEntries(perRound),
+        sliceMs,
         ratesPerRound: Object.fromEntries(rates),
         ratios: { oursOverAli: ratioAli, oursOverFloor: ratioFloor, signerOverFloor: ratioSignerFloor, floorOverAli: ratioFloorAli },
       },

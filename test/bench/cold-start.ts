@@ -1,0 +1,290 @@
+/**
+ * Section `cold-start`: every function's deployable bundle (infra/build.ts `build()` into a temp
+ * dir, the same minified CJS FC runs) loaded by a FRESH Node process that answers its first
+ * synthetic FC event, as the nodejs20 runtime would: `require(bundle).handler(eventBuffer, ctx)`.
+ *
+ * Measured inside the child: `performance.now()` at its first line (Node's own boot, from the
+ * process's time origin), after `require` (bundle load), and at the response: "to response" is
+ * process start -> handler resolved. Measured by the parent: spawn -> the response line on its
+ * stdout, and spawn -> exit (the child calls process.exit right after answering; after a global
+ * `fetch()` that exit itself takes a few hundred ms, undici's teardown, which FC never waits for). Median of `runs` fresh processes per variant; the variants are
+ * interleaved run by run, one process at a time.
+ *
+ * Variants:
+ *  - hello: a Hono hello-world through the same adapter, bundled with the same esbuild options;
+ *  - ali-oss init: Hono + the adapter + ali-oss doing InitiateMultipartUpload + signatureUrlV4,
+ *    bundled with esbuild (platform node, `proxy-agent` external: urllib only requires it when a
+ *    proxy is configured);
+ *  - each function answering a CORS preflight (load + adapter + config, no OSS), and doing a real
+ *    operation against the in-process emulator: init (InitiateMultipartUpload), sign (10 parts,
+ *    SIGN_CHECKS_UPLOAD default: one ListParts), list (ListParts), complete (a fresh 1-part upload
+ *    per run: ListParts + Complete), abort (a fresh upload per run), companion (POST
+ *    /s3/multipart: InitiateMultipartUpload), callback (an unsigned POST: 403 after the signature
+ *    check, it needs OSS's key to do more), sweep (timer event, dry run: ListMultipartUploads).
+ *
+ * Goals: each function's real operation within 1.3x of hello-world's time to response; our init
+ * at least 2x faster than the ali-oss init.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import * as esbuild from 'esbuild';
+import { build } from '../../infra/build.ts';
+import { startEmulator } from '../../infra/emulator/server.ts';
+import { createApp as createInitApp } from '../../functions/init/index.ts';
+import { createApp as createSignApp } from '../../functions/sign/index.ts';
+import { handle } from '../../shared/http/fc-adapter.ts';
+import { callerJwt, functionEnv, goal, httpEvent, median, round, percentile, type BenchOptions, type Row, type Section, type SectionResult, BUCKET } from './lib.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ORIGIN = 'https://app.example.com';
+
+/** The child: CommonJS under plain `node`, no loader. argv: bundle, input JSON file. */
+const CHILD = `'use strict';
+const t0 = performance.now();
+const mod = require(process.argv[2]);
+const t1 = performance.now();
+const input = JSON.parse(require('node:fs').readFileSync(process.argv[3], 'utf8'));
+const event = Buffer.from(JSON.stringify(input.event), 'utf8');
+Promise.resolve()
+  .then(() => mod.handler(event, input.context))
+  .then((r) => ({ result: r }), (e) => ({ error: String((e && e.message) || e) }))
+  .then((out) => {
+    const t2 = performance.now();
+    const r = out.result;
+    const line = JSON.stringify({
+      boot: t0, load: t1 - t0, handler: t2 - t1, toResponse: t2,
+      status: r && typeof r === 'object' ? (r.statusCode ?? 'report') : null,
+      error: out.error, body: r && typeof r.body === 'string' ? r.body.slice(0, 300) : undefined,
+    });
+    process.stdout.write('\\n@@COLD@@' + line + '\\n', () => process.exit(0));
+  });
+`;
+
+interface ChildReport {
+  boot: number;
+  load: number;
+  handler: number;
+  toResponse: number;
+  status: number | 'report' | null;
+  error?: string;
+  body?: string;
+}
+
+interface Variant {
+  name: string;
+  label: string;
+  bundle: string;
+  env: Record<string, string>;
+  /** Builds this run's event (may create an upload first; not timed). */
+  event(): Promise<unknown>;
+  expect: number | 'report';
+  /** Which figure the goals use. */
+  role?: 'hello' | 'ali' | 'op' | 'preflight';
+  fn?: string;
+}
+
+type Sample = ChildReport & { wall: number; wallToResponse: number };
+
+function runChild(dir: string, childFile: string, v: Variant, event: unknown, i: number): Promise<Sample> {
+  const inputFile = join(dir, `input-${v.name}.json`);
+  writeFileSync(inputFile, JSON.stringify({ event, context: { requestId: `cold-${v.name}-${i}`, function: { name: v.fn ?? v.name } } }));
+  return new Promise((resolvePromise, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [childFile, v.bundle, inputFile], {
+      cwd: dir,
+      // Only the function's own variables, as on FC: no NODE_OPTIONS, no tsx.
+      env: { PATH: process.env.PATH ?? '', ...v.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let wallToResponse = NaN;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (Number.isNaN(wallToResponse) && stdout.includes('\n@@COLD@@')) wallToResponse = performance.now() - t0;
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('exit', () => {
+      const wall = performance.now() - t0;
+      clearTimeout(timer);
+      const at = stdout.lastIndexOf('\n@@COLD@@');
+      if (at < 0) return reject(new Error(`${v.name}: no report\nstdout: ${stdout.slice(-500)}\nstderr: ${stderr.slice(-1000)}`));
+      const report = JSON.parse(stdout.slice(at + '\n@@COLD@@'.length)) as ChildReport;
+      if (report.status !== v.expect) {
+        return reject(new Error(`${v.name}: expected ${v.expect}, got ${report.status} ${report.error ?? ''} ${report.body ?? ''}\nstderr: ${stderr.slice(-500)}`));
+      }
+      resolvePromise({ ...report, wall, wallToResponse });
+    });
+  });
+}
+
+async function bundleEntry(entry: string, outfile: string, external: string[] = []) {
+  await esbuild.build({
+    // The same options infra/build.ts uses for the functions.
+    absWorkingDir: ROOT,
+    entryPoints: [join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    treeShaking: true,
+    legalComments: 'none',
+    charset: 'utf8',
+    logLevel: 'silent',
+    external,
+    define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  writeFileSync(join(dirname(outfile), 'package.json'), '{"type":"commonjs"}\n');
+}
+
+function sizes(file: string) {
+  const buf = readFileSync(file);
+  return { bytes: statSync(file).size, gzipBytes: gzipSync(buf).length };
+}
+
+export const coldStartSection: Section = {
+  name: 'cold-start',
+  title: 'Cold start: fresh Node process, load the bundle, answer the first FC event',
+  async run(opts: BenchOptions): Promise<SectionResult> {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-cold-'));
+    const emulator = await startEmulator({ port: 0, memory: true, buckets: [BUCKET] });
+    try {
+      // Like the repo root: a "type":"module" above dist/, so each bundle needs its own package.json.
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
+      const childFile = join(dir, 'child.cjs');
+      writeFileSync(childFile, CHILD);
+      const quickFns = ['init', 'sign'];
+      const built = await build({ outDir: join(dir, 'dist'), log: () => {}, only: opts.quick ? quickFns : undefined });
+      const bundleSizes: Record<string, { bytes: number; gzipBytes: number }> = {};
+      for (const b of built.bundles) bundleSizes[b.name] = { bytes: b.bytes, gzipBytes: b.gzipBytes };
+      await bundleEntry('test/bench/cold/hello.ts', join(dir, 'dist', 'hello', 'index.js'));
+      await bundleEntry('test/bench/cold/ali-oss-init.ts', join(dir, 'dist', 'ali-oss-init', 'index.js'), ['proxy-agent']);
+      bundleSizes.hello = sizes(join(dir, 'dist', 'hello', 'index.js'));
+      bundleSizes['ali-oss-init'] = sizes(join(dir, 'dist', 'ali-oss-init', 'index.js'));
+      const bundle = (name: string) => join(dir, 'dist', name, 'index.js');
+      opts.log(`cold-start: built ${Object.keys(bundleSizes).length} bundles into ${dir}`);
+
+      const env = functionEnv(emulator, { CORS_ALLOWED_ORIGINS: ORIGIN });
+      const headers = { Authorization: `Bearer ${callerJwt()}`, Origin: ORIGIN };
+      // In-process functions make the uploads the children work on (not timed).
+      const init = handle(createInitApp({ env }));
+      const sign = handle(createSignApp({ env }));
+      const newUpload = async (size: number) => {
+        const r = await init(httpEvent('POST', '/uploads', { headers, body: { filename: 'cold.bin', size } }), { requestId: 'prep' });
+        if (r.statusCode !== 201) throw new Error(`prep init: ${r.statusCode} ${r.body}`);
+        return JSON.parse(r.body) as { token: string; partCount: number };
+      };
+      const shared = await newUpload(1024 * 1024 * 1024);
+      const uploadedOnePart = async () => {
+        const up = await newUpload(1024);
+        const s = await sign(httpEvent('POST', '/uploads/sign', { headers, body: { token: up.token, partNumbers: [1] } }), { requestId: 'prep' });
+        const [part] = (JSON.parse(s.body) as { parts: Array<{ url: string; headers: Record<string, string> }> }).parts;
+        const put = await fetch(part.url, { method: 'PUT', headers: part.headers, body: new Uint8Array(1024) });
+        if (put.status !== 200) throw new Error(`prep PUT: ${put.status}`);
+        return { token: up.token, parts: [{ partNumber: 1, etag: put.headers.get('etag')! }] };
+      };
+
+      const preflight = (path: string) => async () =>
+        httpEvent('OPTIONS', path, { headers: { Origin: ORIGIN, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization,content-type' } });
+      const post = (path: string, body: () => Promise<unknown> | unknown) => async () => httpEvent('POST', path, { headers, body: await body() });
+
+      const fnOps: Array<{ fn: string; path: string; op: () => Promise<unknown>; expect: number | 'report'; what: string }> = [
+        { fn: 'init', path: '/uploads', op: post('/uploads', () => ({ filename: 'cold.bin', size: 64 * 1024 * 1024 })), expect: 201, what: 'InitiateMultipartUpload' },
+        { fn: 'sign', path: '/uploads/sign', op: post('/uploads/sign', () => ({ token: shared.token, partNumbers: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] })), expect: 200, what: '10 parts + ListParts' },
+        { fn: 'list', path: '/uploads/list', op: post('/uploads/list', () => ({ token: shared.token })), expect: 200, what: 'ListParts' },
+        { fn: 'complete', path: '/uploads/complete', op: post('/uploads/complete', uploadedOnePart), expect: 200, what: 'ListParts + Complete' },
+        { fn: 'abort', path: '/uploads/abort', op: post('/uploads/abort', async () => ({ token: (await newUpload(1024)).token })), expect: 200, what: 'AbortMultipartUpload' },
+        { fn: 'companion', path: '/s3/multipart', op: post('/s3/multipart', () => ({ filename: 'cold.bin', type: 'application/octet-stream', metadata: {} })), expect: 200, what: 'POST /s3/multipart: Initiate' },
+        { fn: 'callback', path: '/oss/callback', op: post('/oss/callback', () => ({ bucket: BUCKET })), expect: 403, what: 'unsigned: 403' },
+        {
+          fn: 'sweep',
+          path: '',
+          op: async () => ({ triggerTime: new Date().toISOString(), triggerName: 'sweep', payload: '{"dryRun":true}' }),
+          expect: 'report',
+          what: 'timer, dry run: ListMultipartUploads',
+        },
+      ];
+      const builtNames = new Set(built.bundles.map((b) => b.name));
+      const variants: Variant[] = [
+        { name: 'hello', label: 'hello-world (Hono + adapter)', bundle: bundle('hello'), env: {}, event: async () => httpEvent('GET', '/'), expect: 200, role: 'hello' },
+        { name: 'ali-oss-init', label: 'ali-oss init (Initiate + signatureUrlV4)', bundle: bundle('ali-oss-init'), env, event: post('/uploads', () => ({ filename: 'cold.bin' })), expect: 201, role: 'ali' },
+      ];
+      for (const f of fnOps) {
+        if (!builtNames.has(f.fn)) continue;
+        variants.push({ name: `${f.fn}`, label: `${f.fn}: ${f.what}`, bundle: bundle(f.fn), env, event: f.op, expect: f.expect, role: 'op', fn: f.fn });
+        if (f.path) variants.push({ name: `${f.fn}-preflight`, label: `${f.fn}: CORS preflight`, bundle: bundle(f.fn), env, event: preflight(f.path), expect: 204, role: 'preflight', fn: f.fn });
+      }
+
+      const runs = opts.quick ? 3 : 20;
+      const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
+      // One warm-up process each (disk cache, the emulator's first requests).
+      for (const v of variants) await runChild(dir, childFile, v, await v.event(), -1);
+      for (let r = 0; r < runs; r++) {
+        for (let k = 0; k < variants.length; k++) {
+          const v = variants[(k + r) % variants.length];
+          samples.get(v.name)!.push(await runChild(dir, childFile, v, await v.event(), r));
+        }
+      }
+      opts.log(`cold-start: ${runs} fresh processes per variant, ${variants.length} variants`);
+
+      const med = (name: string, field: keyof ChildReport | 'wall' | 'wallToResponse') => median(samples.get(name)!.map((s) => s[field] as number));
+      const hello = med('hello', 'toResponse');
+      const helloWall = med('hello', 'wall');
+      const rows: Row[] = [];
+      const perVariant: Record<string, unknown> = {};
+      for (const v of variants) {
+        const s = samples.get(v.name)!;
+        const toResponse = med(v.name, 'toResponse');
+        const bundleName = v.name.replace(/-preflight$/, '');
+        const size = bundleSizes[bundleName];
+        const ratio = toResponse / hello;
+        rows.push({
+          metric: v.label,
+          value: round(toResponse, 1),
+          unit: 'ms',
+          note:
+            `boot ${round(med(v.name, 'boot'), 1)} + load ${round(med(v.name, 'load'), 1)} + handler ${round(med(v.name, 'handler'), 1)}; ` +
+            `spawn->response ${round(med(v.name, 'wallToResponse'), 1)}, spawn->exit ${round(med(v.name, 'wall'), 1)} ms; ${round(ratio, 2)}x hello` +
+            (size && !v.name.endsWith('-preflight') ? `; bundle ${round(size.bytes / 1024, 1)} KiB (${round(size.gzipBytes / 1024, 1)} KiB gz)` : ''),
+        });
+        perVariant[v.name] = {
+          label: v.label,
+          runs: s.length,
+          toResponse: { p50: toResponse, p90: percentile(s.map((x) => x.toResponse), 90) },
+          boot: med(v.name, 'boot'),
+          load: med(v.name, 'load'),
+          handler: med(v.name, 'handler'),
+          wallToResponse: { p50: med(v.name, 'wallToResponse'), p90: percentile(s.map((x) => x.wallToResponse), 90) },
+          wallToExit: { p50: med(v.name, 'wall'), p90: percentile(s.map((x) => x.wall), 90) },
+          ratioToHello: ratio,
+        };
+      }
+      for (const v of variants.filter((x) => x.role === 'op')) {
+        const ratio = med(v.name, 'toResponse') / hello;
+        rows.push({ metric: `${v.fn} (${v.label.split(': ')[1]}) / hello-world`, value: round(ratio, 2), unit: 'x', goal: goal(ratio, '<=', 1.3), note: 'process start -> response, medians' });
+      }
+      const ali = med('ali-oss-init', 'toResponse');
+      const ours = med('init', 'toResponse');
+      rows.push({ metric: 'ali-oss init / our init (to response)', value: round(ali / ours, 2), unit: 'x', goal: goal(ali / ours, '>=', 2) });
+      rows.push({ metric: 'ali-oss init / our init (spawn -> response)', value: round(med('ali-oss-init', 'wallToResponse') / med('init', 'wallToResponse'), 2), unit: 'x' });
+      rows.push({
+        metric: 'ali-oss init / our init (spawn -> exit)',
+        value: round(med('ali-oss-init', 'wall') / med('init', 'wall'), 2),
+        unit: 'x',
+        note: `hello ${round(helloWall, 1)} ms; exit after a global fetch() costs extra (undici teardown), not an FC cost`,
+      });
+      return { rows, data: { runs, bundleSizes, variants: perVariant } };
+    } finally {
+      await emulator.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+};
