@@ -26,7 +26,7 @@ import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
 import { renderPage, FAVICON_SVG, type PageConfig } from './local/demo/page.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
 import { OssClient } from '../shared/oss/client.ts';
-import { loadConfig } from '../shared/config.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
 import { OssError } from '../shared/oss/errors.ts';
 import type { FunctionName } from '../functions/routes.ts';
 
@@ -40,31 +40,23 @@ export const DEMO_CHUNK_SIZE = 5 * MiB;
 /** "Simulate a slow network": the emulator's delay before each part PUT and form POST. */
 export const SLOW_NETWORK_MS = 1500;
 
-/** Configuration variables a person may set for `npm start`; the stack sets the wiring itself. */
-export const PASSTHROUGH_ENV = [
-  'AUTH_MODE',
-  'AUTH_JWT_SECRET',
-  'AUTH_JWKS_URL',
-  'AUTH_ISSUER',
-  'AUTH_AUDIENCE',
-  'AUTH_COOKIE_NAME',
-  'AUTH_ANONYMOUS_SUB',
-  'UPLOAD_TOKEN_SECRET',
-  'UPLOAD_TOKEN_TTL_SECONDS',
-  'KEY_PREFIX',
-  'MAX_FILE_SIZE',
-  'ALLOWED_CONTENT_TYPES',
-  'DEFAULT_PART_SIZE',
-  'URL_EXPIRES_SECONDS',
-  'MAX_PARTS_PER_SIGN',
-  'MAX_ACTIVE_UPLOADS',
-  'SIGN_CHECKS_UPLOAD',
-  'MAX_BODY_BYTES',
-  'CORS_ALLOWED_ORIGINS',
-  'OSS_SIGNATURE_VERSION',
-  'SWEEP_MAX_AGE_HOURS',
-  'SWEEP_DRY_RUN',
-] as const;
+/** What the stack wires itself: the emulator's address, credentials and callback plumbing. */
+const WIRED_ENV = new Set([
+  'OSS_REGION',
+  'OSS_BUCKET',
+  'OSS_ENDPOINT',
+  'OSS_PUBLIC_ENDPOINT',
+  'OSS_FORCE_PATH_STYLE',
+  'ALIBABA_CLOUD_ACCESS_KEY_ID',
+  'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+  'ALIBABA_CLOUD_SECURITY_TOKEN',
+  'CALLBACK_URL',
+  'CALLBACK_PUBLIC_KEYS',
+  'CALLBACK_KEY_URL_PREFIXES',
+]);
+
+/** Configuration variables a person may set for `npm start`: every one the functions read, less the wiring. */
+export const PASSTHROUGH_ENV: readonly string[] = CONFIG_VARIABLES.filter((v) => !WIRED_ENV.has(v));
 
 export interface LocalStackOptions {
   /** Functions + demo port; 0 = random. Default 8787. */
