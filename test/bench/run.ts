@@ -11,7 +11,7 @@
  * `--quick` is a smoke run (under a minute): fewer rounds, smaller uploads, shorter load.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -53,7 +53,12 @@ async function main() {
 
   const started = performance.now();
   const results: Record<string, SectionResult & { title: string; seconds: number; error?: string }> = {};
-  console.log(`# npm run bench${quick ? ' --quick' : ''}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
+  // Other work on the machine skews absolute figures (ratios measured side by side much less): say how busy it was.
+  const loadBefore = loadavg()[0];
+  console.log(
+    `# npm run bench${quick ? ' --quick' : ''}: Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ` +
+      `${Math.round(totalmem() / 2 ** 30)} GiB, load average ${loadBefore.toFixed(1)} at start\n`,
+  );
   for (const section of selected) {
     const t0 = performance.now();
     process.stderr.write(`[${section.name}] ${section.title}\n`);
@@ -74,7 +79,8 @@ async function main() {
   const goals = Object.entries(results).flatMap(([name, r]) => r.rows.filter((row) => row.goal).map((row) => [name, row.metric, formatValue(row.value) + (row.unit ?? ''), goalText(row.goal)]));
   if (goals.length) console.log(`## goals\n\n${markdownTable(['section', 'metric', 'value', 'goal'], goals)}\n`);
   const totalSeconds = (performance.now() - started) / 1000;
-  console.log(`total ${totalSeconds.toFixed(1)} s`);
+  const loadAfter = loadavg()[0];
+  console.log(`total ${totalSeconds.toFixed(1)} s; load average ${loadAfter.toFixed(1)} at the end`);
 
   mkdirSync(dirname(values.out!), { recursive: true });
   writeFileSync(
@@ -89,6 +95,7 @@ async function main() {
         memoryGiB: Math.round(totalmem() / 2 ** 30),
         quick,
         totalSeconds,
+        loadAverage: { start: loadBefore, end: loadAfter },
         sections: results,
       },
       null,
