@@ -391,6 +391,7 @@ test('chaos: 20 uploads under faults on every operation end byte-identical, and 
     }
     assert.equal(o.attempts.filter((a) => a.outcome === 'abort-failed').length, 0, `#${p.i}: every abort the client asked for went through`);
     if (p.poison) assert.equal(o.stats.restarts, 1, `#${p.i}: the poisoned first attempt was aborted and the upload started over once`);
+    else assert.equal(o.stats.restarts, 0, `#${p.i}: transient faults alone never made the client give up on an upload`);
   }
   assert.deepEqual(
     unfired.map((r) => `${r.op} ${r.action} x${r.count} fired ${r.fired}`),
