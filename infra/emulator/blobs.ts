@@ -8,10 +8,11 @@
  * concatenation (CompleteMultipartUpload) copies part files one chunk at a time.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 
 export interface BlobInfo {
@@ -148,10 +149,16 @@ export class FileBlobStore implements BlobStore {
     const tmp = join(this.#tmp, `${id}.part`);
     const out = createWriteStream(tmp, { flags: 'wx', highWaterMark: 256 * 1024 });
     let size = 0;
+    // One error listener for the whole copy: a `pipeline(…, out, {end: false})` per part would
+    // attach fresh listeners to `out` each time (10,000 of them for a 10,000-part Complete).
+    const failed = new Promise<never>((_, reject) => out.once('error', reject));
+    failed.catch(() => {});
     try {
       for (const part of ids) {
-        await pipeline(createReadStream(this.#path(part), { highWaterMark: 256 * 1024 }), out, { end: false });
-        size += (await stat(this.#path(part))).size;
+        for await (const chunk of createReadStream(this.#path(part), { highWaterMark: 256 * 1024 })) {
+          size += chunk.length;
+          if (!out.write(chunk)) await Promise.race([once(out, 'drain'), failed]);
+        }
       }
       await new Promise<void>((resolve, reject) => {
         out.once('error', reject);
