@@ -17,12 +17,14 @@
  */
 import { httpError, type HttpError } from '../http/errors';
 import { encodeCallbackParam, encodeCallbackVar } from '../oss/callback';
-import { crc64Combine } from '../oss/crc64';
-import { OssError } from '../oss/errors';
 import { buildObjectKey, callerPrefix } from '../policy/keys';
-import { planParts, partSizeOf, GiB, MAX_PARTS, MIN_PART_SIZE, type PartPlan } from '../policy/parts';
+import { planParts, partSizeOf, GiB, MAX_PARTS } from '../policy/parts';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
 import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
+import { checkAgainstPlan, checkClientParts, checkOpenPartsList, combinedCrc, matchOpenParts, planOf } from './part-checks';
+import { isUploadGone, ossCall } from './oss-errors';
+
+export { ossCall, toApiError } from './oss-errors';
 
 /** The settings the service needs; the functions derive them from the validated config. */
 export interface UploadSettings {
@@ -457,162 +459,3 @@ export class UploadService {
 export const CALLBACK_BODY =
   '{"bucket":${bucket},"key":${object},"etag":${etag},"size":${size},"mimeType":${mimeType},' +
   '"crc64":"${crc64}","uploadId":${x:upload_id},"sub":${x:sub}}';
-
-function planOf(upload: UploadClaims): PartPlan {
-  const lastPartSize = upload.size - upload.partSize * (upload.partCount - 1);
-  return { size: upload.size, partSize: upload.partSize, partCount: upload.partCount, lastPartSize };
-}
-
-/** Every planned part present with its planned size; extra part numbers are left out of Complete. */
-function checkAgainstPlan(listed: PartInfo[], plan: PartPlan, size: number): PartInfo[] {
-  const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
-  const missing: number[] = [];
-  const wrongSize: Array<{ partNumber: number; size: number; expected: number }> = [];
-  const parts: PartInfo[] = [];
-  for (let n = 1; n <= plan.partCount; n++) {
-    const p = byNumber.get(n);
-    if (!p) {
-      missing.push(n);
-      continue;
-    }
-    const expected = partSizeOf(plan, n);
-    if (p.size !== expected) wrongSize.push({ partNumber: n, size: p.size, expected });
-    parts.push(p);
-  }
-  if (missing.length || wrongSize.length) {
-    const total = parts.reduce((s, p) => s + p.size, 0);
-    throw httpError(
-      'INCOMPLETE_UPLOAD',
-      missing.length
-        ? `${missing.length} of ${plan.partCount} parts are missing (first: ${missing.slice(0, 10).join(', ')})`
-        : `${wrongSize.length} parts do not have their planned size`,
-      { missing: missing.slice(0, 100), missingCount: missing.length, wrongSize: wrongSize.slice(0, 100), uploadedBytes: total, size },
-    );
-  }
-  return parts;
-}
-
-const bareEtag = (e: string) => e.replace(/"/g, '').toUpperCase();
-
-/** A client that lists parts must agree with OSS about each one, or it is completing a different file. */
-function checkClientParts(clientParts: Array<{ partNumber: number; etag: string }>, parts: PartInfo[]): void {
-  const byNumber = new Map(parts.map((p) => [p.partNumber, p]));
-  const seen = new Set<number>();
-  for (const cp of clientParts) {
-    const p = byNumber.get(cp.partNumber);
-    if (!p) throw httpError('VALIDATION_FAILED', `Part ${cp.partNumber} is not part of this upload's plan`, { field: 'parts', partNumber: cp.partNumber });
-    if (seen.has(cp.partNumber)) throw httpError('VALIDATION_FAILED', `Part ${cp.partNumber} is listed twice`, { field: 'parts', partNumber: cp.partNumber });
-    seen.add(cp.partNumber);
-    if (bareEtag(cp.etag) !== bareEtag(p.etag)) {
-      throw httpError('CONFLICT', `Part ${cp.partNumber} in OSS has a different ETag than the one given; upload it again or complete without a parts list`, {
-        partNumber: cp.partNumber,
-        ossEtag: p.etag,
-      });
-    }
-  }
-  if (seen.size !== parts.length) {
-    const missing = parts.filter((p) => !seen.has(p.partNumber)).map((p) => p.partNumber);
-    throw httpError('INCOMPLETE_UPLOAD', `The parts list leaves out ${missing.length} planned parts`, { missing: missing.slice(0, 100), missingCount: missing.length });
-  }
-}
-
-/** An open upload's parts list: non-empty, each number once, exactly 1..N. */
-function checkOpenPartsList(clientParts: Array<{ partNumber: number; etag: string }>): void {
-  if (clientParts.length === 0) throw httpError('VALIDATION_FAILED', 'parts must list at least one part', { field: 'parts' });
-  const seen = new Set<number>();
-  for (const p of clientParts) {
-    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > MAX_PARTS) {
-      throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${MAX_PARTS}`, { field: 'parts', partNumber: p.partNumber });
-    }
-    if (seen.has(p.partNumber)) throw httpError('VALIDATION_FAILED', `Part ${p.partNumber} is listed twice`, { field: 'parts', partNumber: p.partNumber });
-    seen.add(p.partNumber);
-  }
-  const gaps: number[] = [];
-  for (let n = 1; n <= clientParts.length && gaps.length < 10; n++) if (!seen.has(n)) gaps.push(n);
-  if (gaps.length > 0) {
-    throw httpError('VALIDATION_FAILED', `parts must be numbered 1 to ${clientParts.length} without gaps (missing: ${gaps.join(', ')})`, { field: 'parts', missing: gaps });
-  }
-}
-
-/** The OSS parts named by an open upload's (checked) list, in order, checked as described at `completeOpen`. */
-function matchOpenParts(clientParts: Array<{ partNumber: number; etag: string }>, listed: PartInfo[], maxFileSize = Infinity): PartInfo[] {
-  const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
-  const ordered = [...clientParts].sort((a, b) => a.partNumber - b.partNumber);
-  const missing: number[] = [];
-  const parts: PartInfo[] = [];
-  for (const cp of ordered) {
-    const p = byNumber.get(cp.partNumber);
-    if (!p) {
-      missing.push(cp.partNumber);
-      continue;
-    }
-    if (bareEtag(cp.etag) !== bareEtag(p.etag)) {
-      throw httpError('CONFLICT', `Part ${cp.partNumber} in OSS has a different ETag than the one given; upload it again`, { partNumber: cp.partNumber, ossEtag: p.etag });
-    }
-    parts.push(p);
-  }
-  if (missing.length > 0) {
-    throw httpError('INCOMPLETE_UPLOAD', `${missing.length} of the ${ordered.length} parts listed are not in OSS (first: ${missing.slice(0, 10).join(', ')})`, {
-      missing: missing.slice(0, 100),
-      missingCount: missing.length,
-    });
-  }
-  const small = parts.slice(0, -1).filter((p) => p.size < MIN_PART_SIZE);
-  if (small.length > 0) {
-    throw httpError('INCOMPLETE_UPLOAD', `Every part but the last must be at least ${MIN_PART_SIZE} bytes; part ${small[0].partNumber} has ${small[0].size}`, {
-      partNumber: small[0].partNumber,
-      size: small[0].size,
-      minPartSize: MIN_PART_SIZE,
-    });
-  }
-  const total = parts.reduce((sum, p) => sum + p.size, 0);
-  if (total > maxFileSize) {
-    throw httpError('FILE_TOO_LARGE', `The parts add up to ${total} bytes, over the ${maxFileSize}-byte limit; abort this upload`, { size: total, maxFileSize });
-  }
-  return parts;
-}
-
-/** The whole object's CRC-64 from its parts', or undefined when any part lacks one. */
-function combinedCrc(parts: PartInfo[]): bigint | undefined {
-  let crc = 0n;
-  for (const p of parts) {
-    if (p.crc64 === undefined) return undefined;
-    crc = crc64Combine(crc, p.crc64, p.size);
-  }
-  return crc;
-}
-
-function isUploadGone(err: unknown): boolean {
-  return (err as HttpError)?.code === 'UPLOAD_NOT_FOUND';
-}
-
-/** Runs an OSS call, translating OSS and transport failures into the API's errors. */
-export async function ossCall<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toApiError(err);
-  }
-}
-
-export function toApiError(err: unknown): unknown {
-  if (err instanceof OssError) {
-    const details = { ossCode: err.code, ossRequestId: err.requestId };
-    switch (err.code) {
-      case 'NoSuchUpload':
-        return httpError('UPLOAD_NOT_FOUND', 'The upload no longer exists in OSS (completed, aborted or swept).', details);
-      case 'FileAlreadyExists':
-        return httpError('CONFLICT', 'An object already exists at this key.', details);
-      case 'InvalidPart':
-      case 'InvalidPartOrder':
-      case 'EntityTooSmall':
-        return httpError('INCOMPLETE_UPLOAD', `OSS refused the parts: ${err.code}.`, details);
-      default:
-        return httpError('OSS_ERROR', `OSS answered ${err.status} ${err.code}.`, details);
-    }
-  }
-  if (err && typeof err === 'object' && (err as { name?: string }).name?.startsWith('Oss')) {
-    return httpError('OSS_ERROR', 'OSS could not be reached.', { reason: (err as Error).name });
-  }
-  return err;
-}
