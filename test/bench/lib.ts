@@ -6,6 +6,7 @@
  * timing. Goals are figures compared side by side within one run (ratios), shown as met/missed.
  */
 import { signHs256 } from '../../shared/auth/jwt.ts';
+import { functionEnv as stackFunctionEnv } from '../helpers/stack.ts';
 
 export interface BenchOptions {
   /** Fast smoke run: fewer rounds, smaller payloads, shorter load. */
@@ -129,22 +130,9 @@ export const BUCKET = 'bench-bucket';
 export const JWT_SECRET = 'bench-caller-jwt-secret-0123456789abcdef';
 export const UPLOAD_SECRET = 'bench-upload-token-secret-0123456789abcd';
 
-/** Function environment pointing at an emulator, as test/helpers/stack.ts wires it. */
-export function functionEnv(emulator: { region: string; url: string; credentials: { accessKeyId: string; accessKeySecret: string } }, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    OSS_REGION: emulator.region,
-    OSS_BUCKET: BUCKET,
-    OSS_ENDPOINT: emulator.url,
-    OSS_FORCE_PATH_STYLE: 'true',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    AUTH_MODE: 'jwt',
-    AUTH_JWT_SECRET: JWT_SECRET,
-    UPLOAD_TOKEN_SECRET: UPLOAD_SECRET,
-    CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
-    MAX_ACTIVE_UPLOADS: '0',
-    ...extra,
-  };
+/** Function environment pointing at an emulator, wired as in the integration tests. */
+export function functionEnv(emulator: Parameters<typeof stackFunctionEnv>[0], extra: Record<string, string> = {}): Record<string, string> {
+  return stackFunctionEnv(emulator, { bucket: BUCKET, jwtSecret: JWT_SECRET, uploadSecret: UPLOAD_SECRET }, extra);
 }
 
 export function callerJwt(sub = 'bench-user', ttlSeconds = 3600): string {

@@ -40,6 +40,7 @@ import {
 } from './lib/fuzz.ts';
 import { campaignSeed, Rng, seedBanner } from './lib/seed.ts';
 import { report } from './lib/report.ts';
+import { functionEnv } from '../helpers/stack.ts';
 
 const BUCKET = 'fuzz-bucket';
 const JWT_SECRET = 'fuzz-caller-jwt-secret-0123456789abcdefghij';
@@ -64,18 +65,8 @@ let claimsTemplate: Record<string, unknown>;
 
 before(async () => {
   emulator = await startEmulator({ port: 0, memory: true, buckets: [BUCKET] });
-  env = {
-    OSS_REGION: emulator.region,
-    OSS_BUCKET: BUCKET,
-    OSS_ENDPOINT: emulator.url,
-    OSS_FORCE_PATH_STYLE: 'true',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    AUTH_MODE: 'jwt',
-    AUTH_JWT_SECRET: JWT_SECRET,
-    UPLOAD_TOKEN_SECRET: UPLOAD_SECRET,
-    MAX_ACTIVE_UPLOADS: '0',
-  };
+  env = functionEnv(emulator, { bucket: BUCKET, jwtSecret: JWT_SECRET, uploadSecret: UPLOAD_SECRET });
+  delete env.CALLBACK_KEY_URL_PREFIXES; // JSON endpoints only: no callback wiring
   tally.secrets(JWT_SECRET, UPLOAD_SECRET, emulator.credentials.accessKeySecret);
   apps = {
     init: initApp({ env }).fetch,

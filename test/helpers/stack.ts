@@ -12,6 +12,39 @@ export const BUCKET = 'test-bucket';
 export const JWT_SECRET = 'caller-jwt-secret-for-tests-0123456789abcdef';
 export const UPLOAD_SECRET = 'upload-token-secret-for-tests-0123456789abcd';
 
+/** Secrets and bucket a test wires the functions with. */
+export interface FunctionEnvSecrets {
+  bucket?: string;
+  jwtSecret?: string;
+  uploadSecret?: string;
+}
+
+/**
+ * The functions' environment pointing at an emulator, as production wires OSS: path style,
+ * the emulator's credentials, its callback key trusted, caller JWTs and upload tokens with test
+ * secrets, no active-upload limit. `extra` overrides or adds variables.
+ */
+export function functionEnv(
+  emulator: { region: string; url: string; credentials: { accessKeyId: string; accessKeySecret: string } },
+  secrets: FunctionEnvSecrets = {},
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    OSS_REGION: emulator.region,
+    OSS_BUCKET: secrets.bucket ?? BUCKET,
+    OSS_ENDPOINT: emulator.url,
+    OSS_FORCE_PATH_STYLE: 'true',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+    AUTH_MODE: 'jwt',
+    AUTH_JWT_SECRET: secrets.jwtSecret ?? JWT_SECRET,
+    UPLOAD_TOKEN_SECRET: secrets.uploadSecret ?? UPLOAD_SECRET,
+    CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
+    MAX_ACTIVE_UPLOADS: '0',
+    ...extra,
+  };
+}
+
 export interface StackOptions {
   env?: Record<string, string>;
   /** Point CALLBACK_URL at the callback function (default true). */
@@ -43,20 +76,7 @@ export interface TestStack {
 
 export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   const emulator = await startEmulator({ port: 0, memory: true, buckets: [BUCKET], ...opts.emulator });
-  const env: Record<string, string> = {
-    OSS_REGION: emulator.region,
-    OSS_BUCKET: BUCKET,
-    OSS_ENDPOINT: emulator.url,
-    OSS_FORCE_PATH_STYLE: 'true',
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    AUTH_MODE: 'jwt',
-    AUTH_JWT_SECRET: JWT_SECRET,
-    UPLOAD_TOKEN_SECRET: UPLOAD_SECRET,
-    CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
-    MAX_ACTIVE_UPLOADS: '0',
-    ...opts.env,
-  };
+  const env = functionEnv(emulator, {}, opts.env);
   // The functions read `env` lazily (first request), so CALLBACK_URL can still be set below.
   const functions = await startFunctionsServer({ deps: { env } });
   if (opts.callback !== false && !('CALLBACK_URL' in (opts.env ?? {}))) env.CALLBACK_URL = `${functions.url}/oss/callback`;
