@@ -87,7 +87,9 @@ export type CallbackVerdict =
   | { ok: true; keyUrl: string }
   | { ok: false; reason: 'missing-signature' | 'bad-key-url' | 'untrusted-key-url' | 'key-unavailable' | 'bad-signature' };
 
-const pinnedKey = createPublicKey(OSS_CALLBACK_PUBLIC_KEY_PEM);
+// Parsed on first use: loading the bundle (and every request without an OSS key URL) skips it.
+let pinnedKeyObject: KeyObject | undefined;
+const pinnedKey = (): KeyObject => (pinnedKeyObject ??= createPublicKey(OSS_CALLBACK_PUBLIC_KEY_PEM));
 
 export class CallbackVerifier {
   readonly #trusted: KeyObject[];
@@ -117,7 +119,7 @@ export class CallbackVerifier {
 
     const message = callbackSignedMessage(req.path, req.rawQuery, req.body);
     const candidates: KeyObject[] = [...this.#trusted];
-    if (isOss) candidates.unshift(pinnedKey);
+    if (isOss) candidates.unshift(pinnedKey());
     for (const key of candidates) if (verifyMd5(message, key, signature)) return { ok: true, keyUrl };
 
     if (configured) {

@@ -9,40 +9,49 @@
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
 
-// TABLES_{LO,HI}[k * 256 + b]: the CRC of byte b followed by k zero bytes (slicing-by-8).
-const TABLES_LO = new Uint32Array(8 * 256);
-const TABLES_HI = new Uint32Array(8 * 256);
-for (let b = 0; b < 256; b++) {
-  let lo = b;
-  let hi = 0;
-  for (let i = 0; i < 8; i++) {
-    const lsb = lo & 1;
-    lo = ((lo >>> 1) | (hi << 31)) >>> 0;
-    hi = hi >>> 1;
-    if (lsb) {
-      lo = (lo ^ POLY_LO) >>> 0;
-      hi = (hi ^ POLY_HI) >>> 0;
+// TABLES_{LO,HI}[k * 256 + b]: the CRC of byte b followed by k zero bytes (slicing-by-8). Built on
+// first use, not at module load: most functions load this module and never hash a byte.
+let TABLES_LO: Uint32Array | undefined;
+let TABLES_HI: Uint32Array | undefined;
+
+function buildTables(): void {
+  const tlo = new Uint32Array(8 * 256);
+  const thi = new Uint32Array(8 * 256);
+  for (let b = 0; b < 256; b++) {
+    let lo = b;
+    let hi = 0;
+    for (let i = 0; i < 8; i++) {
+      const lsb = lo & 1;
+      lo = ((lo >>> 1) | (hi << 31)) >>> 0;
+      hi = hi >>> 1;
+      if (lsb) {
+        lo = (lo ^ POLY_LO) >>> 0;
+        hi = (hi ^ POLY_HI) >>> 0;
+      }
+    }
+    tlo[b] = lo;
+    thi[b] = hi;
+  }
+  for (let k = 1; k < 8; k++) {
+    for (let b = 0; b < 256; b++) {
+      const plo = tlo[(k - 1) * 256 + b];
+      const phi = thi[(k - 1) * 256 + b];
+      const idx = plo & 0xff;
+      tlo[k * 256 + b] = (((plo >>> 8) | (phi << 24)) ^ tlo[idx]) >>> 0;
+      thi[k * 256 + b] = ((phi >>> 8) ^ thi[idx]) >>> 0;
     }
   }
-  TABLES_LO[b] = lo;
-  TABLES_HI[b] = hi;
-}
-for (let k = 1; k < 8; k++) {
-  for (let b = 0; b < 256; b++) {
-    const plo = TABLES_LO[(k - 1) * 256 + b];
-    const phi = TABLES_HI[(k - 1) * 256 + b];
-    const idx = plo & 0xff;
-    TABLES_LO[k * 256 + b] = (((plo >>> 8) | (phi << 24)) ^ TABLES_LO[idx]) >>> 0;
-    TABLES_HI[k * 256 + b] = ((phi >>> 8) ^ TABLES_HI[idx]) >>> 0;
-  }
+  TABLES_LO = tlo;
+  TABLES_HI = thi;
 }
 
 const MASK64 = (1n << 64n) - 1n;
 
 /** Raw register update (no init/final inversion), on split halves. */
 function update(lo: number, hi: number, data: Uint8Array): [number, number] {
-  const T_LO = TABLES_LO;
-  const T_HI = TABLES_HI;
+  if (TABLES_LO === undefined) buildTables();
+  const T_LO = TABLES_LO!;
+  const T_HI = TABLES_HI!;
   let i = 0;
   const n = data.length;
   const end8 = n - (n % 8);

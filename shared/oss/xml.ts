@@ -25,24 +25,28 @@ const ARRAY_PATHS = new Set([
   'CompleteMultipartUpload.Part',
 ]);
 
-// Marked pure so a bundle that never parses XML (the callback function) drops fast-xml-parser and
-// its dependencies (~65 KB minified) instead of keeping this unused instance.
-const parser = /* @__PURE__ */ new XMLParser({
-  ignoreAttributes: true,
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: false,
-  htmlEntities: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  isArray: (_name: string, jpath: unknown) => ARRAY_PATHS.has(String(jpath)),
-});
+// Built on the first parse, not at module load (cold starts: a CORS preflight or a sign call
+// without SIGN_CHECKS_UPLOAD parses no XML). A bundle that never parses XML (the callback function)
+// drops fast-xml-parser and its dependencies (~65 KB minified) altogether.
+let parser: XMLParser | undefined;
+function xmlParser(): XMLParser {
+  return (parser ??= new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    htmlEntities: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    isArray: (_name: string, jpath: unknown) => ARRAY_PATHS.has(String(jpath)),
+  }));
+}
 
 export type XmlNode = Record<string, unknown>;
 
 /** Parses an XML document into plain objects (strings, nested objects, arrays for list paths). */
 export function parseXml(text: string): XmlNode {
-  const out = parser.parse(text) as unknown;
+  const out = xmlParser().parse(text) as unknown;
   if (!out || typeof out !== 'object') throw new OssProtocolError('response is not XML');
   return out as XmlNode;
 }
