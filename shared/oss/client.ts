@@ -1,5 +1,6 @@
 /**
- * A small OSS REST client for multipart uploads, over global `fetch` (undici), header-signed with
+ * A small OSS REST client for multipart uploads, over a `fetch`-shaped transport (default
+ * `nodeHttpFetch`, node:http(s), see http-transport.ts; any `fetch` may be passed), header-signed with
  * V4 (default) or V1 on every attempt.
  *
  * Retry policy (jittered capped exponential backoff, see retry.ts; every attempt is re-signed with a
@@ -75,6 +76,7 @@ import { backoffDelay, normalizeRetry, parseRetryAfter, sleep, type RetryOptions
 import { encodeCallbackParam, encodeCallbackVar, type CallbackParam } from './callback';
 import { parseCrc64 } from './crc64';
 import { signPostPolicy, type PostPolicyCondition } from './post-policy';
+import { nodeHttpFetch, type Transport, type TransportResponse } from './http-transport';
 
 export type { Credentials, SignatureVersion } from './signer';
 export type { PartInfo, MultipartUploadInfo, CompletePart } from './xml';
@@ -107,7 +109,8 @@ export interface OssClientOptions {
   /** Per attempt, headers and body included. Default 30 000 ms. */
   timeoutMs?: number;
   retries?: Partial<RetryOptions>;
-  fetch?: typeof fetch;
+  /** Transport; default `nodeHttpFetch` (node:http(s), http-transport.ts). The global `fetch` works too. */
+  fetch?: typeof fetch | Transport;
   userAgent?: string;
   /** Jitter source (tests). Default Math.random. */
   random?: () => number;
@@ -416,7 +419,7 @@ export class OssClient {
   readonly timeoutMs: number;
   readonly retries: RetryOptions;
   private readonly credentials: CredentialsProvider;
-  private readonly fetchImpl: typeof fetch;
+  private readonly fetchImpl: Transport;
   private readonly userAgent: string;
   private readonly random: () => number;
   private readonly now: () => Date;
@@ -444,7 +447,9 @@ export class OssClient {
     this.retries = normalizeRetry(opts.retries);
     if (!opts.credentials) throw new TypeError('credentials are required');
     this.credentials = opts.credentials;
-    this.fetchImpl = opts.fetch ?? globalThis.fetch;
+    // Default: node:http(s) rather than the global fetch, for cold starts (http-transport.ts).
+    // (The cast: TS 5.9's BodyInit wants Uint8Array<ArrayBuffer>; fetch takes our bytes at run time.)
+    this.fetchImpl = (opts.fetch as Transport | undefined) ?? nodeHttpFetch;
     this.userAgent = opts.userAgent ?? DEFAULT_USER_AGENT;
     this.random = opts.random ?? Math.random;
     this.now = opts.now ?? (() => new Date());
@@ -505,10 +510,10 @@ export class OssClient {
 
       const timeoutSignal = AbortSignal.timeout(timeoutMs);
       const signal = userSignal ? AbortSignal.any([userSignal, timeoutSignal]) : timeoutSignal;
-      let res: Response | undefined;
+      let res: TransportResponse | undefined;
       let body: Uint8Array;
       try {
-        res = await this.fetchImpl(url, { method: spec.method, headers: sendHeaders, body: spec.body as BodyInit | undefined, signal, redirect: 'manual' });
+        res = await this.fetchImpl(url, { method: spec.method, headers: sendHeaders, body: spec.body, signal, redirect: 'manual' });
         body = new Uint8Array(await res.arrayBuffer());
       } catch (e) {
         if (userSignal?.aborted) throw userSignal.reason;

@@ -282,7 +282,7 @@ export function ossErrorFromResponse(
 /** Transport-level failure: no HTTP response was received (or its body was cut off). */
 export class OssNetworkError extends Error {
   override name = 'OssNetworkError';
-  /** `ECONNREFUSED`, `ECONNRESET`, `UND_ERR_SOCKET`, `ENOTFOUND`, `RequestTimeout`… */
+  /** `ECONNREFUSED`, `ECONNRESET`, `ENOTFOUND`, `ECONNECTTIMEOUT`, `RequestTimeout` (`UND_ERR_*` over the global fetch)… */
   readonly code: string;
   readonly operation: string;
   /**
@@ -343,6 +343,7 @@ const PRE_SEND_CODES = new Set([
   'ENETUNREACH',
   'EADDRNOTAVAIL',
   'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNECTTIMEOUT', // http-transport.ts: the TCP/TLS connection was never established
   'ERR_TLS_CERT_ALTNAME_INVALID',
   'CERT_HAS_EXPIRED',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',

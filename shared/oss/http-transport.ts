@@ -1,0 +1,152 @@
+/**
+ * The OSS client's default transport: a `fetch`-shaped function over `node:http`/`node:https`.
+ *
+ * Why not the global `fetch` (undici): every function is cold-started, and a process's first
+ * `fetch()` compiles undici's WebAssembly HTTP parser and builds its fetch machinery, about 30 ms
+ * more than a first `node:http` request (native parser) on the same machine. Node's exit after
+ * undici has been used is also a few hundred ms slower. See docs/bench.md (cold start).
+ *
+ * It implements only what OssClient uses (`Transport`), with fetch's observable behaviour:
+ * - `method`, `headers` (a plain object), `body` (bytes or undefined), `signal`; redirects are
+ *   never followed (OssClient asks for `redirect: 'manual'`).
+ * - It resolves with status and `Headers` as soon as the headers arrive (a minimal response
+ *   object: a real `Response` with a stream body costs another ~8 ms on first use); a connection
+ *   cut off mid-body rejects `arrayBuffer()` after that, so OssClient knows OSS got the request
+ *   and keeps its request id.
+ * - Errors carry Node's codes (`ECONNREFUSED`, `ENOTFOUND`, `ECONNRESET`…), which
+ *   `describeTransportError` (errors.ts) classifies; a TCP/TLS connection not established within
+ *   `CONNECT_TIMEOUT_MS` fails with code `ECONNECTTIMEOUT` (the request never left: retryable even
+ *   for Initiate), as undici's connect timeout (same 10 s) did with `UND_ERR_CONNECT_TIMEOUT`.
+ * - Aborting the signal (OssClient's per-attempt timeout) destroys the request, before or after the
+ *   headers, and rejects with the signal's reason.
+ * - Keep-alive: Node's global agents (keep-alive on by default since Node 19, idle sockets closed
+ *   before the server's `Keep-Alive: timeout` hint), as undici's global dispatcher did.
+ *
+ * `node:http`/`node:https` are loaded on the first request, not when the bundle loads: a CORS
+ * preflight never needs them, and an `http:` endpoint (the emulator) never needs TLS.
+ */
+import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+
+/** As undici's default `connectTimeout`. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
+/** The subset of `RequestInit` OssClient sends. */
+export interface TransportInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: Uint8Array;
+  signal: AbortSignal;
+  redirect: 'manual';
+}
+
+/** The subset of `Response` OssClient reads. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/** What OssClient calls: the global `fetch` is one, `nodeHttpFetch` another. */
+export type Transport = (url: string, init: TransportInit) => Promise<TransportResponse>;
+
+type RequestFn = (url: URL, options: RequestOptions, callback: (res: IncomingMessage) => void) => ClientRequest;
+
+let httpRequest: Promise<RequestFn> | undefined;
+let httpsRequest: Promise<RequestFn> | undefined;
+
+function requestFor(protocol: string): Promise<RequestFn> {
+  if (protocol === 'http:') return (httpRequest ??= import('node:http').then((m) => m.request));
+  if (protocol === 'https:') return (httpsRequest ??= import('node:https').then((m) => m.request));
+  return Promise.reject(new TypeError(`unsupported protocol ${protocol}`));
+}
+
+/** Statuses whose responses have no body (fetch's "null body status"; HEAD has none either). */
+const NULL_BODY_STATUS = [101, 103, 204, 205, 304];
+
+/** OssClient's default transport: `fetch`'s behaviour for OssClient's requests, over node:http(s). */
+export async function nodeHttpFetch(input: string, init: TransportInit): Promise<TransportResponse> {
+  const url = new URL(input);
+  const method = init.method.toUpperCase();
+  const signal = init.signal;
+  signal.throwIfAborted();
+  const request = await requestFor(url.protocol);
+  signal.throwIfAborted();
+
+  const headers: Record<string, string> = { ...init.headers };
+  const body = init.body;
+  // As fetch: a body's length, or 0 for a body-less POST/PUT/PATCH.
+  if (body) headers['content-length'] = String(body.byteLength);
+  else if (method === 'POST' || method === 'PUT' || method === 'PATCH') headers['content-length'] = '0';
+
+  return new Promise<TransportResponse>((resolve, reject) => {
+    let settled = false;
+    let connectTimer: NodeJS.Timeout | undefined;
+    const fail = (e: unknown) => {
+      clearTimeout(connectTimer);
+      if (!settled) {
+        settled = true;
+        reject(e);
+      }
+    };
+
+    const req = request(url, { method, headers, signal }, (res) => {
+      clearTimeout(connectTimer);
+      settled = true;
+      resolve(toResponse(res, method, signal));
+    });
+    req.on('error', fail);
+    req.on('socket', (socket) => {
+      // A reused keep-alive socket is already connected.
+      if (!socket.connecting) return;
+      connectTimer = setTimeout(() => {
+        const err = Object.assign(new Error(`connect timeout after ${CONNECT_TIMEOUT_MS} ms`), { code: 'ECONNECTTIMEOUT' });
+        req.destroy(err);
+      }, CONNECT_TIMEOUT_MS);
+      socket.once(url.protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
+    });
+    req.end(body);
+  });
+}
+
+function toResponse(res: IncomingMessage, method: string, signal: AbortSignal | undefined): TransportResponse {
+  const headers = new Headers();
+  const raw = res.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    try {
+      headers.append(raw[i], raw[i + 1]);
+    } catch {
+      // A header fetch would also refuse (invalid name or value): dropped.
+    }
+  }
+  const status = res.statusCode ?? 0;
+  if (method === 'HEAD' || NULL_BODY_STATUS.includes(status)) {
+    res.resume();
+    const empty = Promise.resolve(new ArrayBuffer(0));
+    return { status, headers, arrayBuffer: () => empty };
+  }
+  const body = new Promise<ArrayBuffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let done = false;
+    const fail = (e: unknown) => {
+      if (done) return;
+      done = true;
+      reject(signal?.aborted ? signal.reason : e);
+    };
+    res.on('data', (chunk: Buffer) => chunks.push(chunk));
+    res.on('end', () => {
+      if (done) return;
+      done = true;
+      const all = Buffer.concat(chunks);
+      // A copy: small Buffers share Node's pool.
+      resolve(all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength) as ArrayBuffer);
+    });
+    res.on('error', fail);
+    // A socket closed before the whole body arrived (Node 20 may emit only 'aborted'/'close').
+    res.on('close', () => {
+      if (!res.complete) fail(Object.assign(new Error('response body cut off: connection closed'), { code: 'ECONNRESET' }));
+    });
+  });
+  // The caller reads the body right away; until then a failure must not count as unhandled.
+  body.catch(() => {});
+  return { status, headers, arrayBuffer: () => body };
+}
