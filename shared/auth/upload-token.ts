@@ -9,6 +9,7 @@
  */
 import { httpError } from '../http/errors';
 import { isSafeSegment } from '../policy/keys';
+import { hasDotSegment } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
 import { JwtError, signHs256, verifyHs256 } from './jwt';
 import type { Caller } from './caller';
@@ -92,7 +93,7 @@ export function verifyUploadToken(token: unknown, secret: string, nowMs = Date.n
 // answered 401 instead of failing inside the OSS client with 500 INTERNAL.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const isObjectKey = (k: unknown) =>
-  typeof k === 'string' && k !== '' && Buffer.byteLength(k, 'utf8') <= 1023 && !k.startsWith('/') && !k.startsWith('\\') && !LONE_SURROGATE.test(k);
+  typeof k === 'string' && k !== '' && Buffer.byteLength(k, 'utf8') <= 1023 && !k.startsWith('/') && !k.startsWith('\\') && !LONE_SURROGATE.test(k) && !hasDotSegment(k);
 const isUploadId = (u: unknown) => typeof u === 'string' && u.trim() !== '' && u.length <= 1024 && !LONE_SURROGATE.test(u);
 
 function assertShape(c: Record<string, unknown>): void {

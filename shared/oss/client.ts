@@ -45,6 +45,7 @@ import {
   type SignatureVersion,
 } from './signer';
 import {
+  hasDotSegment,
   objectUrl,
   resolveEndpoint,
   validateBucketName,
@@ -328,8 +329,12 @@ export function validateObjectKey(key: string): string {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new RangeError(`object key is longer than ${MAX_KEY_BYTES} bytes`);
   if (key.startsWith('/') || key.startsWith('\\')) throw new TypeError('object key must not start with "/" or "\\"');
   if (LONE_SURROGATE.test(key)) throw new TypeError('object key is not valid UTF-16 (lone surrogate)');
+  // OSS allows such keys, but URL parsing (fetch, WHATWG URL) collapses `.` and `..` segments
+  // before the request is sent, so the key OSS would see is not the one signed.
+  if (hasDotSegment(key)) throw new TypeError('object key must not have "." or ".." path segments (a URL cannot carry them)');
   return key;
 }
+
 
 function validateUploadId(uploadId: string): string {
   if (typeof uploadId !== 'string' || uploadId.trim() === '') throw new TypeError('uploadId must be a non-empty string');

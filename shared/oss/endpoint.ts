@@ -139,3 +139,11 @@ export function objectUrl(ep: ResolvedEndpoint, bucket: string, key?: string, qu
 export function bucketOrigin(ep: ResolvedEndpoint, bucket: string): string {
   return `${ep.protocol}//${bucketHost(ep, bucket)}`;
 }
+
+/**
+ * True when a `/`-separated segment of `key` is `.` or `..`. OSS allows such keys, but URL
+ * parsing (fetch, WHATWG URL) collapses those segments, so they cannot be addressed by URL.
+ */
+export function hasDotSegment(key: string): boolean {
+  return /(^|\/)\.\.?(\/|$)/.test(key);
+}

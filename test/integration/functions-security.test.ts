@@ -212,6 +212,13 @@ describe('upload tokens', () => {
     const token = signHs256({ ...claims, bucket: 'other-bucket' }, UPLOAD_SECRET);
     for (const path of TOKEN_ROUTES) expectError(s, await s.post(path, bodyFor(path, token), { sub: 'alice' }), 403, 'FORBIDDEN', token);
   });
+
+  test("a genuine upload token naming a key outside its caller's prefix -> 403 FORBIDDEN", async () => {
+    for (const key of ['uploads/bob/2026/01/AbCdEfGhIjKlMnOp/x.bin', 'elsewhere/alice/x.bin', 'uploads/alice']) {
+      const token = signHs256({ ...claims, key }, UPLOAD_SECRET);
+      for (const path of TOKEN_ROUTES) expectError(s, await s.post(path, bodyFor(path, token), { sub: 'alice' }), 403, 'FORBIDDEN', token);
+    }
+  });
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -29,3 +29,12 @@ for (const [name, env, prefix] of cases) {
     assert.ok(part.url.startsWith(prefix), `${part.url} should start with ${prefix}`);
   });
 }
+
+test('keys with . or .. segments are refused before any request (URLs would collapse them)', async () => {
+  const { hasDotSegment } = await import('../../shared/oss/endpoint.ts');
+  for (const k of ['a/../b', '../a', 'a/..', '.', 'a/./b', './a']) assert.equal(hasDotSegment(k), true, k);
+  for (const k of ['a/..b', 'a/b..', '...', 'a/.b/c', '..a', 'a.']) assert.equal(hasDotSegment(k), false, k);
+  const config = parseConfig(base);
+  const client = ossClientFor(undefined, config, {});
+  await assert.rejects(client.presignUploadParts('uploads/a/../b', 'U', [{ partNumber: 1 }], { expires: 60 }), TypeError);
+});

@@ -34,6 +34,9 @@ const BAD: Array<[string, Record<string, unknown>]> = [
   ['a key over 1023 UTF-8 bytes', { key: `uploads/alice/${'é'.repeat(505)}` }],
   ['a key starting with /', { key: '/uploads/alice/a.bin' }],
   ['a key starting with \\', { key: '\\uploads' }],
+  ['a key with a .. segment (URLs collapse it)', { key: 'uploads/alice/../bob/x' }],
+  ['a key with a . segment', { key: 'uploads/alice/./x' }],
+  ['a key ending in ..', { key: 'uploads/alice/..' }],
   ['a blank upload id', { uploadId: '   ' }],
   ['an upload id with a lone surrogate', { uploadId: 'abc\ud999' }],
 ];
