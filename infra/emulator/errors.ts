@@ -116,7 +116,7 @@ export const Errors = {
   accessDenied: (message: string, ec?: string) => new OssError(403, 'AccessDenied', message, {}, ec),
   malformedXml: (message = 'The XML you provided was not well-formed or did not validate against our published schema.') =>
     new OssError(400, 'MalformedXML', message),
-  notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is not implemented by the local OSS emulator.`),
+  notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is outside what the local OSS emulator supports (it answers like OSS does for an unsupported request).`),
   methodNotAllowed: (method: string) =>
     new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method }),
 };
