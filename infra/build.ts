@@ -199,6 +199,24 @@ export function sizeTable(bundles: BundleInfo[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), widths.map((w) => '-'.repeat(w)).join('  '), line(total)].join('\n');
 }
 
+/**
+ * How a function is bundled for FC's nodejs20 runtime: one minified CommonJS file, everything
+ * inlined. Exported so the cold-start benchmark builds its comparison bundles the same way.
+ */
+export const FUNCTION_BUNDLE_OPTIONS = {
+  absWorkingDir: ROOT,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: true,
+  treeShaking: true,
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'silent',
+  define: { 'process.env.NODE_ENV': '"production"' },
+} as const satisfies esbuild.BuildOptions;
+
 /** Builds every function (or `only`) into `outDir`. Throws BuildError on any problem. */
 export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -219,22 +237,12 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     let result: esbuild.BuildResult<{ metafile: true; write: false }>;
     try {
       result = await esbuild.build({
-        absWorkingDir: ROOT,
+        ...FUNCTION_BUNDLE_OPTIONS,
         entryPoints: [join(ROOT, 'functions', name, 'index.ts')],
         outfile: file,
-        bundle: true,
-        platform: 'node',
-        target: 'node20',
-        format: 'cjs',
-        minify: true,
-        treeShaking: true,
         sourcemap: opts.sourcemap ? 'external' : false,
-        legalComments: 'none',
-        charset: 'utf8',
         metafile: true,
         write: false,
-        logLevel: 'silent',
-        define: { 'process.env.NODE_ENV': '"production"' },
       });
     } catch (e) {
       const errors = (e as esbuild.BuildFailure).errors;

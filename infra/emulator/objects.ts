@@ -169,6 +169,24 @@ export function checkForbidOverwrite(ctx: OpContext, forbid: boolean): void {
   }
 }
 
+/**
+ * Stores an object received in one request (PutObject, PostObject): forbid-overwrite is checked
+ * again under the key lock, since another upload may have stored the key while this body
+ * streamed in; when it refuses, the received blob is discarded so nothing is half-written.
+ */
+export async function storeUploadedObject(ctx: OpContext, rec: ObjectRecord, forbid: boolean): Promise<void> {
+  const { storage } = ctx.core;
+  await storage.withKeyLock(rec.bucket, rec.key, async () => {
+    try {
+      checkForbidOverwrite(ctx, forbid);
+    } catch (err) {
+      await storage.blobs.delete(rec.blob);
+      throw err;
+    }
+    await storage.putObject(rec);
+  });
+}
+
 // --- PutObject ---------------------------------------------------------------------------------
 
 export async function putObject(ctx: OpContext): Promise<OssResponse> {
@@ -194,15 +212,7 @@ export async function putObject(ctx: OpContext): Promise<OssResponse> {
     lastModified: Date.now(),
     objectType: 'Normal',
   };
-  await core.storage.withKeyLock(ctx.bucket, ctx.key, async () => {
-    try {
-      checkForbidOverwrite(ctx, forbid);
-    } catch (err) {
-      await core.storage.blobs.delete(body.blob.id);
-      throw err;
-    }
-    await core.storage.putObject(rec);
-  });
+  await storeUploadedObject(ctx, rec, forbid);
   const resHeaders: Record<string, string> = {
     ETag: etag,
     'Content-MD5': rec.contentMd5!,

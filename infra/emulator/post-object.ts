@@ -11,7 +11,7 @@
 import { parseCallbackValues } from './callback';
 import { entityTooLarge, receiveStream } from './body';
 import { Errors, OssError } from './errors';
-import { checkForbidOverwrite, isTrue, objectLocation, validateKey, STORAGE_CLASSES } from './objects';
+import { checkForbidOverwrite, isTrue, objectLocation, storeUploadedObject, validateKey, STORAGE_CLASSES } from './objects';
 import type { ObjectRecord } from './storage';
 import type { OpContext, OssResponse } from './types';
 import { el, xmlDocument } from './xml';
@@ -293,15 +293,7 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
     lastModified: Date.now(),
     objectType: 'Normal',
   };
-  await core.storage.withKeyLock(ctx.bucket, key, async () => {
-    try {
-      checkForbidOverwrite(octx, forbid);
-    } catch (err) {
-      await core.storage.blobs.delete(body.blob.id);
-      throw err;
-    }
-    await core.storage.putObject(rec);
-  });
+  await storeUploadedObject(octx, rec, forbid);
 
   const headers: Record<string, string> = { ETag: etag, 'x-oss-hash-crc64ecma': rec.crc64!, 'Content-MD5': rec.contentMd5! };
   if (callback) return core.callbacks.respond(octx, callback, rec, headers, 'PostObject');

@@ -4,6 +4,7 @@
  */
 import type { MultipartUploadInfo, PartInfo } from '../oss/xml';
 import type { CallbackParam } from '../oss/callback';
+import type { PresignedPost } from '../oss/client';
 import type { PostPolicyCondition } from '../oss/post-policy';
 
 export type { MultipartUploadInfo, PartInfo, PostPolicyCondition };
@@ -41,11 +42,8 @@ export interface PresignedPart {
   expiresAt: Date;
 }
 
-export interface PresignedPost {
-  url: string;
-  fields: Record<string, string>;
-  expiresAt: Date;
-}
+/** A signed PostObject form: the bucket URL and the fields that authenticate its policy. */
+export type { PresignedPost } from '../oss/client';
 
 export interface OssPort {
   initiate(key: string, opts: InitiateOptions): Promise<{ uploadId: string }>;

@@ -71,17 +71,23 @@ export function checkClientParts(clientParts: Array<{ partNumber: number; etag: 
   }
 }
 
+/** Each number an integer in 1..maxPart and listed once (400 naming `field`); the set of them. */
+export function distinctPartNumbers(numbers: readonly number[], maxPart: number, field: string): Set<number> {
+  const seen = new Set<number>();
+  for (const n of numbers) {
+    if (!Number.isInteger(n) || n < 1 || n > maxPart) {
+      throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${maxPart}`, { field, partNumber: n });
+    }
+    if (seen.has(n)) throw httpError('VALIDATION_FAILED', `Part number ${n} is listed twice`, { field, partNumber: n });
+    seen.add(n);
+  }
+  return seen;
+}
+
 /** An open upload's parts list: non-empty, each number once, exactly 1..N. */
 export function checkOpenPartsList(clientParts: Array<{ partNumber: number; etag: string }>): void {
   if (clientParts.length === 0) throw httpError('VALIDATION_FAILED', 'parts must list at least one part', { field: 'parts' });
-  const seen = new Set<number>();
-  for (const p of clientParts) {
-    if (!Number.isInteger(p.partNumber) || p.partNumber < 1 || p.partNumber > MAX_PARTS) {
-      throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${MAX_PARTS}`, { field: 'parts', partNumber: p.partNumber });
-    }
-    if (seen.has(p.partNumber)) throw httpError('VALIDATION_FAILED', `Part ${p.partNumber} is listed twice`, { field: 'parts', partNumber: p.partNumber });
-    seen.add(p.partNumber);
-  }
+  const seen = distinctPartNumbers(clientParts.map((p) => p.partNumber), MAX_PARTS, 'parts');
   const gaps: number[] = [];
   for (let n = 1; n <= clientParts.length && gaps.length < 10; n++) if (!seen.has(n)) gaps.push(n);
   if (gaps.length > 0) {

@@ -21,7 +21,7 @@ import { buildObjectKey, callerPrefix } from '../policy/keys';
 import { planParts, partSizeOf, GiB, MAX_PARTS } from '../policy/parts';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
 import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
-import { checkAgainstPlan, checkClientParts, checkOpenPartsList, combinedCrc, matchOpenParts, planOf } from './part-checks';
+import { checkAgainstPlan, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts, planOf } from './part-checks';
 import { isUploadGone, ossCall } from './oss-errors';
 
 export { ossCall, toApiError } from './oss-errors';
@@ -264,15 +264,7 @@ export class UploadService {
     if (partNumbers.length > this.settings.maxPartsPerSign) {
       throw httpError('VALIDATION_FAILED', `At most ${this.settings.maxPartsPerSign} part numbers per call`, { field: 'partNumbers', max: this.settings.maxPartsPerSign });
     }
-    const seen = new Set<number>();
-    for (const n of partNumbers) {
-      if (!Number.isInteger(n) || n < 1 || n > maxPart) {
-        throw httpError('VALIDATION_FAILED', `Part numbers must be integers from 1 to ${maxPart}`, { field: 'partNumbers', partNumber: n });
-      }
-      if (seen.has(n)) throw httpError('VALIDATION_FAILED', `Part number ${n} is listed twice`, { field: 'partNumbers', partNumber: n });
-      seen.add(n);
-    }
-    return seen;
+    return distinctPartNumbers(partNumbers, maxPart, 'partNumbers');
   }
 
   /** `checkUpload` overrides SIGN_CHECKS_UPLOAD for one call. */

@@ -32,7 +32,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
-import { build } from '../../infra/build.ts';
+import { build, FUNCTION_BUNDLE_OPTIONS } from '../../infra/build.ts';
 import { startEmulator } from '../../infra/emulator/server.ts';
 import { createApp as createInitApp } from '../../functions/init/index.ts';
 import { createApp as createSignApp } from '../../functions/sign/index.ts';
@@ -125,23 +125,7 @@ function runChild(dir: string, childFile: string, v: Variant, event: unknown, i:
 }
 
 async function bundleEntry(entry: string, outfile: string, external: string[] = []) {
-  await esbuild.build({
-    // The same options infra/build.ts uses for the functions.
-    absWorkingDir: ROOT,
-    entryPoints: [join(ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'cjs',
-    minify: true,
-    treeShaking: true,
-    legalComments: 'none',
-    charset: 'utf8',
-    logLevel: 'silent',
-    external,
-    define: { 'process.env.NODE_ENV': '"production"' },
-  });
+  await esbuild.build({ ...FUNCTION_BUNDLE_OPTIONS, entryPoints: [join(ROOT, entry)], outfile, external });
   writeFileSync(join(dirname(outfile), 'package.json'), '{"type":"commonjs"}\n');
 }
 

@@ -17,15 +17,8 @@
  */
 import type { Rng } from './seed.ts';
 
-export interface InitBody {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  token: string;
-  partSize: number;
-  partCount: number;
-  expiresAt: string;
-}
+import type { InitBody } from '../../helpers/upload.ts';
+export type { InitBody };
 
 export interface SignedPart {
   partNumber: number;
