@@ -55,6 +55,45 @@ test('combine folds many parts in order (as for a multipart object)', () => {
   assert.equal(crc, crc64(Buffer.concat(parts)));
 });
 
+// Reference for lengths too long to hash: zlib's original GF(2) matrix method (append one zero bit
+// as a 64x64 matrix, square it to get 2^k zero bytes), independent of the x^(2^k) table the
+// implementation uses.
+function combineByMatrices(crcA: bigint, crcB: bigint, len: bigint): bigint {
+  const times = (mat: bigint[], vec: bigint) => {
+    let sum = 0n;
+    for (let i = 0; vec !== 0n; i++, vec >>= 1n) if (vec & 1n) sum ^= mat[i];
+    return sum;
+  };
+  const square = (mat: bigint[]) => mat.map((col) => times(mat, col));
+  let op: bigint[] = [0xc96c5795d7870f42n];
+  for (let n = 1; n < 64; n++) op.push(1n << BigInt(n - 1));
+  op = square(square(square(op))); // one zero byte
+  let crc = crcA;
+  for (; len !== 0n; len >>= 1n, op = square(op)) if (len & 1n) crc = times(op, crc);
+  return crc ^ crcB;
+}
+
+test('property: combine matches the matrix method for lengths up to 2^50 bytes', () => {
+  fc.assert(
+    fc.property(fc.bigInt(0n, (1n << 64n) - 1n), fc.bigInt(0n, (1n << 64n) - 1n), fc.bigInt(1n, 1n << 50n), (a, b, len) => {
+      assert.equal(crc64Combine(a, b, len), combineByMatrices(a, b, len));
+      assert.equal(crc64Combine(a, b, Number(len)), combineByMatrices(a, b, len));
+    }),
+    { numRuns: 40 },
+  );
+  // The lengths of a 10,000-part upload's parts: 5 GiB, OSS's largest part.
+  const a = 0x0123456789abcdefn;
+  assert.equal(crc64Combine(a, 42n, 5n * 1024n ** 3n), combineByMatrices(a, 42n, 5n * 1024n ** 3n));
+});
+
+test('combine: a run of zero bytes, hashed for real, and bad lengths', () => {
+  const zeros = Buffer.alloc(1 << 20);
+  assert.equal(crc64Combine(crc64(A), crc64(zeros), zeros.length), crc64(Buffer.concat([A, zeros])));
+  assert.equal(crc64Combine(0n, crc64(B), B.length), crc64(B), 'the empty prefix is the identity');
+  assert.throws(() => crc64Combine(crc64(A), 0n, -1), RangeError);
+  assert.throws(() => crc64Combine(crc64(A), 0n, 1n << 62n), RangeError);
+});
+
 test('parseCrc64 accepts unsigned 64-bit decimals only', () => {
   assert.equal(parseCrc64('12066172435287683848'), 12066172435287683848n);
   assert.equal(parseCrc64('18446744073709551615'), 18446744073709551615n);
