@@ -23,10 +23,14 @@
  * - Keep-alive: Node's global agents (keep-alive on by default since Node 19, idle sockets closed
  *   before the server's `Keep-Alive: timeout` hint), as undici's global dispatcher did.
  *
- * `node:http`/`node:https` are loaded on the first request, not when the bundle loads: a CORS
- * preflight never needs them, and an `http:` endpoint (the emulator) never needs TLS.
+ * `node:http`/`node:https` are imported statically. A lazy `import()` looked cheaper but is not:
+ * in the CJS bundle it starts Node's ESM loader on the first OSS request (≈ 4–5 ms of a cold
+ * start), and every function loads `node:http` anyway, because the FC adapter's first `Request`
+ * loads Node's bundled undici, which requires it (`node:https` itself is a few hundred lines over
+ * `node:tls`, which undici also loads).
  */
-import type { ClientRequest, IncomingMessage, RequestOptions } from 'node:http';
+import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 /** As undici's default `connectTimeout`. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -52,13 +56,10 @@ export type Transport = (url: string, init: TransportInit) => Promise<TransportR
 
 type RequestFn = (url: URL, options: RequestOptions, callback: (res: IncomingMessage) => void) => ClientRequest;
 
-let httpRequest: Promise<RequestFn> | undefined;
-let httpsRequest: Promise<RequestFn> | undefined;
-
-function requestFor(protocol: string): Promise<RequestFn> {
-  if (protocol === 'http:') return (httpRequest ??= import('node:http').then((m) => m.request));
-  if (protocol === 'https:') return (httpsRequest ??= import('node:https').then((m) => m.request));
-  return Promise.reject(new TypeError(`unsupported protocol ${protocol}`));
+function requestFor(protocol: string): RequestFn {
+  if (protocol === 'http:') return httpRequest;
+  if (protocol === 'https:') return httpsRequest;
+  throw new TypeError(`unsupported protocol ${protocol}`);
 }
 
 /** Statuses whose responses have no body (fetch's "null body status"; HEAD has none either). */
@@ -70,8 +71,7 @@ export async function nodeHttpFetch(input: string, init: TransportInit): Promise
   const method = init.method.toUpperCase();
   const signal = init.signal;
   signal.throwIfAborted();
-  const request = await requestFor(url.protocol);
-  signal.throwIfAborted();
+  const request = requestFor(url.protocol);
 
   const headers: Record<string, string> = { ...init.headers };
   const body = init.body;

@@ -24,6 +24,9 @@
  *
  * Goals: each function's real operation within 1.3x of hello-world's time to response; our init
  * at least 2x faster than the ali-oss init.
+ *
+ * For work on one function: `BENCH_COLD_FUNCTIONS=complete,sign` measures only those (hello-world
+ * and the ali-oss init always run), `BENCH_COLD_RUNS=40` sets the number of runs.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
@@ -145,8 +148,9 @@ export const coldStartSection: Section = {
       writeFileSync(join(dir, 'package.json'), '{"type":"module"}\n');
       const childFile = join(dir, 'child.cjs');
       writeFileSync(childFile, CHILD);
-      const quickFns = ['init', 'sign'];
-      const built = await build({ outDir: join(dir, 'dist'), log: () => {}, only: opts.quick ? quickFns : undefined });
+      const chosen = process.env.BENCH_COLD_FUNCTIONS?.split(',').map((s) => s.trim()).filter(Boolean);
+      const onlyFns = chosen?.length ? [...new Set(['init', ...chosen])] : opts.quick ? ['init', 'sign'] : undefined;
+      const built = await build({ outDir: join(dir, 'dist'), log: () => {}, only: onlyFns });
       const bundleSizes: Record<string, { bytes: number; gzipBytes: number }> = {};
       for (const b of built.bundles) bundleSizes[b.name] = { bytes: b.bytes, gzipBytes: b.gzipBytes };
       await bundleEntry('test/bench/cold/hello.ts', join(dir, 'dist', 'hello', 'index.js'));
@@ -207,7 +211,7 @@ export const coldStartSection: Section = {
         if (f.path) variants.push({ name: `${f.fn}-preflight`, label: `${f.fn}: CORS preflight`, bundle: bundle(f.fn), env, event: preflight(f.path), expect: 204, role: 'preflight', fn: f.fn });
       }
 
-      const runs = opts.quick ? 3 : 20;
+      const runs = Number(process.env.BENCH_COLD_RUNS) > 0 ? Math.ceil(Number(process.env.BENCH_COLD_RUNS)) : opts.quick ? 3 : 20;
       const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
       // One warm-up process each (disk cache, the emulator's first requests).
       for (const v of variants) await runChild(dir, childFile, v, await v.event(), -1);
