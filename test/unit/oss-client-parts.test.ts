@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
-import { objectUrl, resolveEndpoint, normalizeRegion, validateBucketName } from '../../shared/oss/endpoint';
+import { objectUrl, resolveEndpoint, normalizeRegion, validateBucketName, hasDotSegment } from '../../shared/oss/endpoint';
 import {
   buildCompleteBody,
   escapeXmlText,
@@ -71,10 +71,15 @@ test('endpoint: validation', () => {
   assert.equal(validateBucketName('my-bucket-1'), 'my-bucket-1');
 });
 
-test('endpoint: object paths round-trip for any key (property)', () => {
+test('endpoint: object paths round-trip for any key without . or .. segments (property)', () => {
   const ep = resolveEndpoint({ region: 'cn-hangzhou', endpoint: 'http://127.0.0.1:1' });
+  // Keys with dot segments cannot: URL parsing collapses them, which is why the client and the
+  // upload tokens refuse them (hasDotSegment). One example of each kind pins that boundary.
+  assert.equal(new URL(objectUrl(ep, 'bkt', 'a/../b')).pathname, '/bkt/b');
+  assert.equal(hasDotSegment('a/../b'), true);
+  assert.equal(hasDotSegment('a/..b/.c'), false);
   fc.assert(
-    fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }), (key) => {
+    fc.property(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 }).filter((k) => !hasDotSegment(k)), (key) => {
       const url = new URL(objectUrl(ep, 'bkt', key));
       assert.equal(decodeURIComponent(url.pathname), `/bkt/${key}`);
       assert.equal(url.pathname, `/bkt/${encodePath(key)}`);
