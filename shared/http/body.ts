@@ -6,6 +6,7 @@
  */
 import type { Context } from 'hono';
 import { httpError, HttpError } from './errors';
+import type { FcBindings } from './fc-adapter';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -60,6 +61,8 @@ export async function readJson(c: Context, options: ReadJsonOptions): Promise<Js
 /**
  * The raw body under a byte cap: a declared Content-Length over the cap -> 413 before reading;
  * without one, reading stops as soon as the count passes the cap (the rest is never buffered).
+ * Under the FC adapter, whose event carries the whole body already, the bytes come from
+ * `c.env.body` and are counted there.
  */
 export async function readBody(c: Context, options: { maxBytes: number }): Promise<Uint8Array> {
   const { maxBytes } = options;
@@ -67,6 +70,12 @@ export async function readBody(c: Context, options: { maxBytes: number }): Promi
   if (declared !== undefined) {
     if (!/^\d+$/.test(declared.trim())) throw httpError('BAD_REQUEST', 'Invalid Content-Length header');
     if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
+  }
+  // Under the FC adapter the bytes are at hand (c.env.body, the Request's own body, unread).
+  const bytes = (c.env as Partial<FcBindings> | undefined)?.body;
+  if (bytes) {
+    if (bytes.length > maxBytes) throw tooLarge(maxBytes);
+    return bytes;
   }
   return readCapped(c.req.raw, maxBytes);
 }

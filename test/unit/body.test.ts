@@ -15,6 +15,7 @@ import {
   type JsonObject,
 } from '../../shared/http/body';
 import { HttpError } from '../../shared/http/errors';
+import { handle, type FcEnv } from '../../shared/http/fc-adapter';
 
 const MAX = 64;
 
@@ -184,5 +185,51 @@ describe('validators', () => {
     assert.deepEqual(optionalObject(body, 'obj'), { k: 'v' });
     assert.equal(optionalObject(body, 'missing'), undefined);
     validationError(() => optionalObject(body, 'list'), 'list');
+  });
+});
+
+describe('readJson under the FC adapter: the bytes come from c.env.body', () => {
+  const fcApp = () => {
+    const a = installErrorHandling(new Hono<FcEnv>());
+    a.post('/', async (c) => c.json({ got: await readJson(c, { maxBytes: MAX }) }));
+    return handle(a);
+  };
+  const event = (body: string, headers: Record<string, string> = { 'Content-Type': 'application/json' }) => ({
+    rawPath: '/',
+    body,
+    isBase64Encoded: false,
+    headers,
+    requestContext: { domainName: 'x.fcapp.run', http: { method: 'POST' } },
+  });
+
+  it('reads c.env.body, not the Request stream, when the adapter supplied it', async () => {
+    const a = installErrorHandling(new Hono<FcEnv>());
+    a.post('/', async (c) => c.json({ got: await readJson(c, { maxBytes: MAX }), streamUnread: !c.req.raw.bodyUsed }));
+    const req = new Request('https://x/', { method: 'POST', body: '{"from":"stream"}', headers: { 'content-type': 'application/json' } });
+    const res = await a.fetch(req, { body: Buffer.from('{"from":"env"}') } as never);
+    assert.deepEqual(await res.json(), { got: { from: 'env' }, streamUnread: true });
+  });
+
+  it('parses them', async () => {
+    const res = await fcApp()(event('{"a":1}'), { requestId: 'r' });
+    assert.equal(res.statusCode, 200);
+    assert.deepEqual(JSON.parse(res.body), { got: { a: 1 } });
+  });
+
+  it('counts them against the cap even without a Content-Length (413)', async () => {
+    const res = await fcApp()(event(JSON.stringify({ a: 'x'.repeat(MAX) })), { requestId: 'r' });
+    assert.equal(res.statusCode, 413);
+    assert.equal(JSON.parse(res.body).error.code, 'PAYLOAD_TOO_LARGE');
+  });
+
+  it('a declared Content-Length over the cap is still refused first (413)', async () => {
+    const res = await fcApp()(event('{}', { 'Content-Type': 'application/json', 'Content-Length': String(MAX + 1) }), { requestId: 'r' });
+    assert.equal(res.statusCode, 413);
+  });
+
+  it('keeps the other checks: not UTF-8, not an object (400)', async () => {
+    const bad = { ...event(Buffer.from([0x7b, 0xff, 0x7d]).toString('base64')), isBase64Encoded: true };
+    assert.equal(JSON.parse((await fcApp()(bad, { requestId: 'r' })).body).error.code, 'INVALID_JSON');
+    assert.equal(JSON.parse((await fcApp()(event('[1]'), { requestId: 'r' })).body).error.code, 'INVALID_JSON');
   });
 });

@@ -161,6 +161,24 @@ describe('handle(app): request translation', () => {
     assert.equal(body.headers.authorization, 'Bearer abc.def.ghi');
   });
 
+  it('hands the app the body bytes beside the Request (c.env.body), equal to what the Request holds', async () => {
+    const seen: Array<{ env?: number[]; raw: number[] }> = [];
+    const app = new Hono<FcEnv>();
+    app.all('*', async (c) => {
+      const env = c.env.body ? [...c.env.body] : undefined;
+      seen.push({ env, raw: [...new Uint8Array(await c.req.arrayBuffer())] });
+      return c.body(null, 204);
+    });
+    const h = handle(app);
+    await h(fixture('post-base64-binary'), context);
+    await h(fixture('post-json'), context);
+    await h(fixture('get-with-stray-body'), context);
+    assert.deepEqual(seen[0].env, [0x00, 0xff, 0x10, 0x80, 0xfe, 0x41, 0x0a, 0x00]);
+    assert.deepEqual(seen[1].env, [...Buffer.from(fixtureEvent('post-json').body!, 'utf8')]);
+    for (const s of seen.slice(0, 2)) assert.deepEqual(s.env, s.raw);
+    assert.deepEqual(seen[2], { env: undefined, raw: [] }, 'a dropped GET body is not handed over either');
+  });
+
   it('drops a stray body on GET instead of throwing', async () => {
     const res = await handler(fixture('get-with-stray-body'), context);
     assert.equal(res.statusCode, 200);
