@@ -13,12 +13,12 @@
  *
  * Accepted: elements, attributes (checked, dropped), text, CDATA, comments, processing
  * instructions, the XML declaration and a leading BOM (skipped), the five predefined entities and
- * numeric references (to any character but NUL, surrogates and U+FFFE/FFFF: control characters
- * too, as XML 1.1 allows). CR LF and lone CR become LF as XML requires (fast-xml-parser does it too);
+ * numeric references (to any Unicode scalar value: control characters and NUL too, which XML 1.0
+ * forbids; see `scalar`). CR LF and lone CR become LF as XML requires (fast-xml-parser does it too);
  * `&#13;` stays a CR. XmlSyntaxError (what, at which offset) for: mismatched, unclosed or stray
  * tags, text or a second element outside the root, no root, DOCTYPE (no DTDs: OSS never sends one,
  * and it is the entity-expansion attack surface), unknown entities (`&nbsp;`), a bare `&`,
- * references to characters XML forbids, `]]>` in text, bad names or declaration, unterminated
+ * references to surrogates or past U+10FFFF, `]]>` in text, bad names or declaration, unterminated
  * markup, nesting deeper than 100. Not checked: literal characters XML forbids (they pass
  * through), duplicate attributes. Iterative and linear (indexOf, startsWith, sticky regexps).
  */
@@ -78,10 +78,12 @@ function matchAt(re: RegExp, s: string, at: number): boolean {
   return re.test(s);
 }
 
-// What a reference may name: XML 1.1's rule, which adds the C0 controls (not NUL) to XML 1.0's.
-// A server cannot write a key's control character literally and writes it this way instead (the
-// emulator does, in error documents' StringToSign); refusing it would lose the whole error document.
-const allowed = (c: number) => (c >= 1 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff);
+// What a reference may name: any Unicode scalar value. XML 1.0 forbids control characters (1.1
+// allows all but NUL), but a server that echoes a key or an upload id holding one can only write
+// it as a reference (the emulator does, in error documents), and refusing the reference would lose
+// the whole document: an error's Code, so NoSuchUpload (404) would turn into a 502. A reference
+// yields one character of a JS string either way; only what no string can hold is refused.
+const scalar = (c: number) => (c >= 0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0x10ffff);
 
 /** Character data found at offset `at`: line ends normalised, references decoded. */
 function chars(s: string, at: number): string {
@@ -92,7 +94,7 @@ function chars(s: string, at: number): string {
     const num = semi ? /^#(?:x([\da-fA-F]+)|(\d+))$/.exec(ref) : null;
     if (!num) fail(`unknown entity or bare '&' (&${clip(ref)}${semi})`, at + off);
     const c = num[1] ? parseInt(num[1], 16) : Number(num[2]);
-    if (!allowed(c)) fail(`reference to a character XML forbids (&${clip(ref)};)`, at + off);
+    if (!scalar(c)) fail(`reference to no Unicode character (&${clip(ref)};)`, at + off);
     return String.fromCodePoint(c);
   });
 }

@@ -8,9 +8,9 @@
  *   (`12066172435287683848` > 2^53) must never go through `Number`; we convert fields ourselves.
  * - `isArray` for list elements (Part, Upload, CommonPrefixes): a one-element list is still an array.
  * - the five predefined entities and numeric character references (`&#x41;`; control characters
- *   such as `&#x1;` too, as XML 1.1 allows) are decoded, once; anything else (`&nbsp;`, a bare
- *   `&`, `&#0;` and other characters no XML allows, a DOCTYPE, mismatched tags) is a syntax
- *   error: parseRoot's OssProtocolError, parseErrorFields' undefined.
+ *   such as `&#x1;` and `&#x0;` too, which an echoed key or upload id may hold) are decoded, once;
+ *   anything else (`&nbsp;`, a bare `&`, a surrogate reference, a DOCTYPE, mismatched tags) is a
+ *   syntax error: parseRoot's OssProtocolError, parseErrorFields' undefined.
  * - no trimming: keys and prefixes may legitimately start or end with spaces.
  * - attributes are dropped; comments, processing instructions and the declaration are skipped.
  * - `encoding-type=url`: when the response says `<EncodingType>url</EncodingType>`, Key, Prefix,

@@ -249,6 +249,13 @@ test('errors: from the base64 x-oss-err header (HEAD), and synthesised from the 
   assert.equal(ossErrorFromResponse(400, headersOf({}), '', { operation: 'x' }).retryable, false);
   assert.equal(ossErrorFromResponse(429, headersOf({}), '', { operation: 'x' }).retryable, true);
   assert.deepEqual(parseErrorFields('not xml'), undefined);
+  // An upload id or key with control characters, NUL included, comes back as references (the
+  // emulator writes them so): the Code must still be read, or NoSuchUpload (404) turns into a 502.
+  // Found by the fault campaign's fuzzer (FAULT_SEED=1308421016).
+  const echoed = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchUpload</Code><Message>The specified upload does not exist.</Message><UploadId>&#x7;&#x0;&#x10;</UploadId><RequestId>R</RequestId></Error>`;
+  const e5 = ossErrorFromResponse(404, headersOf({}), echoed, { operation: 'ListParts', method: 'GET' });
+  assert.equal(e5.code, 'NoSuchUpload');
+  assert.equal(e5.source, 'body');
 });
 
 test('errors: redact and transport classification', () => {
