@@ -18,9 +18,10 @@
  * `&#13;` stays a CR. XmlSyntaxError (what, at which offset) for: mismatched, unclosed or stray
  * tags, text or a second element outside the root, no root, DOCTYPE (no DTDs: OSS never sends one,
  * and it is the entity-expansion attack surface), unknown entities (`&nbsp;`), a bare `&`,
- * references to surrogates or past U+10FFFF, `]]>` in text, bad names or declaration, unterminated
- * markup, nesting deeper than 100. Not checked: literal characters XML forbids (they pass
- * through), duplicate attributes. Iterative and linear (indexOf, startsWith, sticky regexps).
+ * references to surrogates or past U+10FFFF, bad names or declaration, unterminated
+ * markup, nesting deeper than 100. Not checked, so as not to lose a document over a detail a
+ * lax server writer might get wrong: literal characters XML forbids (they pass through), `]]>`
+ * in text (kept as text), duplicate attributes. Iterative and linear (indexOf, startsWith, sticky regexps).
  */
 export type XmlNode = Record<string, unknown>;
 
@@ -124,7 +125,6 @@ export function readXml(xml: string, opts: { isArray?: (path: string) => boolean
     const end = lt < 0 ? xml.length : lt;
     if (end > pos) {
       const s = xml.slice(pos, end);
-      if (s.includes(']]>')) fail("']]>' in text", pos + s.indexOf(']]>'));
       if (stack.length > 1) top.text += chars(s, pos);
       else if (/[^ \t\r\n]/.test(s)) fail('text outside the root element', pos);
     }
