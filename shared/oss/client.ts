@@ -77,7 +77,7 @@ import { backoffDelay, normalizeRetry, parseRetryAfter, sleep, type RetryOptions
 import { encodeCallbackParam, encodeCallbackVar, type CallbackParam } from './callback';
 import { parseCrc64 } from './crc64';
 import { signPostPolicy, type PostPolicyCondition } from './post-policy';
-import { nodeHttpFetch, type Transport, type TransportResponse } from './http-transport';
+import { nodeHttpFetch, type Transport, type TransportResponse, type ResponseHeaders } from './http-transport';
 
 export type { Credentials, SignatureVersion } from './signer';
 export type { PartInfo, MultipartUploadInfo, CompletePart } from './xml';
@@ -310,7 +310,7 @@ interface RequestSpec {
 
 interface RawResponse {
   status: number;
-  headers: Headers;
+  headers: ResponseHeaders;
   body: Uint8Array;
   requestId: string;
   attempts: number;
@@ -364,7 +364,7 @@ function metadataHeaders(metadata: Record<string, string> | undefined, into: Rec
   }
 }
 
-function readMetadata(headers: Headers): Record<string, string> {
+function readMetadata(headers: ResponseHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   headers.forEach((value, name) => {
     if (name.startsWith('x-oss-meta-')) out[name.slice('x-oss-meta-'.length)] = value;

@@ -10,7 +10,7 @@
  * It implements only what OssClient uses (`Transport`), with fetch's observable behaviour:
  * - `method`, `headers` (a plain object), `body` (bytes or undefined), `signal`; redirects are
  *   never followed (OssClient asks for `redirect: 'manual'`).
- * - It resolves with status and `Headers` as soon as the headers arrive (a minimal response
+ * - It resolves with status and headers as soon as the headers arrive (a minimal response
  *   object: a real `Response` with a stream body costs another ~8 ms on first use); a connection
  *   cut off mid-body rejects `arrayBuffer()` after that, so OssClient knows OSS got the request
  *   and keeps its request id.
@@ -44,10 +44,18 @@ export interface TransportInit {
   redirect: 'manual';
 }
 
+/** The response headers OssClient reads; fetch's `Headers` is one, `HeaderMap` another. */
+export interface ResponseHeaders {
+  /** Case-insensitive; repeated headers joined by ", " (as fetch does); null when absent. */
+  get(name: string): string | null;
+  /** Every header, names in lower case. */
+  forEach(callback: (value: string, name: string) => void): void;
+}
+
 /** The subset of `Response` OssClient reads. */
 export interface TransportResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: ResponseHeaders;
   arrayBuffer(): Promise<ArrayBuffer>;
 }
 
@@ -109,16 +117,32 @@ export async function nodeHttpFetch(input: string, init: TransportInit): Promise
   });
 }
 
-function toResponse(res: IncomingMessage, method: string, signal: AbortSignal | undefined): TransportResponse {
-  const headers = new Headers();
-  const raw = res.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    try {
-      headers.append(raw[i], raw[i + 1]);
-    } catch {
-      // A header fetch would also refuse (invalid name or value): dropped.
+/**
+ * Response headers as fetch's `Headers` shows them (lower-case names, repeats joined by ", "),
+ * without `Headers` itself: the first touch of the global `Headers` loads Node's whole bundled
+ * undici (~35 ms of a cold start). HTTP functions pay that in the adapter anyway, but the sweeper
+ * (a timer) and the CLI never need undici otherwise. Node's parser has already checked names and
+ * values.
+ */
+export class HeaderMap implements ResponseHeaders {
+  readonly #map = new Map<string, string>();
+  constructor(rawHeaders: readonly string[]) {
+    for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i].toLowerCase();
+      const seen = this.#map.get(name);
+      this.#map.set(name, seen === undefined ? rawHeaders[i + 1] : `${seen}, ${rawHeaders[i + 1]}`);
     }
   }
+  get(name: string): string | null {
+    return this.#map.get(name.toLowerCase()) ?? null;
+  }
+  forEach(callback: (value: string, name: string) => void): void {
+    for (const [name, value] of this.#map) callback(value, name);
+  }
+}
+
+function toResponse(res: IncomingMessage, method: string, signal: AbortSignal | undefined): TransportResponse {
+  const headers = new HeaderMap(res.rawHeaders);
   const status = res.statusCode ?? 0;
   if (method === 'HEAD' || NULL_BODY_STATUS.includes(status)) {
     res.resume();

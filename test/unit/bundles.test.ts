@@ -53,6 +53,7 @@ interface Invocation {
   loaded: string[];
   result?: any;
   error?: { name: string; message: string };
+  undiciLoaded: boolean;
   stdout: string;
   stderr: string;
   exitCode: number | null;
@@ -69,7 +70,11 @@ const event = Buffer.from(input.event === undefined ? '' : JSON.stringify(input.
 Promise.resolve()
   .then(() => input.event === undefined ? undefined : mod.handler(event, input.context))
   .then((r) => { out.result = r; }, (e) => { out.error = { name: e && e.name, message: String(e && e.message) }; })
-  .then(() => { process.stdout.write('\\n@@RESULT@@' + JSON.stringify(out) + '\\n'); });
+  .then(() => {
+    // Whether Node's bundled undici was loaded (the global Headers/Request/fetch pull it in).
+    out.undiciLoaded = process.moduleLoadList.some((m) => m.includes('internal/deps/undici'));
+    process.stdout.write('\\n@@RESULT@@' + JSON.stringify(out) + '\\n');
+  });
 `;
 
 function invoke(name: string, event: unknown, env: Record<string, string> = {}, context: Record<string, unknown> = {}): Promise<Invocation> {
@@ -298,6 +303,9 @@ test('sweep bundle answers a timer event with a real report: dry run from the pa
   assert.ok(dry.result.uploads.some((u: any) => u.uploadId === stale.uploadId && u.result === 'would-abort'));
   assert.ok(!dry.result.uploads.some((u: any) => u.uploadId === other.uploadId), 'only uploads under KEY_PREFIX');
   assert.match(dry.stdout, /"fn":"sweep"/, 'the report is logged as one JSON line');
+  // ~35 ms of a cold start: a timer function has no Request, and the OSS transport's HeaderMap
+  // keeps it from touching the global Headers.
+  assert.equal(dry.undiciLoaded, false, "the sweeper's cold start does not load Node's undici");
 
   const real = await invoke('sweep', timerEvent(''), env, roleContext());
   assert.equal(real.error, undefined, JSON.stringify(real.error) + real.stderr);

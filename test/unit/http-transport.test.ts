@@ -4,7 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { nodeHttpFetch, type Transport } from '../../shared/oss/http-transport';
+import { HeaderMap, nodeHttpFetch, type Transport } from '../../shared/oss/http-transport';
 import { OssClient } from '../../shared/oss/client';
 import { OssNetworkError, OssTimeoutError } from '../../shared/oss/errors';
 
@@ -75,6 +75,26 @@ test('status, headers (repeated ones joined as fetch does) and body, like the gl
     assert.equal(res.headers.get('x-multi'), 'a, b');
     assert.equal(Buffer.from(await res.arrayBuffer()).toString(), 'hello');
   }
+});
+
+test('HeaderMap reads like fetch Headers: any case, repeats joined, names lower-cased', async () => {
+  const raw = ['X-OSS-Request-Id', 'R1', 'x-multi', 'a', 'X-Multi', 'b', 'X-Oss-Meta-Owner', 'Zoë', 'Content-Length', '0'];
+  const mine = new HeaderMap(raw);
+  const theirs = new Headers();
+  for (let i = 0; i < raw.length; i += 2) theirs.append(raw[i], raw[i + 1]);
+  for (const name of ['x-oss-request-id', 'X-OSS-REQUEST-ID', 'x-multi', 'x-oss-meta-owner', 'content-length', 'absent']) {
+    assert.equal(mine.get(name), theirs.get(name), name);
+  }
+  const seen = (h: { forEach(cb: (v: string, n: string) => void): void }) => {
+    const out: Array<[string, string]> = [];
+    h.forEach((v, n) => out.push([n, v]));
+    return out.sort((a, b) => a[0].localeCompare(b[0]));
+  };
+  assert.deepEqual(seen(mine), seen(theirs));
+  // The transport hands OssClient one of these, not the global Headers (see bundles.test.ts).
+  const res = await nodeHttpFetch(`${base}/ok`, init());
+  assert.ok(res.headers instanceof HeaderMap);
+  await res.arrayBuffer();
 });
 
 test('request: method, headers and body bytes sent; content-length 0 for a body-less POST', async () => {
