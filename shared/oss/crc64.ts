@@ -146,7 +146,7 @@ function x2nTable(): Array<[number, number]> {
 export function crc64Combine(crcA: bigint, crcB: bigint, lengthB: number | bigint): bigint {
   let len = BigInt(lengthB);
   if (len < 0n) throw new RangeError('lengthB must not be negative');
-  if (len === 0n || crcA === 0n) return crcA ^ crcB;
+  if (len === 0n || crcA === 0n) return (crcA ^ crcB) & MASK64;
   const table = x2nTable();
   // x^(8·len) = the product of x^(2^k) over the set bits k of 8·len, i.e. bits of len from k = 3.
   let [lo, hi] = split(crcA);
