@@ -174,6 +174,19 @@ export function checkForbidOverwrite(ctx: OpContext, forbid: boolean): void {
  * again under the key lock, since another upload may have stored the key while this body
  * streamed in; when it refuses, the received blob is discarded so nothing is half-written.
  */
+/** The record fields a single-request upload (PutObject, PostObject) takes from its received body. */
+export function uploadedBodyFields(body: ReceivedBody): Pick<ObjectRecord, 'blob' | 'size' | 'etag' | 'crc64' | 'contentMd5' | 'lastModified' | 'objectType'> {
+  return {
+    blob: body.blob.id,
+    size: body.size,
+    etag: `"${body.md5.toString('hex').toUpperCase()}"`,
+    crc64: body.crc64.toString(),
+    contentMd5: body.md5.toString('base64'),
+    lastModified: Date.now(),
+    objectType: 'Normal',
+  };
+}
+
 export async function storeUploadedObject(ctx: OpContext, rec: ObjectRecord, forbid: boolean): Promise<void> {
   const { storage } = ctx.core;
   await storage.withKeyLock(rec.bucket, rec.key, async () => {
@@ -199,22 +212,10 @@ export async function putObject(ctx: OpContext): Promise<OssResponse> {
   const callback = parseCallbackParams(ctx);
   const body = await receiveBody(req, core.storage.blobs, { maxSize: core.limits.maxObjectSize });
   await verifyDigests(ctx, body, md5, clientCrc);
-  const etag = `"${body.md5.toString('hex').toUpperCase()}"`;
-  const rec: ObjectRecord = {
-    ...headers,
-    bucket: ctx.bucket,
-    key: ctx.key,
-    blob: body.blob.id,
-    size: body.size,
-    etag,
-    crc64: body.crc64.toString(),
-    contentMd5: body.md5.toString('base64'),
-    lastModified: Date.now(),
-    objectType: 'Normal',
-  };
+  const rec: ObjectRecord = { ...headers, bucket: ctx.bucket, key: ctx.key, ...uploadedBodyFields(body) };
   await storeUploadedObject(ctx, rec, forbid);
   const resHeaders: Record<string, string> = {
-    ETag: etag,
+    ETag: rec.etag,
     'Content-MD5': rec.contentMd5!,
     'x-oss-hash-crc64ecma': rec.crc64!,
     ...headers.sse,

@@ -11,7 +11,7 @@
 import { parseCallbackValues } from './callback';
 import { entityTooLarge, receiveStream } from './body';
 import { Errors, OssError } from './errors';
-import { checkForbidOverwrite, isTrue, objectLocation, storeUploadedObject, validateKey, STORAGE_CLASSES } from './objects';
+import { checkForbidOverwrite, isTrue, objectLocation, storeUploadedObject, uploadedBodyFields, validateKey, STORAGE_CLASSES } from './objects';
 import type { ObjectRecord } from './storage';
 import type { OpContext, OssResponse } from './types';
 import { el, xmlDocument } from './xml';
@@ -273,7 +273,6 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
 
   const meta: Record<string, string> = {};
   for (const [k, v] of fields) if (k.startsWith('x-oss-meta-')) meta[k] = v;
-  const etag = `"${body.md5.toString('hex').toUpperCase()}"`;
   const rec: ObjectRecord = {
     contentType: fields.get('content-type') || file.contentType || 'application/octet-stream',
     cacheControl: fields.get('cache-control'),
@@ -285,24 +284,18 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
     storageClass,
     bucket: ctx.bucket,
     key,
-    blob: body.blob.id,
-    size: body.size,
-    etag,
-    crc64: body.crc64.toString(),
-    contentMd5: body.md5.toString('base64'),
-    lastModified: Date.now(),
-    objectType: 'Normal',
+    ...uploadedBodyFields(body),
   };
   await storeUploadedObject(octx, rec, forbid);
 
-  const headers: Record<string, string> = { ETag: etag, 'x-oss-hash-crc64ecma': rec.crc64!, 'Content-MD5': rec.contentMd5! };
+  const headers: Record<string, string> = { ETag: rec.etag, 'x-oss-hash-crc64ecma': rec.crc64!, 'Content-MD5': rec.contentMd5! };
   if (callback) return core.callbacks.respond(octx, callback, rec, headers, 'PostObject');
   const redirect = fields.get('success_action_redirect');
   if (redirect) {
     const u = new URL(redirect);
     u.searchParams.set('bucket', ctx.bucket);
     u.searchParams.set('key', key);
-    u.searchParams.set('etag', etag);
+    u.searchParams.set('etag', rec.etag);
     return { status: 303, headers: { ...headers, Location: u.href } };
   }
   const status = Number(fields.get('success_action_status') ?? '204');
@@ -310,7 +303,7 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
     return {
       status: 201,
       headers: { ...headers, 'Content-Type': 'application/xml', Location: objectLocation(octx) },
-      body: xmlDocument('PostResponse', [el('Bucket', ctx.bucket), el('Location', objectLocation(octx)), el('Key', key), el('ETag', etag)]),
+      body: xmlDocument('PostResponse', [el('Bucket', ctx.bucket), el('Location', objectLocation(octx)), el('Key', key), el('ETag', rec.etag)]),
     };
   }
   return { status: status === 200 ? 200 : 204, headers };

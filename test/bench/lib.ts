@@ -139,32 +139,7 @@ export function callerJwt(sub = 'bench-user', ttlSeconds = 3600): string {
   return signHs256({ sub, exp: Math.floor(Date.now() / 1000) + ttlSeconds }, JWT_SECRET);
 }
 
-/** A synthetic FC 3.0 HTTP-trigger event (fc-runtime.md §1), as test/unit/bundles.test.ts builds them. */
-export function httpEvent(method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown; query?: Record<string, string> } = {}) {
-  const body = opts.body === undefined ? '' : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const headers: Record<string, string> = { 'User-Agent': 'bench/1.0', ...opts.headers };
-  if (body) {
-    headers['Content-Length'] = String(Buffer.byteLength(body));
-    headers['Content-Type'] ??= 'application/json';
-  }
-  return {
-    version: 'v1',
-    rawPath: path,
-    body,
-    isBase64Encoded: false,
-    headers,
-    queryParameters: opts.query ?? {},
-    requestContext: {
-      accountId: '123456789012****',
-      domainName: 'bench.cn-hangzhou.fcapp.run',
-      domainPrefix: 'bench',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench/1.0' },
-      requestId: '1-bench-0000',
-      time: new Date().toISOString(),
-      timeEpoch: String(Date.now()),
-    },
-  };
-}
+export { httpEvent } from '../helpers/fc-event.ts';
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {

@@ -92,45 +92,34 @@ export async function startStack(opts: StackOptions = {}): Promise<TestStack> {
   const jwt = (sub: string, extra: Record<string, unknown> = {}) =>
     signHs256({ sub, exp: Math.floor(Date.now() / 1000) + 600, ...extra }, JWT_SECRET);
 
+  const request: TestStack['request'] = async (method, path, o = {}) => {
+    const headers: Record<string, string> = { ...o.headers };
+    const sub = o.sub === undefined ? 'alice' : o.sub;
+    if (o.cookie !== undefined) headers.cookie = o.cookie;
+    else if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
+    else if (sub !== null) headers.authorization = `Bearer ${jwt(sub)}`;
+    const hasBody = o.body !== undefined || o.raw !== undefined;
+    if (hasBody && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+    const res = await fetch(`${functions.url}${path}`, { method, headers, body: hasBody ? (o.raw ?? JSON.stringify(o.body)) : undefined });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      /* keep text */
+    }
+    return { status: res.status, body: parsed, headers: res.headers };
+  };
+
   return {
     emulator,
     functions,
     env,
     oss,
     jwt,
-    async post(path, body, o = {}) {
-      const headers: Record<string, string> = { 'content-type': 'application/json', ...o.headers };
-      const sub = o.sub === undefined ? 'alice' : o.sub;
-      if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
-      else if (sub !== null) headers.authorization = `Bearer ${jwt(sub)}`;
-      const res = await fetch(`${functions.url}${path}`, { method: 'POST', headers, body: o.raw ?? JSON.stringify(body) });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep text */
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
-    async request(method, path, o = {}) {
-      const headers: Record<string, string> = { ...o.headers };
-      const sub = o.sub === undefined ? 'alice' : o.sub;
-      if (o.cookie !== undefined) headers.cookie = o.cookie;
-      else if (o.jwt) headers.authorization = `Bearer ${o.jwt}`;
-      else if (sub !== null) headers.authorization = `Bearer ${jwt(sub)}`;
-      const hasBody = o.body !== undefined || o.raw !== undefined;
-      if (hasBody && !Object.keys(headers).some((k) => k.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
-      const res = await fetch(`${functions.url}${path}`, { method, headers, body: hasBody ? (o.raw ?? JSON.stringify(o.body)) : undefined });
-      const text = await res.text();
-      let parsed: unknown = text;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        /* keep text */
-      }
-      return { status: res.status, body: parsed, headers: res.headers };
-    },
+    // POST with a JSON content type even without a body, as the JSON endpoints expect.
+    post: (path, body, o = {}) => request('POST', path, { ...o, body, headers: { 'content-type': 'application/json', ...o.headers } }),
+    request,
     async close() {
       await functions.close();
       await emulator.close();

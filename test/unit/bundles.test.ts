@@ -18,6 +18,7 @@ import { startEmulator, type RunningEmulator } from '../../infra/emulator/server
 import { OssClient } from '../../shared/oss/client.ts';
 import { signHs256 } from '../../shared/auth/jwt.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
+import { httpEvent } from '../helpers/fc-event.ts';
 
 const BUCKET = 'bundle-bucket';
 const JWT_SECRET = 'bundle-test-caller-secret-0123456789abcdef';
@@ -101,31 +102,6 @@ function invoke(name: string, event: unknown, env: Record<string, string> = {}, 
     });
     child.stdin.end(JSON.stringify({ bundle: bundlePath(name), event, context: { requestId: `req-${name}-1`, ...context } }));
   });
-}
-
-/** An FC 3.0 HTTP-trigger event (fc-runtime.md §1): canonical header names, body as a string. */
-function httpEvent(method: string, path: string, opts: { headers?: Record<string, string>; body?: unknown } = {}) {
-  const body = opts.body === undefined ? '' : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
-  const headers: Record<string, string> = { 'User-Agent': 'Mozilla/5.0', ...opts.headers };
-  if (body) headers['Content-Length'] = String(Buffer.byteLength(body));
-  return {
-    version: 'v1',
-    rawPath: path,
-    body,
-    isBase64Encoded: false,
-    headers,
-    queryParameters: {},
-    requestContext: {
-      accountId: '123456789012****',
-      domainName: 'abcdefghij.cn-hangzhou.fcapp.run',
-      domainPrefix: 'abcdefghij',
-      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '11.11.11.11', userAgent: 'Mozilla/5.0' },
-      requestId: '1-64f6cd87-0123456789abcdef01234567',
-      time: '2023-09-05T06:41:11Z',
-      timeEpoch: '1693896071895',
-      triggerId: 'http-trigger',
-    },
-  };
 }
 
 const timerEvent = (payload = '') => ({ triggerTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'), triggerName: 'hourly', payload });

@@ -15,19 +15,7 @@ import AwsS3 from '@uppy/aws-s3';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 import './styles.css';
-
-interface StackConfig {
-  bucket: string;
-  region: string;
-  ossUrl: string;
-  keyPrefix: string;
-  authMode: string;
-  maxFileSize: number;
-  multipartThreshold: number;
-  chunkSize: number;
-  callbackUrl: string | null;
-  slowNetwork: boolean;
-}
+import type { ScriptConfig } from './page';
 
 interface ObjectFacts {
   key: string;
@@ -68,7 +56,7 @@ interface Row {
   autoOpened: boolean;
 }
 
-const config = JSON.parse(document.getElementById('stack-config')!.textContent!) as StackConfig;
+const config = JSON.parse(document.getElementById('stack-config')!.textContent!) as ScriptConfig;
 
 // ---------------------------------------------------------------------------------------------
 // The complete response. Uppy v6 keeps only {location, key} of it; the rest (size, crc64,

@@ -24,6 +24,12 @@ export interface PageConfig {
   storage: string;
 }
 
+/** What the page hands its script (client.ts) as JSON: the settings the browser needs. */
+export type ScriptConfig = Pick<
+  PageConfig,
+  'bucket' | 'region' | 'ossUrl' | 'keyPrefix' | 'authMode' | 'maxFileSize' | 'multipartThreshold' | 'chunkSize' | 'callbackUrl' | 'slowNetwork'
+>;
+
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 /** JSON safe inside a <script> element. */
 const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c');
@@ -56,7 +62,7 @@ export function renderPage(c: PageConfig): string {
     chunkSize: c.chunkSize,
     callbackUrl: c.callbackUrl,
     slowNetwork: c.slowNetwork,
-  })}</script>
+  } satisfies ScriptConfig)}</script>
 <script type="module" src="/assets/demo.js"></script>
 </head>
 <body>
