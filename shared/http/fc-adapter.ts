@@ -208,11 +208,12 @@ export async function responseToFc(res: Response, method = 'GET'): Promise<FcHtt
   const cookies = res.headers.getSetCookie();
   if (cookies.length > 0) headers['set-cookie'] = cookies.join(', ');
 
-  if (method.toUpperCase() === 'HEAD' || res.body === null) {
+  if (method.toUpperCase() === 'HEAD') {
     await res.body?.cancel();
     return { statusCode: res.status, headers, isBase64Encoded: false, body: '' };
   }
 
+  // No look at `res.body` here: for the bundles' fetch-lite Response that would make a stream.
   const bytes = new Uint8Array(await res.arrayBuffer());
   if (bytes.length === 0) return { statusCode: res.status, headers, isBase64Encoded: false, body: '' };
 

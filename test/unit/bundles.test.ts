@@ -19,6 +19,15 @@ import { OssClient } from '../../shared/oss/client.ts';
 import { signHs256 } from '../../shared/auth/jwt.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { httpEvent } from '../helpers/fc-event.ts';
+import fc from 'fast-check';
+import { handle, type FcHttpResponse } from '../../shared/http/fc-adapter.ts';
+import { createApp as initApp } from '../../functions/init/index.ts';
+import { createApp as signApp } from '../../functions/sign/index.ts';
+import { createApp as listApp } from '../../functions/list/index.ts';
+import { createApp as completeApp } from '../../functions/complete/index.ts';
+import { createApp as abortApp } from '../../functions/abort/index.ts';
+import { createApp as callbackApp } from '../../functions/callback/index.ts';
+import { createApp as companionApp } from '../../functions/companion/index.ts';
 
 const BUCKET = 'bundle-bucket';
 const JWT_SECRET = 'bundle-test-caller-secret-0123456789abcdef';
@@ -262,6 +271,9 @@ test('init -> sign -> PUT -> complete through the bundles against the emulator, 
   assert.equal(result.crc64, crc64(data).toString());
   const head = await oss.headObject(up.key);
   assert.equal(head?.size, data.length);
+  // A third of a cold start: the bundles answer through shared/http/fetch-lite.ts, so Node's own
+  // Headers/Request/Response, and with them undici, are never loaded.
+  for (const r of [init, sign, done]) assert.equal(r.undiciLoaded, false, "an HTTP bundle's cold start does not load Node's undici");
 });
 
 test('sweep bundle answers a timer event with a real report: dry run from the payload, then aborts', async () => {
@@ -279,8 +291,8 @@ test('sweep bundle answers a timer event with a real report: dry run from the pa
   assert.ok(dry.result.uploads.some((u: any) => u.uploadId === stale.uploadId && u.result === 'would-abort'));
   assert.ok(!dry.result.uploads.some((u: any) => u.uploadId === other.uploadId), 'only uploads under KEY_PREFIX');
   assert.match(dry.stdout, /"fn":"sweep"/, 'the report is logged as one JSON line');
-  // ~35 ms of a cold start: a timer function has no Request, and the OSS transport's HeaderMap
-  // keeps it from touching the global Headers.
+  // ~35 ms of a cold start: the OSS transport's HeaderMap keeps the sweeper from touching Node's
+  // Headers.
   assert.equal(dry.undiciLoaded, false, "the sweeper's cold start does not load Node's undici");
 
   const real = await invoke('sweep', timerEvent(''), env, roleContext());
@@ -312,4 +324,163 @@ test('the build refuses test code, the emulator, dev-only packages and unknown f
   // Runtime dependencies (and their own dependencies: hono has none) are fine.
   checkInputs('x', ['functions/init/index.ts', 'shared/config.ts', 'node_modules/hono/dist/hono.js']);
   await assert.rejects(build({ outDir: join(tmp, 'other'), only: ['nope'], log: () => {} }), /unknown function\(s\): nope/);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The bundles run on shared/http/fetch-lite.ts (injected by the build) instead of Node's
+// Headers/Request/Response. Here each HTTP bundle, in one long-lived child, answers a few hundred
+// generated events, and the same events go through the source app on Node's own classes: the FC
+// answers must be the same.
+
+/** Reads `{event, context}` lines from stdin, answers each with a marked result line. */
+const HOST = `
+const mod = require(process.argv[1]);
+const rl = require('node:readline').createInterface({ input: process.stdin });
+rl.on('line', async (line) => {
+  const msg = JSON.parse(line);
+  let out;
+  if (msg.end) out = { undiciLoaded: process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) };
+  else {
+    try { out = { result: await mod.handler(Buffer.from(JSON.stringify(msg.event), 'utf8'), msg.context) }; }
+    catch (e) { out = { error: { name: e && e.name, message: String(e && e.message) } }; }
+  }
+  process.stdout.write('@@RESULT@@' + JSON.stringify(out) + '\\n');
+});
+`;
+
+interface Answer {
+  result?: FcHttpResponse;
+  error?: { name: string; message: string };
+}
+
+/** One child per bundle; `ask` sends an event and waits for its answer (one at a time). */
+function host(name: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['-e', HOST, bundlePath(name)], { cwd: tmp, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let buffer = '';
+  let stderr = '';
+  const waiting: ((line: string) => void)[] = [];
+  child.stderr.on('data', (d) => (stderr += d));
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    for (let i = buffer.indexOf('\n'); i >= 0; i = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, i);
+      buffer = buffer.slice(i + 1);
+      if (line.startsWith('@@RESULT@@')) waiting.shift()!(line.slice('@@RESULT@@'.length));
+    }
+  });
+  const send = (msg: unknown): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: no answer in 10 s\n${stderr}`)), 10_000);
+      waiting.push((line) => {
+        clearTimeout(timer);
+        resolve(JSON.parse(line));
+      });
+      child.stdin.write(JSON.stringify(msg) + '\n');
+    });
+  return {
+    ask: (event: unknown, context: Record<string, unknown>): Promise<Answer> => send({ event, context }),
+    finish: async (): Promise<boolean> => {
+      const { undiciLoaded } = await send({ end: true });
+      child.stdin.end();
+      child.kill();
+      return undiciLoaded;
+    },
+  };
+}
+
+const SOURCE_APPS = { init: initApp, sign: signApp, list: listApp, complete: completeApp, abort: abortApp, callback: callbackApp, companion: companionApp };
+
+/** Paths each function is asked on: its own routes, neighbours and odd spellings. */
+const PATHS: Record<string, string[]> = {
+  companion: ['/s3/params', '/s3/multipart', '/s3/multipart/abc', '/s3/multipart/abc/batch', '/s3/multipart/abc/3', '/s3/multipart/abc/complete', '/s3/multipart/a%20b/x', '/s3/', '/s3/nope'],
+};
+const pathsOf = (fn: string) => PATHS[fn] ?? [pathOf(fn), `${pathOf(fn)}/`, `${pathOf(fn)}/x`, '/uploads%2Fsign', '/'];
+
+/** Generated FC events: methods, headers, queries and bodies, both well-formed and not. */
+function eventsFor(fn: string, count: number, seed: number) {
+  const token = fc.stringMatching(/^[A-Za-z0-9_-]{0,40}$/);
+  const headerValue = fc.oneof(
+    fc.constantFrom('', ' padded\\t', 'application/json', 'application/json; charset=utf-8', 'text/plain', 'multipart/form-data; boundary=x', '*/*', 'gzip', 'é', '\u2603', 'a\u0000b', 'x\r\ny'),
+    fc.string({ maxLength: 30 }),
+  );
+  const headers = fc.record(
+    {
+      Origin: fc.constantFrom(ORIGIN, 'https://evil.example', 'null', ''),
+      'Content-Type': headerValue,
+      Authorization: fc.oneof(fc.constant(`Bearer ${jwt('dora')}`), token.map((t) => `Bearer ${t}`), headerValue),
+      'Access-Control-Request-Method': fc.constantFrom('POST', 'GET', 'DELETE', 'PUT', ''),
+      'Access-Control-Request-Headers': fc.constantFrom('authorization,content-type', 'x-custom', ''),
+      'Content-Length': fc.constantFrom('0', '5', '99999999', 'abc'),
+      'Set-Cookie': headerValue,
+      'X-Forwarded-Proto': fc.constantFrom('http', 'https', 'ftp'),
+      Odd: headerValue,
+    },
+    { requiredKeys: [] },
+  );
+  const jsonBody = fc.oneof(
+    fc.record(
+      {
+        filename: fc.oneof(fc.string({ maxLength: 20 }), fc.constant('a.txt'), fc.integer()),
+        size: fc.oneof(fc.integer({ min: -1, max: 1e10 }), fc.double(), fc.string({ maxLength: 5 })),
+        partSize: fc.oneof(fc.constant(5 * 1024 * 1024), fc.integer()),
+        contentType: headerValue,
+        token,
+        partNumbers: fc.array(fc.oneof(fc.integer({ min: -2, max: 10_001 }), fc.string({ maxLength: 3 })), { maxLength: 5 }),
+        parts: fc.array(fc.record({ partNumber: fc.integer({ min: 0, max: 3 }), etag: fc.string({ maxLength: 10 }) }), { maxLength: 3 }),
+        type: fc.constantFrom('image/png', 'text/plain', ''),
+        metadata: fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
+        bucket: fc.constantFrom(BUCKET, 'other'),
+        key: fc.string({ maxLength: 20 }),
+      },
+      { requiredKeys: [] },
+    ).map((o) => JSON.stringify(o)),
+    fc.json({ maxDepth: 2 }),
+    fc.string({ maxLength: 40 }),
+    fc.constant('{"filename":'),
+  );
+  const event = fc.record({
+    method: fc.constantFrom('POST', 'POST', 'GET', 'OPTIONS', 'HEAD', 'DELETE', 'PUT', 'PATCH', 'post'),
+    path: fc.constantFrom(...pathsOf(fn)),
+    headers,
+    query: fc.dictionary(fc.constantFrom('key', 'uploadId', 'partNumbers', 'filename', 'type', 'x'), fc.string({ maxLength: 12 }), { maxKeys: 3 }),
+    body: fc.oneof(jsonBody, fc.constant('')),
+    base64: fc.option(fc.uint8Array({ maxLength: 64 }), { freq: 5 }),
+  });
+  return fc.sample(event, { numRuns: count, seed }).map((e) => {
+    const ev = httpEvent(e.method, e.path, { headers: e.headers, body: e.body, query: e.query });
+    if (e.base64) Object.assign(ev, { body: Buffer.from(e.base64).toString('base64'), isBase64Encoded: true });
+    return ev;
+  });
+}
+
+/** Answers that carry fresh upload ids, keys and tokens: compared by shape, not by value. */
+function comparable(a: Answer): unknown {
+  const r = a.result;
+  if (!r || r.statusCode >= 300 || !/json/.test(r.headers['content-type'] ?? '')) return a;
+  const shape = (v: unknown): unknown => (Array.isArray(v) ? v.map(shape) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shape(x)])) : typeof v);
+  return { ...r, body: shape(JSON.parse(r.body)) };
+}
+
+test("each HTTP bundle (fetch-lite) answers generated events exactly as its source app on Node's classes", async () => {
+  const env = fnEnv();
+  const context = { requestId: 'req-diff-1', ...roleContext() };
+  const perFunction = 150;
+  let compared = 0;
+  for (const fn of HTTP_FUNCTIONS.filter(isBuilt)) {
+    const source = handle(SOURCE_APPS[fn as keyof typeof SOURCE_APPS]({ env }));
+    const bundle = host(fn, env);
+    for (const [i, event] of eventsFor(fn, perFunction, 0x5eed + fn.length).entries()) {
+      const fromBundle = await bundle.ask(event, context);
+      let fromSource: Answer;
+      try {
+        fromSource = { result: await source(Buffer.from(JSON.stringify(event)), context) };
+      } catch (e) {
+        fromSource = { error: { name: (e as Error).name, message: (e as Error).message } };
+      }
+      assert.deepEqual(comparable(fromBundle), comparable(fromSource), `${fn} event #${i}: ${JSON.stringify(event).slice(0, 600)}`);
+      compared++;
+    }
+    assert.equal(await bundle.finish(), false, `${fn}: undici stayed unloaded through ${perFunction} varied requests`);
+  }
+  assert.ok(compared >= 7 * perFunction);
 });
