@@ -6,6 +6,10 @@
  * does not throw, a non-HTTP event fails with a clear message, and the module imports as plain
  * Node ESM. Facts about the event come from fc-runtime.md §1 and §6.
  *
+ * In the deployed bundles, `Headers`, `Request` and `Response` below (and Hono's) are the classes
+ * of shared/http/fetch-lite.ts, injected by infra/build.ts, so a cold start never loads undici;
+ * in tests and the local stack they are Node's own.
+ *
  * Known limits of the event format (not fixable here):
  *  - repeated headers and query keys arrive comma-joined (`a=1&a=2` looks like `a=1,2`), and are
  *    passed on as that one comma-joined value;
