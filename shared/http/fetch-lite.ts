@@ -30,8 +30,8 @@ type Init = Record<string, unknown> | undefined | null;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Leading and trailing HTTP whitespace, stripped from values (Fetch "normalize"). */
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
-/** Not allowed in a value after normalizing; code points above U+00FF fail the ByteString check. */
-const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+/** Not allowed in a value after normalizing (code points above U+00FF fail `byteString` first). */
+const BAD_VALUE = /[\0\r\n]/;
 
 function headerName(name: unknown): string {
   const s = byteString(name, 'Headers: header name');
@@ -39,8 +39,9 @@ function headerName(name: unknown): string {
   return s.toLowerCase();
 }
 
+/** A value as given (converted to a ByteString here), normalized and checked, for header `name`. */
 function headerValue(value: unknown, name: string): string {
-  const s = toStr(value).replace(EDGE_WHITESPACE, '');
+  const s = byteString(value, 'Headers: header value').replace(EDGE_WHITESPACE, '');
   if (BAD_VALUE.test(s)) throw new TypeError(`Headers: invalid value for header "${name}"`);
   return s;
 }
@@ -132,7 +133,7 @@ class LiteHeaders {
 
   append(name: string, value: string): void {
     const key = headerName(name);
-    const v = headerValue(byteString(value, 'Headers: header value'), key);
+    const v = headerValue(value, key);
     this.#change();
     const values = this.#map.get(key);
     if (values) values.push(v);
@@ -141,7 +142,7 @@ class LiteHeaders {
 
   set(name: string, value: string): void {
     const key = headerName(name);
-    const v = headerValue(byteString(value, 'Headers: header value'), key);
+    const v = headerValue(value, key);
     this.#change();
     this.#map.set(key, [v]);
   }
