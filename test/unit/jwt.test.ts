@@ -303,9 +303,16 @@ describe('JWKS verification', () => {
     const hanging = ((_u: unknown, init?: RequestInit) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)))) as typeof fetch;
     const cache = new JwksCache('https://idp.example/jwks', { fetch: hanging, timeoutMs: 50 });
-    const started = Date.now();
-    await rejectsAsync(verifyJwt(signAsym('RS256', rsa.privateKey, claims, 'r1'), { jwks: cache }, { now: NOW }), JwksUnavailableError);
-    assert.ok(Date.now() - started < 2000);
+    // AbortSignal.timeout's timer does not keep the process alive, and this fake fetch holds no socket
+    // that would: without a ref'd handle the event loop may drain first and node:test cancels the test.
+    const keepAlive = setInterval(() => {}, 1000);
+    try {
+      const started = Date.now();
+      await rejectsAsync(verifyJwt(signAsym('RS256', rsa.privateKey, claims, 'r1'), { jwks: cache }, { now: NOW }), JwksUnavailableError);
+      assert.ok(Date.now() - started < 2000);
+    } finally {
+      clearInterval(keepAlive);
+    }
   });
 
   it('still checks claims after a valid signature', async () => {
