@@ -1,11 +1,12 @@
 // OSS_TIMEOUT_MS: the per-attempt timeout of the functions' own OSS calls (shared/config.ts), and
 // that ossClientFor (shared/runtime.ts) hands it to the client, so a hung OSS attempt ends as an
 // OssTimeoutError naming that timeout.
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ConfigError, parseConfig, type Env } from '../../shared/config';
 import { ossClientFor } from '../../shared/runtime';
 import { OssTimeoutError } from '../../shared/oss/errors';
+import { hangingFetch } from '../helpers/hanging-fetch';
 
 const BASE: Env = {
   OSS_REGION: 'cn-hangzhou',
@@ -46,26 +47,19 @@ describe('OSS_TIMEOUT_MS', () => {
     });
   }
 
-  it('ossClientFor gives the client this timeout: a hung attempt ends as OssTimeoutError after it', async () => {
+  // The fake keeps the loop alive until aborted: if the timeout under test broke, node:test's timeout ends it.
+  it('ossClientFor gives the client this timeout: a hung attempt ends as OssTimeoutError after it', { timeout: 20_000 }, async () => {
     const config = parseConfig({ ...BASE, OSS_TIMEOUT_MS: '150', OSS_ENDPOINT: 'http://127.0.0.1:9' });
-    let attempts = 0;
     // A transport that never answers, only gives up when the client's signal fires.
-    const hang: typeof fetch = (_input, init) =>
-      new Promise((_resolve, reject) => {
-        attempts++;
-        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason), { once: true });
-      });
-    const client = ossClientFor(undefined, config, { fetch: hang });
+    const hang = hangingFetch();
+    const client = ossClientFor(undefined, config, { fetch: hang.fetch });
     assert.equal(client.timeoutMs, 150);
-    // AbortSignal.timeout's timer does not keep the process alive, and nothing else would here.
-    const keepAlive = setInterval(() => {}, 1000);
-    after(() => clearInterval(keepAlive));
     await assert.rejects(client.listParts('uploads/a/key.bin', 'upload-id'), (e: unknown) => {
       assert.ok(e instanceof OssTimeoutError, String(e));
       assert.equal(e.timeoutMs, 150);
       assert.equal(e.operation, 'ListParts');
       return true;
     });
-    assert.equal(attempts, 4, 'ListParts is idempotent: a timeout is retried (1 + 3 attempts)');
+    assert.equal(hang.calls(), 4, 'ListParts is idempotent: a timeout is retried (1 + 3 attempts)');
   });
 });

@@ -13,6 +13,7 @@ import {
   importJwk,
   type JwtFailure,
 } from '../../shared/auth/jwt';
+import { hangingFetch } from '../helpers/hanging-fetch';
 
 const SECRET = 'a-test-secret-that-is-at-least-32-bytes!';
 const NOW = 1_700_000_000;
@@ -298,21 +299,13 @@ describe('JWKS verification', () => {
     });
   }
 
-  it('times out a hanging JWKS endpoint', async () => {
+  // The fake keeps the loop alive until aborted: if the timeout under test broke, node:test's timeout ends it.
+  it('times out a hanging JWKS endpoint', { timeout: 10_000 }, async () => {
     mock.method(console, 'error', () => {});
-    const hanging = ((_u: unknown, init?: RequestInit) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)))) as typeof fetch;
-    const cache = new JwksCache('https://idp.example/jwks', { fetch: hanging, timeoutMs: 50 });
-    // AbortSignal.timeout's timer does not keep the process alive, and this fake fetch holds no socket
-    // that would: without a ref'd handle the event loop may drain first and node:test cancels the test.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      const started = Date.now();
-      await rejectsAsync(verifyJwt(signAsym('RS256', rsa.privateKey, claims, 'r1'), { jwks: cache }, { now: NOW }), JwksUnavailableError);
-      assert.ok(Date.now() - started < 2000);
-    } finally {
-      clearInterval(keepAlive);
-    }
+    const cache = new JwksCache('https://idp.example/jwks', { fetch: hangingFetch().fetch, timeoutMs: 50 });
+    const started = Date.now();
+    await rejectsAsync(verifyJwt(signAsym('RS256', rsa.privateKey, claims, 'r1'), { jwks: cache }, { now: NOW }), JwksUnavailableError);
+    assert.ok(Date.now() - started < 2000);
   });
 
   it('still checks claims after a valid signature', async () => {
