@@ -305,7 +305,9 @@ abstract class BodyHolder {
         {
           pull: (controller) => {
             body.used = true;
-            if (body.bytes.byteLength > 0) controller.enqueue(body.bytes.slice());
+            // A copy with a buffer of its own, as Node gives: the held bytes may be a view of
+            // Node's shared Buffer pool (Buffer#slice would be another view of it).
+            if (body.bytes.byteLength > 0) controller.enqueue(new Uint8Array(body.bytes));
             controller.close();
           },
           cancel: () => {

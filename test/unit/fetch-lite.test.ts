@@ -969,6 +969,20 @@ test('body stream: table of scenarios', async () => {
       const b = a.clone();
       return [await a.text(), a.bodyUsed, b.bodyUsed, await readStream(b.body), b.bodyUsed];
     }],
+    ['stream chunks are plain Uint8Arrays with a buffer of their own', async (api, text) => {
+      // Our bytes from a string are a Buffer from Node's shared pool: a chunk that were a view of
+      // it would expose (through .buffer) and let writes reach unrelated memory.
+      const before = Buffer.from('unrelated');
+      const view = new Uint8Array(Buffer.from(`..${text}..`).buffer, 2, Buffer.byteLength(text));
+      const log: unknown[] = [before.length];
+      for (const body of [text, view, new TextEncoder().encode(text)]) {
+        const reader = new api.Response(body).body.getReader();
+        for (let c = await reader.read(); !c.done; c = await reader.read()) {
+          log.push([Object.getPrototypeOf(c.value).constructor.name, c.value.byteOffset, c.value.buffer.byteLength === c.value.byteLength]);
+        }
+      }
+      return log;
+    }],
     ['null bodies', async (api) => {
       const r = new api.Response();
       const s = new api.Response(null, { status: 204 });
