@@ -69,6 +69,9 @@ interface Invocation {
   exitCode: number | null;
 }
 
+/** In a child script: whether Node's bundled undici was loaded (the global Headers/Request/fetch pull it in). */
+const UNDICI_LOADED = "process.moduleLoadList.some((m) => m.includes('internal/deps/undici'))";
+
 // Runs as CommonJS under plain `node -e`. Reads {bundle, event, context} from stdin, prints the
 // outcome after a marker (the functions log JSON lines to stdout themselves).
 const CHILD = `
@@ -81,8 +84,7 @@ Promise.resolve()
   .then(() => input.event === undefined ? undefined : mod.handler(event, input.context))
   .then((r) => { out.result = r; }, (e) => { out.error = { name: e && e.name, message: String(e && e.message) }; })
   .then(() => {
-    // Whether Node's bundled undici was loaded (the global Headers/Request/fetch pull it in).
-    out.undiciLoaded = process.moduleLoadList.some((m) => m.includes('internal/deps/undici'));
+    out.undiciLoaded = ${UNDICI_LOADED};
     process.stdout.write('\\n@@RESULT@@' + JSON.stringify(out) + '\\n');
   });
 `;
@@ -339,7 +341,7 @@ const rl = require('node:readline').createInterface({ input: process.stdin });
 rl.on('line', async (line) => {
   const msg = JSON.parse(line);
   let out;
-  if (msg.end) out = { undiciLoaded: process.moduleLoadList.some((m) => m.includes('internal/deps/undici')) };
+  if (msg.end) out = { undiciLoaded: ${UNDICI_LOADED} };
   else {
     try { out = { result: await mod.handler(Buffer.from(JSON.stringify(msg.event), 'utf8'), msg.context) }; }
     catch (e) { out = { error: { name: e && e.name, message: String(e && e.message) } }; }
@@ -385,6 +387,8 @@ function host(name: string, env: Record<string, string>) {
       child.kill();
       return undiciLoaded;
     },
+    /** Ends the child whatever happened (a failed assertion must not leave it keeping the run alive). */
+    kill: () => child.kill(),
   };
 }
 
@@ -469,18 +473,23 @@ test("each HTTP bundle (fetch-lite) answers generated events exactly as its sour
   for (const fn of HTTP_FUNCTIONS.filter(isBuilt)) {
     const source = handle(SOURCE_APPS[fn as keyof typeof SOURCE_APPS]({ env }));
     const bundle = host(fn, env);
-    for (const [i, event] of eventsFor(fn, perFunction, 0x5eed + fn.length).entries()) {
-      const fromBundle = await bundle.ask(event, context);
-      let fromSource: Answer;
-      try {
-        fromSource = { result: await source(Buffer.from(JSON.stringify(event)), context) };
-      } catch (e) {
-        fromSource = { error: { name: (e as Error).name, message: (e as Error).message } };
+    try {
+      // A seed per function: each gets its own sequence of events, not its neighbour's.
+      for (const [i, event] of eventsFor(fn, perFunction, 0x5eed + HTTP_FUNCTIONS.indexOf(fn)).entries()) {
+        const fromBundle = await bundle.ask(event, context);
+        let fromSource: Answer;
+        try {
+          fromSource = { result: await source(Buffer.from(JSON.stringify(event)), context) };
+        } catch (e) {
+          fromSource = { error: { name: (e as Error).name, message: (e as Error).message } };
+        }
+        assert.deepEqual(comparable(fromBundle), comparable(fromSource), `${fn} event #${i}: ${JSON.stringify(event).slice(0, 600)}`);
+        compared++;
       }
-      assert.deepEqual(comparable(fromBundle), comparable(fromSource), `${fn} event #${i}: ${JSON.stringify(event).slice(0, 600)}`);
-      compared++;
+      assert.equal(await bundle.finish(), false, `${fn}: undici stayed unloaded through ${perFunction} varied requests`);
+    } finally {
+      bundle.kill();
     }
-    assert.equal(await bundle.finish(), false, `${fn}: undici stayed unloaded through ${perFunction} varied requests`);
   }
   assert.ok(compared >= 7 * perFunction);
 });
