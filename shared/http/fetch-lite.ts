@@ -26,8 +26,9 @@ type Init = Record<string, unknown> | undefined | null;
 // ---------------------------------------------------------------------------------------------
 // Headers
 
-/** RFC 9110 token: what a header name (and a method) may hold. */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** RFC 9110 tchar+: a token, what a header name (and a method) may hold. */
+const TCHARS = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+const TOKEN = new RegExp(`^${TCHARS}$`);
 /** Leading and trailing HTTP whitespace, stripped from values (Fetch "normalize"). */
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 /** Not allowed in a value after normalizing (code points above U+00FF fail `byteString` first). */
@@ -282,7 +283,16 @@ function extractBody(body: unknown): Extracted | undefined {
  * itself, up to case (Blob lower-cases it): `type/subtype` and at most one `;name=value`, all
  * tokens, no spaces. Anything else is parsed by Node.
  */
-const PLAIN_MIME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:;[!#$%&'*+\-.^_`|~0-9A-Za-z]+=[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?$/;
+const PLAIN_MIME = new RegExp(`^${TCHARS}/${TCHARS}(?:;${TCHARS}=${TCHARS})?$`);
+
+/**
+ * Marks a body read. Node reads (and moves a body to a new Request) through a reader of its stream
+ * and keeps that reader, so the stream, if one was made, stays locked.
+ */
+function use(body: HeldBody): void {
+  body.used = true;
+  body.stream?.getReader();
+}
 
 /** The body mixin: reading methods over bytes held in memory. */
 abstract class BodyHolder {
@@ -346,8 +356,7 @@ abstract class BodyHolder {
   takeBody(): HeldBody | null {
     const body = this.#body;
     if (body === null) return null;
-    body.used = true;
-    body.stream?.getReader();
+    use(body);
     return held(body.bytes);
   }
 
@@ -356,9 +365,7 @@ abstract class BodyHolder {
     const body = this.#body;
     if (body === null) return new Uint8Array(0);
     if (this.isUnusable()) throw new TypeError('Body is unusable: Body has already been read');
-    body.used = true;
-    // Node reads through a reader of the stream and keeps it: the stream stays locked.
-    body.stream?.getReader();
+    use(body);
     return body.bytes;
   }
 
