@@ -169,11 +169,6 @@ export function checkForbidOverwrite(ctx: OpContext, forbid: boolean): void {
   }
 }
 
-/**
- * Stores an object received in one request (PutObject, PostObject): forbid-overwrite is checked
- * again under the key lock, since another upload may have stored the key while this body
- * streamed in; when it refuses, the received blob is discarded so nothing is half-written.
- */
 /** The record fields a single-request upload (PutObject, PostObject) takes from its received body. */
 export function uploadedBodyFields(body: ReceivedBody): Pick<ObjectRecord, 'blob' | 'size' | 'etag' | 'crc64' | 'contentMd5' | 'lastModified' | 'objectType'> {
   return {
@@ -187,6 +182,11 @@ export function uploadedBodyFields(body: ReceivedBody): Pick<ObjectRecord, 'blob
   };
 }
 
+/**
+ * Stores an object received in one request (PutObject, PostObject): forbid-overwrite is checked
+ * again under the key lock, since another upload may have stored the key while this body
+ * streamed in; when it refuses, the received blob is discarded so nothing is half-written.
+ */
 export async function storeUploadedObject(ctx: OpContext, rec: ObjectRecord, forbid: boolean): Promise<void> {
   const { storage } = ctx.core;
   await storage.withKeyLock(rec.bucket, rec.key, async () => {
