@@ -33,6 +33,7 @@ import { BrowserClient, FatalUploadError, type InitBody, type UploadOutcome, typ
 import { EmulatorActivity } from './lib/quiesce.ts';
 import { campaignSeed, Rng, seedBanner } from './lib/seed.ts';
 import { report, table } from './lib/report.ts';
+import { functionEnv } from '../helpers/stack.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -192,21 +193,11 @@ const staleServed = new Set<string>();
 before(async () => {
   emulator = await startEmulator({ port: 0, memory: true, buckets: [BUCKET], log: activity.log });
   activity.attach(emulator.server);
-  env = {
-    OSS_REGION: emulator.region,
-    OSS_BUCKET: BUCKET,
-    OSS_ENDPOINT: emulator.url,
-    OSS_FORCE_PATH_STYLE: 'true',
-    OSS_TIMEOUT_MS: String(OSS_TIMEOUT_MS),
-    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-    AUTH_MODE: 'jwt',
-    AUTH_JWT_SECRET: JWT_SECRET,
-    UPLOAD_TOKEN_SECRET: UPLOAD_SECRET,
-    KEY_PREFIX: PREFIX,
-    CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
-    MAX_ACTIVE_UPLOADS: '10',
-  };
+  env = functionEnv(
+    emulator,
+    { bucket: BUCKET, jwtSecret: JWT_SECRET, uploadSecret: UPLOAD_SECRET },
+    { OSS_TIMEOUT_MS: String(OSS_TIMEOUT_MS), KEY_PREFIX: PREFIX, MAX_ACTIVE_UPLOADS: '10' },
+  );
   const normalSign = signApp({ env }).fetch;
   const staleSign = signApp({ env: { ...env, URL_EXPIRES_SECONDS: '1' } }).fetch;
   // The first sign of a stale-sign upload: URLs valid for 1 s, handed over after 2.2 s (a client

@@ -18,6 +18,7 @@
 import type { Rng } from './seed.ts';
 
 import type { InitBody } from '../../helpers/upload.ts';
+import { pool } from '../../helpers/pool.ts';
 export type { InitBody };
 
 export interface SignedPart {
@@ -330,21 +331,4 @@ function short(r: ApiResponse): string {
 function describe(e: unknown): string {
   const err = e as { name?: string; message?: string; cause?: { code?: string } };
   return [err.name, err.cause?.code ?? err.message].filter(Boolean).join(': ');
-}
-
-async function pool<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed: unknown;
-  const worker = async () => {
-    while (next < items.length && failed === undefined) {
-      const item = items[next++];
-      try {
-        await fn(item);
-      } catch (e) {
-        failed ??= e;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
-  if (failed !== undefined) throw failed;
 }
