@@ -141,14 +141,5 @@ export function callerJwt(sub = 'bench-user', ttlSeconds = 3600): string {
 
 export { httpEvent } from '../helpers/fc-event.ts';
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
+// The worker pool is the tests' (stops at the first error and leaves nothing running).
+export { pool } from '../helpers/pool.ts';
