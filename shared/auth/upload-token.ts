@@ -9,7 +9,7 @@
  */
 import { httpError } from '../http/errors';
 import { isSafeSegment } from '../policy/keys';
-import { hasDotSegment } from '../oss/endpoint';
+import { LONE_SURROGATE, objectKeyProblem } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
 import { JwtError, signHs256, verifyHs256 } from './jwt';
 import type { Caller } from './caller';
@@ -87,13 +87,11 @@ export function verifyUploadToken(token: unknown, secret: string, nowMs = Date.n
 }
 
 // What the OSS client accepts (shared/oss/client.ts validateObjectKey / validateUploadId), so the
-// claims of a verified token can always be used in an OSS call: a key of 1-1023 UTF-8 bytes, valid
-// UTF-16, not starting with / or \; a non-blank upload id, valid UTF-16. init only issues such
-// claims; a token with others (signed with the secret, yet not made by init) is malformed, and
-// answered 401 instead of failing inside the OSS client with 500 INTERNAL.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const isObjectKey = (k: unknown) =>
-  typeof k === 'string' && k !== '' && Buffer.byteLength(k, 'utf8') <= 1023 && !k.startsWith('/') && !k.startsWith('\\') && !LONE_SURROGATE.test(k) && !hasDotSegment(k);
+// claims of a verified token can always be used in an OSS call: a key objectKeyProblem finds no
+// fault with (the rules validateObjectKey throws by); a non-blank upload id, valid UTF-16. init
+// only issues such claims; a token with others (signed with the secret, yet not made by init) is
+// malformed, and answered 401 instead of failing inside the OSS client with 500 INTERNAL.
+const isObjectKey = (k: unknown) => typeof k === 'string' && objectKeyProblem(k) === undefined;
 const isUploadId = (u: unknown) => typeof u === 'string' && u.trim() !== '' && u.length <= 1024 && !LONE_SURROGATE.test(u);
 
 function assertShape(c: Record<string, unknown>): void {

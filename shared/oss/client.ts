@@ -45,7 +45,7 @@ import {
   type SignatureVersion,
 } from './signer';
 import {
-  hasDotSegment,
+  objectKeyProblem,
   objectUrl,
   resolveEndpoint,
   validateBucketName,
@@ -318,23 +318,14 @@ interface RawResponse {
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_USER_AGENT = 'oss-upload-functions/0.1';
-const MAX_KEY_BYTES = 1023;
 const CALLBACK_MAX_BYTES = 5 * 1024;
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Object key rules: UTF-8, 1–1023 bytes, not starting with `/` or `\`. */
+/** Object key rules (UTF-8, 1–1023 bytes, …): throws the error `objectKeyProblem` (endpoint.ts) names. */
 export function validateObjectKey(key: string): string {
-  if (typeof key !== 'string' || key === '') throw new TypeError('object key must be a non-empty string');
-  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) throw new RangeError(`object key is longer than ${MAX_KEY_BYTES} bytes`);
-  if (key.startsWith('/') || key.startsWith('\\')) throw new TypeError('object key must not start with "/" or "\\"');
-  if (LONE_SURROGATE.test(key)) throw new TypeError('object key is not valid UTF-16 (lone surrogate)');
-  // OSS allows such keys, but URL parsing (fetch, WHATWG URL) collapses `.` and `..` segments
-  // before the request is sent, so the key OSS would see is not the one signed.
-  if (hasDotSegment(key)) throw new TypeError('object key must not have "." or ".." path segments (a URL cannot carry them)');
+  const problem = objectKeyProblem(key);
+  if (problem) throw problem;
   return key;
 }
-
 
 function validateUploadId(uploadId: string): string {
   if (typeof uploadId !== 'string' || uploadId.trim() === '') throw new TypeError('uploadId must be a non-empty string');
@@ -469,6 +460,11 @@ export class OssClient {
     if (isResolvedEndpoint(e)) return e;
     if (typeof e === 'string') return resolveEndpoint({ region: this.region, endpoint: e, pathStyle: this.pathStyle });
     return resolveEndpoint({ ...e, region: e.region ?? this.region });
+  }
+
+  /** `e` resolved, or the client's public endpoint when `e` is undefined. */
+  private publicEndpointOr(e: EndpointLike | undefined): ResolvedEndpoint {
+    return e === undefined ? this.publicEndpoint : this.resolveEndpointLike(e);
   }
 
   private async resolveCredentials(): Promise<Credentials> {
@@ -869,7 +865,7 @@ export class OssClient {
     if (req.key !== undefined) validateObjectKey(req.key);
     const headers = { ...(req.headers ?? {}) };
     checkHeaders(headers);
-    const ep = req.endpoint === undefined ? this.publicEndpoint : this.resolveEndpointLike(req.endpoint);
+    const ep = this.publicEndpointOr(req.endpoint);
     const signed = presignQuery(
       this.signatureVersion,
       { method: req.method, bucket: this.bucket, key: req.key, query: toQueryPairs(req.query), headers: headers as HeaderInput },
@@ -903,7 +899,7 @@ export class OssClient {
     const date = this.now();
     if (this.signatureVersion === 'v4') {
       // The sign function's hot path: constant parts of every URL built once per batch.
-      const ep = opts.publicEndpoint === undefined ? this.publicEndpoint : this.resolveEndpointLike(opts.publicEndpoint);
+      const ep = this.publicEndpointOr(opts.publicEndpoint);
       const signed = presignUploadPartsV4(
         { bucket: this.bucket, key, uploadId, parts, objectUrl: objectUrl(ep, this.bucket, key) },
         { credentials, region: this.region, date, expires: opts.expires },
@@ -933,7 +929,7 @@ export class OssClient {
    */
   async presignPostObject(opts: { conditions: PostPolicyCondition[]; expires: number; endpoint?: EndpointLike }): Promise<PresignedPost> {
     const credentials = await this.resolveCredentials();
-    const ep = opts.endpoint === undefined ? this.publicEndpoint : this.resolveEndpointLike(opts.endpoint);
+    const ep = this.publicEndpointOr(opts.endpoint);
     const signed = signPostPolicy({
       version: this.signatureVersion,
       credentials,

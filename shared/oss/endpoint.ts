@@ -147,3 +147,28 @@ export function bucketOrigin(ep: ResolvedEndpoint, bucket: string): string {
 export function hasDotSegment(key: string): boolean {
   return /(^|\/)\.\.?(\/|$)/.test(key);
 }
+
+/** The longest object key OSS accepts, in UTF-8 bytes. */
+export const MAX_OBJECT_KEY_BYTES = 1023;
+
+/**
+ * A lone (unpaired) UTF-16 surrogate: such a string has no UTF-8 form. Not global, so `test` keeps
+ * no `lastIndex` state; derive a `g` copy (`new RegExp(LONE_SURROGATE.source, 'g')`) to replace.
+ */
+export const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Why `key` cannot be an object key, or undefined when it can. Object key rules: UTF-8, 1–1023
+ * bytes, valid UTF-16, not starting with `/` or `\`, no `.` or `..` segment. The OSS client throws
+ * this error (`validateObjectKey`); upload tokens refuse such keys. Checks the type too, for JS callers.
+ */
+export function objectKeyProblem(key: string): Error | undefined {
+  if (typeof key !== 'string' || key === '') return new TypeError('object key must be a non-empty string');
+  if (Buffer.byteLength(key, 'utf8') > MAX_OBJECT_KEY_BYTES) return new RangeError(`object key is longer than ${MAX_OBJECT_KEY_BYTES} bytes`);
+  if (key.startsWith('/') || key.startsWith('\\')) return new TypeError('object key must not start with "/" or "\\"');
+  if (LONE_SURROGATE.test(key)) return new TypeError('object key is not valid UTF-16 (lone surrogate)');
+  // OSS allows such keys, but URL parsing (fetch, WHATWG URL) collapses `.` and `..` segments
+  // before the request is sent, so the key OSS would see is not the one signed.
+  if (hasDotSegment(key)) return new TypeError('object key must not have "." or ".." path segments (a URL cannot carry them)');
+  return undefined;
+}

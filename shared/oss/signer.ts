@@ -370,6 +370,13 @@ export interface PresignedPartUrl {
   signature: string;
 }
 
+/** A V4 presigned URL lives 1..604800 seconds (`MAX_V4_EXPIRES`). */
+function assertV4Expires(expires: number): void {
+  if (!Number.isInteger(expires) || expires < 1 || expires > MAX_V4_EXPIRES) {
+    throw new RangeError(`V4 presign expires must be an integer from 1 to ${MAX_V4_EXPIRES} seconds`);
+  }
+}
+
 /**
  * V4 presigned UploadPart URLs for many parts of one upload: for each part, exactly the URL that
  * `presignV4` + `objectUrl` would give (the differential test in signer-batch.test.ts holds it to
@@ -382,9 +389,7 @@ export function presignUploadPartsV4(batch: UploadPartBatch, ctx: SignContext & 
   parts: PresignedPartUrl[];
   expiresAt: Date;
 } {
-  if (!Number.isInteger(ctx.expires) || ctx.expires < 1 || ctx.expires > MAX_V4_EXPIRES) {
-    throw new RangeError(`V4 presign expires must be an integer from 1 to ${MAX_V4_EXPIRES} seconds`);
-  }
+  assertV4Expires(ctx.expires);
   const date = ctx.date ?? new Date();
   const dt = isoBasic(date);
   const day = dt.slice(0, 8);
@@ -421,9 +426,7 @@ export function presignUploadPartsV4(batch: UploadPartBatch, ctx: SignContext & 
 
 /** V4 presigned URL query. `expires` is seconds after the signing time, 1..604800. */
 export function presignV4(req: SignRequest, ctx: SignContext & { expires: number }): PresignedQuery {
-  if (!Number.isInteger(ctx.expires) || ctx.expires < 1 || ctx.expires > MAX_V4_EXPIRES) {
-    throw new RangeError(`V4 presign expires must be an integer from 1 to ${MAX_V4_EXPIRES} seconds`);
-  }
+  assertV4Expires(ctx.expires);
   const date = ctx.date ?? new Date();
   const dt = isoBasic(date);
   const day = dt.slice(0, 8);

@@ -64,7 +64,9 @@ export function normalizeKeyPrefix(prefix: string): string {
 // format characters that can disguise a name: bidi overrides/isolates (the "exe.txt" trick),
 // LRM/RLM, word joiner and invisible operators, BOM. ZWJ/ZWNJ stay: emoji sequences need them.
 const INVISIBLE = /[\p{Cc}\u200B\u200E\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/gu;
-// Lone surrogates cannot be encoded as UTF-8 (they would turn into U+FFFD); remove them.
+// Lone surrogates cannot be encoded as UTF-8 (they would turn into U+FFFD); remove them. The `g`
+// twin of oss/endpoint.ts LONE_SURROGATE, kept a literal: `new RegExp(source, 'g')` would be a
+// module-level call the bundler keeps even in bundles that never sanitize (callback, sweep).
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 // Characters Windows cannot store in a file name. The key's last segment is what download tools
 // and browsers offer as the file name, so these become `_`.

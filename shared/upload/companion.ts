@@ -11,14 +11,13 @@ import type { Context } from 'hono';
 import { httpError } from '../http/errors';
 import { isPlainObject, checkArray, type JsonObject } from '../http/body';
 import { keyBelongsTo } from '../policy/keys';
+import { LONE_SURROGATE } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
 import { assertContentTypeAllowed, normalizeContentType, validateMetadata } from '../policy/limits';
 import { validateFilename } from '../policy/keys';
 import type { Config } from '../config';
 import type { Caller } from '../auth/caller';
 import type { ListedPart, NewObjectInput, UploadRef } from './service';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** OSS upload ids are 32 hex digits; accept a little more, but nothing a path or query could misread. */
 const UPLOAD_ID = /^[A-Za-z0-9._~=-]{1,128}$/;
