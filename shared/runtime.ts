@@ -16,7 +16,7 @@ import { OssClient } from './oss/client';
 import { ossPort } from './upload/oss-adapter';
 import { UploadService, type UploadSettings } from './upload/service';
 import type { JsonObject } from './http/body';
-import { keyBelongsTo, normalizeKeyPrefix } from './policy/keys';
+import { keyBelongsTo } from './policy/keys';
 
 /** Injection points for tests and the local stack; production uses the defaults. */
 export interface Deps {
@@ -118,7 +118,7 @@ export function uploadFromBody(body: JsonObject, scope: Scope, deps: Deps): Uplo
   assertSameCaller(claims, scope.caller);
   if (claims.bucket !== scope.config.oss.bucket) throw httpError('FORBIDDEN', 'This upload token belongs to another bucket');
   // Defence in depth: even a genuinely signed token may only name a key under its caller's prefix.
-  if (!keyBelongsTo(claims.key, normalizeKeyPrefix(scope.config.policy.keyPrefix), claims.sub)) {
+  if (!keyBelongsTo(claims.key, scope.config.policy.keyPrefix, claims.sub)) {
     throw httpError('FORBIDDEN', "This upload token names a key outside its caller's prefix");
   }
   return claims;

@@ -12,7 +12,7 @@ import { httpError } from '../../shared/http/errors';
 import { handle } from '../../shared/http/fc-adapter';
 import { isPlainObject, readBody } from '../../shared/http/body';
 import { CallbackVerifier } from '../../shared/oss/callback';
-import { isSafeSegment, keyBelongsTo, normalizeKeyPrefix } from '../../shared/policy/keys';
+import { isSafeSegment, keyBelongsTo } from '../../shared/policy/keys';
 import { createFunctionApp, configOf, type Deps } from '../../shared/runtime';
 import type { Config } from '../../shared/config';
 
@@ -92,7 +92,7 @@ export function parseCallbackBody(raw: Uint8Array, config: Config): CallbackFact
   };
   if (facts.bucket !== config.oss.bucket) throw httpError('VALIDATION_FAILED', 'Callback names another bucket', { field: 'bucket' });
   if (!isSafeSegment(facts.sub)) throw httpError('VALIDATION_FAILED', 'Callback sub is not a caller id', { field: 'sub' });
-  if (!keyBelongsTo(facts.key, normalizeKeyPrefix(config.policy.keyPrefix), facts.sub)) {
+  if (!keyBelongsTo(facts.key, config.policy.keyPrefix, facts.sub)) {
     throw httpError('VALIDATION_FAILED', "Callback key is not under its caller's prefix", { field: 'key' });
   }
   if (facts.crc64 !== '' && !/^\d{1,20}$/.test(facts.crc64)) throw httpError('VALIDATION_FAILED', 'Callback crc64 must be decimal', { field: 'crc64' });

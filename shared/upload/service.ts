@@ -24,8 +24,6 @@ import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
 import { checkAgainstPlan, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts, planOf } from './part-checks';
 import { isUploadGone, ossCall } from './oss-errors';
 
-export { ossCall, toApiError } from './oss-errors';
-
 /** The settings the service needs; the functions derive them from the validated config. */
 export interface UploadSettings {
   bucket: string;
