@@ -19,15 +19,16 @@
  *   `CONNECT_TIMEOUT_MS` fails with code `ECONNECTTIMEOUT` (the request never left: retryable even
  *   for Initiate), as undici's connect timeout (same 10 s) did with `UND_ERR_CONNECT_TIMEOUT`.
  * - Aborting the signal (OssClient's per-attempt timeout) destroys the request, before or after the
- *   headers, and rejects with the signal's reason.
+ *   headers. An already aborted signal rejects with its reason; an abort before the headers arrive
+ *   rejects with Node's `AbortError` (code `ABORT_ERR`, the reason as `cause`); one while the body
+ *   is read rejects `arrayBuffer()` with the signal's reason.
  * - Keep-alive: Node's global agents (keep-alive on by default since Node 19, idle sockets closed
  *   before the server's `Keep-Alive: timeout` hint), as undici's global dispatcher did.
  *
  * `node:http`/`node:https` are imported statically. A lazy `import()` looked cheaper but is not:
- * in the CJS bundle it starts Node's ESM loader on the first OSS request (≈ 4–5 ms of a cold
- * start), and every function loads `node:http` anyway, because the FC adapter's first `Request`
- * loads Node's bundled undici, which requires it (`node:https` itself is a few hundred lines over
- * `node:tls`, which undici also loads).
+ * every bundle that includes this transport calls OSS, so loading them is a cost moved to module
+ * load, not added; and in the CJS bundle an `import()` would start Node's ESM loader on the first
+ * OSS request (≈ 4–5 ms of a cold start).
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
@@ -120,9 +121,11 @@ export async function nodeHttpFetch(input: string, init: TransportInit): Promise
 /**
  * Response headers as fetch's `Headers` shows them (lower-case names, repeats joined by ", "),
  * without `Headers` itself: the first touch of the global `Headers` loads Node's whole bundled
- * undici (~35 ms of a cold start). HTTP functions pay that in the adapter anyway, but the sweeper
- * (a timer) and the CLI never need undici otherwise. Node's parser has already checked names and
- * values.
+ * undici (~35 ms of a cold start). The HTTP bundles no longer load it either (their adapter's
+ * `Request`/`Response` are shared/http/fetch-lite.ts's), and the sweeper (a timer) and the CLI
+ * never needed it. Node's parser has already checked names and values.
+ * `forEach` runs in arrival order, where fetch's `Headers` iterates sorted by name; that only
+ * changes the key order of `metadata` from `OssClient.head()`/`getObject()`.
  */
 export class HeaderMap implements ResponseHeaders {
   readonly #map = new Map<string, string>();
