@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseYaml } from '../helpers/mini-yaml.ts';
+import { parseDocument } from 'yaml';
 import { CONFIG_VARIABLES, ConfigError, parseConfig, type Env } from '../../shared/config.ts';
 import { ALL_FUNCTIONS, HTTP_FUNCTIONS, ROUTES } from '../../functions/routes.ts';
 import { build, ROOT, type BuildResult } from '../../infra/build.ts';
@@ -22,7 +22,14 @@ import { DEFAULT_RETRY } from '../../shared/oss/retry.ts';
 // ${vars.a.b}, ${resources.r.props.p}. An unknown form fails the test.
 
 type Json = any;
-const doc: Json = parseYaml(readFileSync(join(ROOT, 's.yaml'), 'utf8'));
+/** s.yaml as YAML 1.2 (core schema: `3.0.0` stays a string); any error or warning fails. */
+function readSYaml(text: string): Json {
+  const parsed = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true });
+  const problems = [...parsed.errors, ...parsed.warnings];
+  if (problems.length > 0) throw new Error(`s.yaml: ${problems.map((p) => p.message).join('\n')}`);
+  return parsed.toJS({ maxAliasCount: 0 });
+}
+const doc: Json = readSYaml(readFileSync(join(ROOT, 's.yaml'), 'utf8'));
 const MAGIC = /\$\{([^}]*)\}/g;
 
 /** Every env() reference in the file: name -> defaults seen (undefined = required). */
