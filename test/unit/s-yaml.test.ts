@@ -1,25 +1,26 @@
-// s.yaml (Serverless Devs v3: fc3 + fc3-domain) checked offline, without `s` and without the
-// component schemas: the rules below are the parts of devsapp/fc3 and devsapp/fc3-domain
-// `schema.json` (and FC 3.0 limits) this deployment depends on, written out by hand.
+// s.yaml (Serverless Devs v3: fc3 + fc3-domain) checked by the real tool, offline. The real `s`
+// (@serverless-devs/s) reads `.env`, renders ${env()}, ${vars.…} and ${resources.…}, runs the
+// pipeline (the pre-deploy `npm run build`, then the resources in dependency order) and deploys
+// every resource to a stub component that records the props it receives
+// (test/helpers/serverless-devs.ts); `s verify` checks them against schemas written for the props
+// we use (test/helpers/fc3-schemas.ts: why ours and not the components' own files). Every
+// assertion below is on what fc3 / fc3-domain would have been asked to deploy.
 //
 // It also pins the contract between the code and the deployment: every variable shared/config.ts
 // reads is provided to every function, every route in functions/routes.ts reaches its function
 // through the custom domain, and every fc3 `code:` folder is what `npm run build` produces.
+// Takes ~15 s (a build and ten `s` runs of ~1 s each).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CONFIG_VARIABLES, ConfigError, parseConfig, type Env } from '../../shared/config.ts';
+import { CONFIG_VARIABLES, ConfigError, parseConfig } from '../../shared/config.ts';
 import { ALL_FUNCTIONS, HTTP_FUNCTIONS, ROUTES } from '../../functions/routes.ts';
-import { build, ROOT, type BuildResult } from '../../infra/build.ts';
+import { ROOT } from '../../infra/build.ts';
 import { DEFAULT_RETRY } from '../../shared/oss/retry.ts';
-
-// ---------------------------------------------------------------------------------------------
-// Serverless Devs magic variables, the subset s.yaml uses: ${env('X')}, ${env('X', 'default')},
-// ${vars.a.b}, ${resources.r.props.p}. An unknown form fails the test.
+import { ACCOUNT_ID, deployment, type Deployed, type Deployment, type SResult } from '../helpers/serverless-devs.ts';
 
 type Json = any;
 /** s.yaml as YAML 1.2 (core schema: `3.0.0` stays a string); any error or warning fails. */
@@ -29,14 +30,14 @@ function readSYaml(text: string): Json {
   if (problems.length > 0) throw new Error(`s.yaml: ${problems.map((p) => p.message).join('\n')}`);
   return parsed.toJS({ maxAliasCount: 0 });
 }
-const doc: Json = readSYaml(readFileSync(join(ROOT, 's.yaml'), 'utf8'));
-const MAGIC = /\$\{([^}]*)\}/g;
+const S_YAML = readFileSync(join(ROOT, 's.yaml'), 'utf8');
+const doc: Json = readSYaml(S_YAML);
 
 /** Every env() reference in the file: name -> defaults seen (undefined = required). */
 function envRefs(): Map<string, Array<string | undefined>> {
   const refs = new Map<string, Array<string | undefined>>();
-  const text = readFileSync(join(ROOT, 's.yaml'), 'utf8').replace(/^\s*#.*$/gm, '');
-  for (const m of text.matchAll(MAGIC)) {
+  const text = S_YAML.replace(/^\s*#.*$/gm, '');
+  for (const m of text.matchAll(/\$\{([^}]*)\}/g)) {
     const e = /^env\('([A-Za-z_][A-Za-z0-9_]*)'(?:,\s*'([^']*)')?\)$/.exec(m[1].trim());
     if (!e) continue;
     refs.set(e[1], [...(refs.get(e[1]) ?? []), e[2]]);
@@ -44,47 +45,8 @@ function envRefs(): Map<string, Array<string | undefined>> {
   return refs;
 }
 
-class MissingEnv extends Error {}
-
-/** Resolves magic in `value` like `s` would, with `env` as the shell environment. */
-function resolve(value: Json, env: Env, path = ''): Json {
-  if (Array.isArray(value)) return value.map((v, i) => resolve(v, env, `${path}[${i}]`));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, env, `${path}.${k}`)]));
-  if (typeof value !== 'string') return value;
-  const whole = /^\$\{([^}]*)\}$/.exec(value);
-  if (whole) return magic(whole[1].trim(), env, path);
-  return value.replace(MAGIC, (_, expr: string) => {
-    const v = magic(expr.trim(), env, path);
-    if (typeof v !== 'string') throw new Error(`${path}: ${expr} is not a string inside a string`);
-    return v;
-  });
-}
-
-function magic(expr: string, env: Env, path: string): Json {
-  const e = /^env\('([A-Za-z_][A-Za-z0-9_]*)'(?:,\s*'([^']*)')?\)$/.exec(expr);
-  if (e) {
-    // Serverless Devs: an unset or empty variable falls back to the default; an empty result fails.
-    const v = env[e[1]] || e[2];
-    if (!v) throw new MissingEnv(`env('${e[1]}') not found (${path})`);
-    return v;
-  }
-  const vars = /^vars\.([\w.-]+)$/.exec(expr);
-  if (vars) {
-    const v = vars[1].split('.').reduce<Json>((o, k) => o?.[k], doc.vars);
-    assert.notEqual(v, undefined, `${path}: \${${expr}} names no var`);
-    return resolve(v, env, `vars.${vars[1]}`);
-  }
-  const res = /^resources\.([\w-]+)\.props\.([\w.]+)$/.exec(expr);
-  if (res) {
-    const v = res[2].split('.').reduce<Json>((o, k) => o?.[k], doc.resources?.[res[1]]?.props);
-    assert.notEqual(v, undefined, `${path}: \${${expr}} names no resource prop`);
-    return resolve(v, env, `resources.${res[1]}.props.${res[2]}`);
-  }
-  throw new Error(`${path}: unsupported magic variable \${${expr}}`);
-}
-
 /** A realistic production environment for `s deploy` (lengths like the real values). */
-const DEPLOY_ENV: Env = {
+const DEPLOY_ENV: Record<string, string> = {
   REGION: 'cn-shanghai',
   FC_ROLE_ARN: 'acs:ram::1234567890123456:role/oss-upload-functions-role',
   API_DOMAIN: 'upload-api.an-example-company-domain.com',
@@ -99,8 +61,23 @@ const DEPLOY_ENV: Env = {
 const resources = Object.entries(doc.resources ?? {}) as Array<[string, Json]>;
 const fc3 = resources.filter(([, r]) => r.component === 'fc3');
 const domains = resources.filter(([, r]) => r.component === 'fc3-domain');
-const resolved = resolve(doc, DEPLOY_ENV);
-const fc3Resolved = (name: string) => resolved.resources[name].props;
+
+let d: Deployment;
+let deploy: SResult;
+let deployed: Deployed[];
+/** What `s deploy` gave the component of resource `name`. */
+const deployedProps = (name: string) => {
+  const r = deployed.find((x) => x.resource === name);
+  assert.ok(r, `${name} was deployed`);
+  return r.props;
+};
+before(async () => {
+  d = await deployment();
+  d.writeEnvFile(DEPLOY_ENV);
+  deploy = await d.s(['deploy', '-y']);
+  deployed = d.takeDeployed();
+});
+after(() => d?.close());
 /** The fc3 resource deploying functions/<fn> (its code is ./dist/<fn>). */
 const resourceOf = (fn: string) => fc3.find(([, r]) => r.props?.code === `./dist/${fn}`);
 
@@ -145,7 +122,9 @@ test('the variable table in shared/config.ts documents exactly CONFIG_VARIABLES'
 test('s.yaml top level: edition 3.0.0, name, access, and a pre-deploy build', () => {
   assert.equal(doc.edition, '3.0.0');
   assert.match(doc.name, /^[a-zA-Z][\w-]*$/);
-  assert.equal(typeof resolved.access, 'string');
+  // `s` renders no magic variable in `access`; the components got the alias's credentials.
+  assert.match(doc.access, /^[\w-]+$/, 'access is a literal credentials alias');
+  for (const r of deployed) assert.equal(r.accountId, ACCOUNT_ID, `${r.resource}: credentials of the access alias`);
   const pre = doc.actions?.['pre-deploy'];
   assert.ok(Array.isArray(pre) && pre.some((a: Json) => a.run === 'npm run build'), 'actions.pre-deploy runs npm run build');
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
@@ -156,18 +135,13 @@ test('s.yaml top level: edition 3.0.0, name, access, and a pre-deploy build', ()
   }
 });
 
-test('required deployment values have no default, so `s` stops when they are missing', () => {
+test('required deployment values have no default; optional ones never default to empty', () => {
   const required = [...envRefs()].filter(([, defaults]) => defaults.some((d) => d === undefined)).map(([n]) => n).sort();
   assert.deepEqual(required, ['API_CERT_ID', 'API_DOMAIN', 'CORS_ALLOWED_ORIGINS', 'FC_ROLE_ARN', 'OSS_BUCKET', 'UPLOAD_TOKEN_SECRET']);
   for (const [name, defaults] of envRefs()) {
     assert.equal(new Set(defaults).size, 1, `${name} is used with different defaults: ${defaults.join(' | ')}`);
     // An empty default makes `s` fail like a missing variable; "unset" is written as ' '.
     assert.notEqual(defaults[0], '', `${name}: empty default`);
-  }
-  // Every required one really stops the resolution when missing.
-  for (const name of required) {
-    const env = { ...DEPLOY_ENV, [name]: undefined };
-    assert.throws(() => resolve(doc, env), MissingEnv, name);
   }
   // The secrets the config cannot run without are among them.
   try {
@@ -196,13 +170,13 @@ test('.env.example documents every ${env()} variable of s.yaml, and nothing else
 test('one fc3 resource per function in functions/routes.ts, code ./dist/<name>', () => {
   const codes = fc3.map(([, r]) => r.props.code).sort();
   assert.deepEqual(codes, ALL_FUNCTIONS.map((f) => `./dist/${f}`).sort());
-  const names = fc3.map(([n]) => fc3Resolved(n).functionName);
+  const names = fc3.map(([n]) => deployedProps(n).functionName);
   assert.equal(new Set(names).size, names.length, 'functionName is unique');
 });
 
 test('fc3 props follow the fc3 schema and FC 3.0 limits', () => {
   for (const [name] of fc3) {
-    const p = fc3Resolved(name);
+    const p = deployedProps(name);
     for (const k of ['functionName', 'region', 'runtime', 'code', 'handler']) assert.ok(p[k], `${name}: ${k} is required`);
     // FC: letters, digits, _ and -, starting with a letter or _, at most 64 characters.
     assert.match(p.functionName, /^[a-zA-Z_][a-zA-Z0-9_-]{0,63}$/, `${name}: functionName`);
@@ -224,15 +198,15 @@ test('fc3 props follow the fc3 schema and FC 3.0 limits', () => {
     assert.equal(typeof p.description, 'string');
   }
   // The sweeper pages through every stale upload and aborts up to 5,000: it gets the longest timeout.
-  const sweep = fc3Resolved(resourceOf('sweep')![0]);
-  for (const [name] of fc3) if (name !== resourceOf('sweep')![0]) assert.ok(sweep.timeout > fc3Resolved(name).timeout, `sweep outlasts ${name}`);
+  const sweep = deployedProps(resourceOf('sweep')![0]);
+  for (const [name] of fc3) if (name !== resourceOf('sweep')![0]) assert.ok(sweep.timeout > deployedProps(name).timeout, `sweep outlasts ${name}`);
   // OSS waits at most 5 s for the callback answer.
-  assert.ok(fc3Resolved(resourceOf('callback')![0]).timeout <= 30);
+  assert.ok(deployedProps(resourceOf('callback')![0]).timeout <= 30);
   // Functions calling OSS outlast one call's whole retry budget, so a slow OSS ends in the JSON
   // 502 of shared/http/errors.ts rather than an FC timeout. (callback makes no OSS call.)
   for (const [name] of fc3) {
     if (name === resourceOf('callback')![0]) continue;
-    const p = fc3Resolved(name);
+    const p = deployedProps(name);
     const perAttempt = Number(p.environmentVariables.OSS_TIMEOUT_MS ?? 30_000);
     let backoff = 0;
     for (let i = 0; i < DEFAULT_RETRY.max; i++) backoff += Math.min(DEFAULT_RETRY.capMs, DEFAULT_RETRY.baseMs * 2 ** i);
@@ -244,7 +218,7 @@ test('fc3 props follow the fc3 schema and FC 3.0 limits', () => {
 test('every function gets every variable shared/config.ts reads (credentials come from the role)', () => {
   const expected = CONFIG_VARIABLES.filter((v) => !FC_CREDENTIALS.includes(v)).sort();
   for (const [name] of fc3) {
-    const vars = fc3Resolved(name).environmentVariables;
+    const vars = deployedProps(name).environmentVariables;
     assert.equal(typeof vars, 'object', `${name}: environmentVariables`);
     assert.deepEqual(Object.keys(vars).sort(), expected, `${name}: variables (no typos, none missing, no credentials)`);
     for (const [k, v] of Object.entries(vars)) {
@@ -252,15 +226,12 @@ test('every function gets every variable shared/config.ts reads (credentials com
       assert.match(k, /^[A-Za-z][A-Za-z0-9_]*$/, k);
       assert.ok(!k.startsWith('FC_'), `${k}: the FC_ prefix is reserved`);
     }
-    // Raw YAML values are strings too (a bare 10 would be a YAML number before magic resolution).
-    const raw = resolve(doc.resources[name].props.environmentVariables, DEPLOY_ENV);
-    for (const [k, v] of Object.entries(raw)) assert.equal(typeof v, 'string', `${name}: ${k}`);
   }
 });
 
 test('the deployed environment is valid, its defaults equal the code defaults, and it fits in 4 KB', () => {
   for (const [name] of fc3) {
-    const vars = fc3Resolved(name).environmentVariables as Record<string, string>;
+    const vars = deployedProps(name).environmentVariables as Record<string, string>;
     const config = parseConfig(vars);
     assert.equal(config.oss.region, 'cn-shanghai');
     assert.equal(config.oss.endpoint, 'https://oss-cn-shanghai-internal.aliyuncs.com');
@@ -280,7 +251,7 @@ test('the deployed environment is valid, its defaults equal the code defaults, a
 test('HTTP functions have one anonymous HTTP trigger with their route methods and OPTIONS', () => {
   for (const fn of HTTP_FUNCTIONS) {
     const [name] = resourceOf(fn)!;
-    const triggers = fc3Resolved(name).triggers as Json[];
+    const triggers = deployedProps(name).triggers as Json[];
     assert.ok(Array.isArray(triggers), `${fn}: triggers`);
     const http = triggers.filter((t) => t.triggerType === 'http');
     assert.equal(http.length, 1, `${fn}: FC allows one HTTP trigger per version`);
@@ -298,7 +269,7 @@ test('HTTP functions have one anonymous HTTP trigger with their route methods an
 
 test('every trigger has the fields fc3 requires; sweep runs on a 6-field timer', () => {
   for (const [name] of fc3) {
-    const triggers = (fc3Resolved(name).triggers ?? []) as Json[];
+    const triggers = (deployedProps(name).triggers ?? []) as Json[];
     const names = triggers.map((t) => t.triggerName);
     assert.equal(new Set(names).size, names.length, `${name}: trigger names are unique`);
     for (const t of triggers) {
@@ -307,7 +278,7 @@ test('every trigger has the fields fc3 requires; sweep runs on a 6-field timer',
       assert.equal(typeof t.triggerConfig, 'object', `${name}: triggerConfig`);
     }
   }
-  const sweep = fc3Resolved(resourceOf('sweep')![0]);
+  const sweep = deployedProps(resourceOf('sweep')![0]);
   const timers = (sweep.triggers as Json[]).filter((t) => t.triggerType === 'timer');
   assert.equal(timers.length, 1);
   assert.ok(!(sweep.triggers as Json[]).some((t) => t.triggerType === 'http'), 'sweep has no HTTP trigger');
@@ -326,7 +297,7 @@ test('every trigger has the fields fc3 requires; sweep runs on a 6-field timer',
 test('the custom domain routes every API path in functions/routes.ts to its function', () => {
   assert.equal(domains.length, 1, 'one fc3-domain resource');
   const [name] = domains[0];
-  const p = resolved.resources[name].props;
+  const p = deployedProps(name);
   for (const k of ['region', 'domainName', 'protocol', 'routeConfig']) assert.ok(p[k], `${name}: ${k} is required`);
   assert.ok(['HTTP', 'HTTPS', 'HTTP,HTTPS'].includes(p.protocol), `protocol ${p.protocol}`);
   if (p.protocol.includes('HTTPS')) {
@@ -341,51 +312,83 @@ test('the custom domain routes every API path in functions/routes.ts to its func
     const [res] = resourceOf(route.fn)!;
     assert.equal(raw.functionName, `\${resources.${res}.props.functionName}`, `${route.path} -> ${route.fn}`);
     const r = p.routeConfig.routes.find((x: Json) => x.path === route.path);
-    assert.equal(r.functionName, fc3Resolved(res).functionName);
+    assert.equal(r.functionName, deployedProps(res).functionName);
     for (const m of r.methods) assert.ok(HTTP_METHODS.includes(m), `${route.path}: method ${m}`);
     for (const m of [...route.methods, 'OPTIONS']) assert.ok(r.methods.includes(m), `${route.path} lacks ${m}`);
     // A route method the function's trigger would not accept is a dead end.
-    const trigger = (fc3Resolved(res).triggers as Json[]).find((t) => t.triggerType === 'http');
+    const trigger = (deployedProps(res).triggers as Json[]).find((t) => t.triggerType === 'http');
     for (const m of r.methods) assert.ok(trigger.triggerConfig.methods.includes(m), `${route.path}: ${m} not on ${route.fn}'s trigger`);
     if (r.qualifier !== undefined) assert.equal(r.qualifier, 'LATEST');
   }
   // CALLBACK_URL is this domain's /oss/callback, which routes to the callback function.
-  const cb = new URL(fc3Resolved(resourceOf('init')![0]).environmentVariables.CALLBACK_URL);
+  const cb = new URL(deployedProps(resourceOf('init')![0]).environmentVariables.CALLBACK_URL);
   assert.equal(cb.host, p.domainName);
   assert.equal(ROUTES.find((r) => r.path === cb.pathname)?.fn, 'callback');
-  assert.equal(p.region, fc3Resolved(resourceOf('init')![0]).region);
+  assert.equal(p.region, deployedProps(resourceOf('init')![0]).region);
 });
 
 // ---------------------------------------------------------------------------------------------
-// Code folders: what `npm run build` writes is what s.yaml deploys.
+// The pipeline, and `s verify`
 
-let tmp: string;
-let built: BuildResult;
-before(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 's-yaml-'));
-  built = await build({ outDir: join(tmp, 'dist'), log: () => {} });
-});
-after(() => {
-  if (tmp) rmSync(tmp, { recursive: true, force: true });
+test('`s deploy` builds first, then deploys every resource once, the domain after its functions', () => {
+  assert.equal(deploy.code, 0, deploy.text);
+  assert.deepEqual(deployed.map((r) => r.resource).sort(), resources.map(([n]) => n).sort(), 'each resource deployed once');
+  for (const r of deployed) assert.equal(r.component, doc.resources[r.resource].component);
+  // Nothing left for the component to resolve.
+  assert.doesNotMatch(JSON.stringify(deployed.map((r) => r.props)), /\$\{/);
+  const order = deployed.map((r) => r.resource);
+  for (const [name] of domains) {
+    for (const route of deployedProps(name).routeConfig.routes) {
+      const fn = fc3.find(([n]) => deployedProps(n).functionName === route.functionName)?.[0];
+      assert.ok(fn, `${route.path}: ${route.functionName} is a deployed function`);
+      assert.ok(order.indexOf(fn) < order.indexOf(name), `${fn} deploys before ${name}, which routes to it`);
+    }
+  }
 });
 
-test('each fc3 code folder exists after the build and its index.js exports handler (fresh Node)', (t) => {
+test('each fc3 code folder was built by the pre-deploy step before its function deployed', () => {
+  // The project copy starts without dist/: only the pipeline's `npm run build` can have made it.
   for (const [name] of fc3) {
-    const code = fc3Resolved(name).code as string;
+    const r = deployed.find((x) => x.resource === name)!;
+    const code = r.props.code as string;
     const fn = /^\.\/dist\/([\w-]+)$/.exec(code)?.[1];
     assert.ok(fn, `${name}: code ${code} is ./dist/<function>`);
-    if (!existsSync(join(ROOT, 'functions', fn, 'index.ts'))) {
-      t.diagnostic(`${name}: functions/${fn}/index.ts does not exist yet; code folder not checked`);
-      assert.ok(built.skipped.includes(fn));
-      continue;
-    }
-    const dir = join(tmp, 'dist', fn);
-    assert.ok(existsSync(dir), `${code} was not built`);
-    const [file, exportName] = (fc3Resolved(name).handler as string).split('.');
-    const r = spawnSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(join(dir, `${file}.js`))})[${JSON.stringify(exportName)}])`], {
+    assert.deepEqual(r.codeFiles, ['THIRD-PARTY-NOTICES.txt', 'index.js', 'package.json'], `${name}: ${code} when it deployed`);
+    const [file, exportName] = (r.props.handler as string).split('.');
+    const out = spawnSync(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(join(d.dir, code, `${file}.js`))})[${JSON.stringify(exportName)}])`], {
       env: { PATH: process.env.PATH ?? '' },
       encoding: 'utf8',
     });
-    assert.equal(r.stdout, 'function', `${code}/${file}.js does not export ${exportName}: ${r.stderr}`);
+    assert.equal(out.stdout, 'function', `${code}/${file}.js does not export ${exportName}: ${out.stderr}`);
   }
 });
+
+test('`s verify` validates every resource against the component schemas, reporting every problem', async () => {
+  const ok = await d.s(['verify']);
+  assert.equal(ok.code, 0, ok.text);
+  assert.match(ok.text, /Format verification for \[s\.yaml\] passed/);
+  // The same file with three mistakes: each is reported, naming its resource and prop.
+  const broken = S_YAML.replace('memorySize: 256', 'memorySize: 200').replace('internetAccess: true', 'internetAcess: true').replace('methods: [POST, OPTIONS]', 'methods: [POST, OPTION]');
+  writeFileSync(join(d.dir, 'broken.yaml'), broken);
+  const bad = await d.s(['verify', '-t', 'broken.yaml']);
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.text, /init\/props\/memorySize must be multiple of 64/);
+  assert.match(bad.text, /init\/props must NOT have additional properties/);
+  assert.match(bad.text, /init\/props\/triggers\/0\/triggerConfig\/methods\/1 must be equal to one of the allowed values/);
+});
+
+test('a required value missing from .env stops `s deploy` before the build, naming it', async () => {
+  const required = [...envRefs()].filter(([, defaults]) => defaults.includes(undefined)).map(([n]) => n);
+  for (const name of required) {
+    // As in a copied .env.example: the name is there, its value empty.
+    d.writeEnvFile({ ...DEPLOY_ENV, [name]: '' });
+    rmSync(join(d.dir, 'dist'), { recursive: true, force: true });
+    const r = await d.s(['deploy', '-y']);
+    assert.notEqual(r.code, 0, `${name}: s deploy must fail`);
+    assert.match(r.text, new RegExp(`env\\('${name}'\\) not found`), `${name}: the error names the variable`);
+    assert.deepEqual(d.takeDeployed(), [], `${name}: nothing deployed`);
+    assert.equal(existsSync(join(d.dir, 'dist')), false, `${name}: stopped before the pre-deploy build`);
+  }
+  d.writeEnvFile(DEPLOY_ENV);
+});
+
