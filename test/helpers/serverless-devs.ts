@@ -31,6 +31,8 @@ export interface Deployed {
   props: any;
   /** fc3: the files of the `code` folder when the resource deployed (null: no such folder). */
   codeFiles?: string[] | null;
+  /** fc3: the variables fc3 itself reads for `logConfig: auto`, as its process had them. */
+  env?: Record<string, string>;
 }
 
 export interface SResult {

@@ -52,3 +52,46 @@ test("README's plain-fetch example uploads, completes and shows the verified cal
   assert.equal(head?.size, Number(size));
   assert.equal(head?.crc64?.toString(), crc);
 });
+
+/** Captures what `console[method]` writes while `fn` runs. */
+async function captured<T>(method: 'log' | 'error', fn: () => Promise<T>): Promise<{ result: T; lines: string[] }> {
+  const original = console[method];
+  const lines: string[] = [];
+  console[method] = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+  try {
+    return { result: await fn(), lines };
+  } finally {
+    console[method] = original;
+  }
+}
+
+test("README's log lines are the ones the functions write, and the error line has the answer's request id", async () => {
+  const section = readme.slice(readme.indexOf('### Operations'), readme.indexOf('## Configuration reference'));
+  const block = /```text\n([\s\S]*?)```/.exec(section)?.[1];
+  assert.ok(block, 'the Operations section shows the log lines');
+  // `{"level":"error","requestId",…}`: each field, with its value where the README fixes one.
+  const documented = block.trim().split('\n').map((l) => l.slice(1, -1).split(',').map((f) => /^"(\w+)"(?::"([^"]*)")?$/.exec(f)!.slice(1, 3)));
+  const shape = (line: string) => Object.entries(JSON.parse(line) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' && ['level', 'msg', 'fn'].includes(k) ? v : undefined]);
+
+  stack ??= await startStack({ env: { AUTH_MODE: 'none' } });
+  // JWKS unreachable: the warn line, then the 503's error line.
+  const { createApp } = await import('../../functions/init/index.ts');
+  const rs256 = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString('base64url')}.${Buffer.from(`{"sub":"alice","exp":${Math.floor(Date.now() / 1000) + 600}}`).toString('base64url')}.c2ln`;
+  const env = { ...stack.env, AUTH_MODE: 'jwt', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json' };
+  const { result: res, lines } = await captured('error', async () =>
+    createApp({ env }).request('/uploads', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${rs256}` }, body: '{"filename":"a","size":1}' }),
+  );
+  assert.equal(res.status, 503);
+  const body = (await res.json()) as { error: { requestId: string } };
+  assert.equal(lines.length, 2, lines.join('\n'));
+  assert.deepEqual(shape(lines[0]), documented[1]);
+  assert.deepEqual(shape(lines[1]), documented[0]);
+  assert.equal(JSON.parse(lines[1]).requestId, body.error.requestId);
+  assert.equal(res.headers.get('x-request-id'), body.error.requestId);
+
+  const { createHandler } = await import('../../functions/sweep/index.ts');
+  const sweep = await captured('log', () => createHandler({ env: stack!.env })(Buffer.from(JSON.stringify({ triggerName: 't', payload: '' })), { requestId: 'r-1' } as never));
+  assert.equal(sweep.lines.length, 1);
+  assert.deepEqual(shape(sweep.lines[0]), documented[2]);
+  assert.equal(JSON.parse(sweep.lines[0]).requestId, 'r-1');
+});

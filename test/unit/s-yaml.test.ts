@@ -56,7 +56,12 @@ const DEPLOY_ENV: Record<string, string> = {
   AUTH_JWT_SECRET: 'q'.repeat(64),
   UPLOAD_TOKEN_SECRET: 'u'.repeat(64),
   CORS_ALLOWED_ORIGINS: 'https://app.an-example-company-domain.com,https://admin.an-example-company-domain.com',
+  // Read by fc3 itself for `logConfig: auto`.
+  FC_GENERATE_PROJECT_NAME: 'an-example-company-fc-logs',
+  FC_GENERATE_LOGSTORE_NAME: 'oss-upload',
 };
+/** Variables fc3 reads from its environment (devsapp/fc3 src/default/resources.ts), not s.yaml. */
+const FC3_ENV = ['FC_GENERATE_PROJECT_NAME', 'FC_GENERATE_LOGSTORE_NAME'];
 
 const resources = Object.entries(doc.resources ?? {}) as Array<[string, Json]>;
 const fc3 = resources.filter(([, r]) => r.component === 'fc3');
@@ -154,10 +159,10 @@ test('required deployment values have no default; optional ones never default to
   }
 });
 
-test('.env.example documents every ${env()} variable of s.yaml, and nothing else', () => {
+test('.env.example documents every ${env()} variable of s.yaml and those fc3 reads, and nothing else', () => {
   const text = readFileSync(join(ROOT, '.env.example'), 'utf8');
   const documented = new Set([...text.matchAll(/^#?\s?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]));
-  assert.deepEqual([...documented].sort(), [...envRefs().keys()].sort());
+  assert.deepEqual([...documented].sort(), [...envRefs().keys(), ...FC3_ENV].sort());
   // Required ones are present uncommented and empty, so a copied .env fails loudly until filled in.
   for (const [name, defaults] of envRefs()) {
     if (defaults[0] === undefined) assert.match(text, new RegExp(`^${name}=$`, 'm'), name);
@@ -245,6 +250,23 @@ test('the deployed environment is valid, its defaults equal the code defaults, a
     // FC: 4 KB for all variables of a function together.
     const bytes = Object.entries(vars).reduce((s, [k, v]) => s + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     assert.ok(bytes < 4096 - 1024, `${name}: ${bytes} bytes of variables leaves under 1 KB of the 4 KB limit`);
+  }
+});
+
+test('every function keeps its logs and request metrics in Simple Log Service', () => {
+  for (const [name] of fc3) {
+    const r = deployed.find((x) => x.resource === name)!;
+    const log = r.props.logConfig;
+    if (log === 'auto') {
+      // fc3 then creates or reuses the .env's project and logstore, request metrics on
+      // (devsapp/fc3 src/subCommands/deploy/impl/function.ts); `s` handed it those values.
+      for (const k of FC3_ENV) assert.equal(r.env?.[k], DEPLOY_ENV[k], `${name}: fc3 sees ${k} from .env`);
+    } else {
+      assert.ok(log && typeof log === 'object', `${name}: logConfig is auto or a project and logstore`);
+      assert.ok(log.project && log.logstore, `${name}: logConfig names a project and a logstore`);
+      assert.equal(log.enableRequestMetrics, true, `${name}: request metrics (one entry per request, with its status)`);
+    }
+    assert.equal(doc.resources[name].props.logConfig, '${vars.logConfig}', `${name}: the shared setting`);
   }
 });
 
