@@ -28,6 +28,7 @@ import { createApp as createCallbackApp } from '../functions/callback/index.ts';
 import { OssClient } from '../shared/oss/client.ts';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
 import { OssError } from '../shared/oss/errors.ts';
+import { jsonErrorResponse as jsonError, routeMiss } from '../shared/http/errors.ts';
 import type { FunctionName } from '../functions/routes.ts';
 
 export const DEFAULT_PORT = 8787;
@@ -193,10 +194,6 @@ async function persistentSecret(dataDir: string): Promise<string> {
   await mkdir(dataDir, { recursive: true });
   await writeFile(file, `${s}\n`, { mode: 0o600 });
   return s;
-}
-
-function jsonError(status: number, code: string, message: string): Response {
-  return Response.json({ error: { code, message, requestId: '' }, message }, { status });
 }
 
 export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
@@ -523,7 +520,7 @@ function localRoutes(d: LocalRouteDeps): Fetch {
   app.all('/s3/*', () =>
     jsonError(503, 'NOT_INSTALLED', 'The Uppy Companion facade (functions/companion/index.ts) is not installed in this build.'),
   );
-  app.notFound(() => jsonError(404, 'NOT_FOUND', 'No such route'));
+  app.notFound((c) => routeMiss(app, c));
   app.onError((err) => {
     console.error('[local]', err);
     return jsonError(500, 'INTERNAL', 'Local helper failed');

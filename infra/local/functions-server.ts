@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { routeFor, type FunctionName } from '../../functions/routes';
 import type { Deps } from '../../shared/runtime';
+import { jsonErrorResponse } from '../../shared/http/errors';
 import { createApp as initApp } from '../../functions/init/index';
 import { createApp as signApp } from '../../functions/sign/index';
 import { createApp as listApp } from '../../functions/list/index';
@@ -42,7 +43,7 @@ export function composeFunctions(opts: ComposeOptions = {}): Fetch {
     const app = route && apps[route.fn];
     if (app) return app(req);
     if (opts.fallback) return opts.fallback(req);
-    return Response.json({ error: { code: 'NOT_FOUND', message: 'No such route', requestId: '' }, message: 'No such route' }, { status: 404 });
+    return jsonErrorResponse(404, 'NOT_FOUND', `No route for ${req.method} ${new URL(req.url).pathname.slice(0, 200)}`);
   };
 }
 

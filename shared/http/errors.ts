@@ -11,6 +11,7 @@
  *    is masked before a client or a log line sees it.
  */
 import type { Context, Hono } from 'hono';
+import { METHOD_NAME_ALL } from 'hono/router';
 import { HTTPException } from 'hono/http-exception';
 import { randomUUID } from 'node:crypto';
 
@@ -25,6 +26,8 @@ export const ERROR_CODES = {
   CALLBACK_SIGNATURE_INVALID: 403,
   /** Unknown route. Not in the original list; routing needs a 404 that is not about uploads. */
   NOT_FOUND: 404,
+  /** A known path asked with a method it does not take; `Allow` lists those it does. */
+  METHOD_NOT_ALLOWED: 405,
   UPLOAD_NOT_FOUND: 404,
   CONFLICT: 409,
   INCOMPLETE_UPLOAD: 409,
@@ -149,6 +152,12 @@ const CODE_FOR_HONO_STATUS: Record<number, ErrorCode | undefined> = {
   429: 'TOO_MANY_UPLOADS',
 };
 
+/** A JSON error response outside a function's Hono app (the local stack's dispatch), with a fresh request id. */
+export function jsonErrorResponse(status: number, code: string, message: string): Response {
+  const requestId = randomUUID();
+  return Response.json(errorBody(code, message, requestId), { status, headers: { 'x-request-id': requestId } });
+}
+
 /** The JSON error response for `err`, with the `x-request-id` header. */
 export function errorResponse(c: Context, err: unknown): Response {
   const requestId = requestIdOf(c);
@@ -190,10 +199,44 @@ function logError(requestId: string, err: unknown, mapped: HttpError): void {
 }
 
 /**
+ * The methods `app`'s routes answer on `path` (HEAD with GET, as Hono serves it, and OPTIONS,
+ * which a function always answers); empty when no route matches the path. Middleware
+ * (`app.use`, method ALL) does not count.
+ */
+export function allowedMethods(app: Hono<any, any, any>, path: string): string[] {
+  const allowed = new Set<string>();
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
+    const [matches] = app.router.match(method, path);
+    if (matches.some(([[, route]]) => route.method !== METHOD_NAME_ALL)) allowed.add(method);
+  }
+  if (allowed.size === 0) return [];
+  if (allowed.has('GET')) allowed.add('HEAD');
+  allowed.add('OPTIONS');
+  return [...allowed].sort();
+}
+
+/**
+ * What `app` answers when no route took the request: 405 `METHOD_NOT_ALLOWED` with `Allow` when
+ * the path is served with other methods (204 with `Allow` for a plain OPTIONS: RFC 9110 §9.3.7;
+ * CORS preflights are answered before routing), else 404 `NOT_FOUND`.
+ */
+export function routeMiss(app: Hono<any, any, any>, c: Context): Response {
+  const path = c.req.path;
+  const allow = allowedMethods(app, path);
+  if (allow.length === 0) return errorResponse(c, httpError('NOT_FOUND', `No route for ${c.req.method} ${path.slice(0, 200)}`));
+  c.header('allow', allow.join(', '));
+  if (c.req.method === 'OPTIONS') {
+    c.header('x-request-id', requestIdOf(c));
+    return c.body(null, 204);
+  }
+  return errorResponse(c, httpError('METHOD_NOT_ALLOWED', `${c.req.method} is not allowed on ${path.slice(0, 200)}; it takes ${allow.join(', ')}`));
+}
+
+/**
  * Installs, on `app`:
  *  - a middleware that fixes the request id and puts it in `x-request-id` on every response;
  *  - `onError`, mapping `HttpError` to its status and anything else to 500 `INTERNAL`;
- *  - `notFound`, a JSON 404 `NOT_FOUND`.
+ *  - `notFound`: `routeMiss`, a JSON 405 with `Allow` for a known path, else a JSON 404.
  * Call it before registering routes: Hono runs middleware in registration order.
  */
 export function installErrorHandling<A extends Hono<any, any, any>>(app: A): A {
@@ -204,8 +247,6 @@ export function installErrorHandling<A extends Hono<any, any, any>>(app: A): A {
     if (!c.res.headers.has('x-request-id')) setResponseHeader(c, 'x-request-id', id);
   });
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) =>
-    errorResponse(c, httpError('NOT_FOUND', `No route for ${c.req.method} ${c.req.path.slice(0, 200)}`)),
-  );
+  app.notFound((c) => routeMiss(app, c));
   return app;
 }

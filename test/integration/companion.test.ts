@@ -403,9 +403,11 @@ test('abort: {} and safe to repeat; the upload is gone afterwards', async () => 
   assertUppyError(await s.request('POST', path(up, '/complete'), { body: { parts: [{ PartNumber: 1, ETag: '"A"' }] } }), 404, 'UPLOAD_NOT_FOUND');
 });
 
-test('unknown routes under /s3 are JSON 404s (no /s3/sts)', async () => {
+test('unknown routes under /s3 are JSON 404s (no /s3/sts); another method on a known one a JSON 405', async () => {
   assertUppyError(await s.request('GET', '/s3/sts'), 404, 'NOT_FOUND');
-  assertUppyError(await s.request('PUT', '/s3/multipart'), 404, 'NOT_FOUND');
+  const put = await s.request('PUT', '/s3/multipart');
+  assertUppyError(put, 405, 'METHOD_NOT_ALLOWED');
+  assert.equal(put.headers.get('allow'), 'OPTIONS, POST');
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -121,10 +121,15 @@ describe('cors middleware', () => {
     assert.equal(res.headers.get('access-control-allow-origin'), null);
   });
 
-  it('a plain OPTIONS (not a preflight) goes to routing', async () => {
+  it('a plain OPTIONS (not a preflight) goes to routing, which answers with Allow', async () => {
     const res = await app([APP]).request('/uploads', { method: 'OPTIONS', headers: { origin: APP } });
-    assert.equal(res.status, 404);
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('allow'), 'OPTIONS, POST');
+    assert.equal(res.headers.get('access-control-allow-methods'), null, 'not answered as a preflight');
     assert.equal(res.headers.get('access-control-allow-origin'), APP);
+    const unknown = await app([APP]).request('/nope', { method: 'OPTIONS', headers: { origin: APP } });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.headers.get('access-control-allow-origin'), APP);
   });
 
   it('merges Vary with an existing value and copes with immutable headers', async () => {

@@ -232,8 +232,8 @@ describe('coverage', () => {
         }
       }
     }
-    // NOT_FOUND is for paths and methods that are not operations; ErrorCode documents it.
-    for (const code of Object.keys(ERROR_CODES)) if (code !== 'NOT_FOUND') assert.ok(used.has(code), `${code} appears in some operation`);
+    // NOT_FOUND and METHOD_NOT_ALLOWED are for paths and methods that are not operations; ErrorCode documents them.
+    for (const code of Object.keys(ERROR_CODES)) if (code !== 'NOT_FOUND' && code !== 'METHOD_NOT_ALLOWED') assert.ok(used.has(code), `${code} appears in some operation`);
   });
 });
 
@@ -413,13 +413,21 @@ describe('real responses match the documented schemas', () => {
     await call('GET', `/s3/params?${q({ filename: 'a' })}`, { sub: null }); // UNAUTHENTICATED
   });
 
-  test('unknown routes answer the documented Error body (NOT_FOUND)', async () => {
-    for (const [method, path] of [['GET', '/uploads'], ['POST', '/nope'], ['GET', '/s3/sts']]) {
+  test('unknown paths (NOT_FOUND) and other methods on known ones (METHOD_NOT_ALLOWED) answer the documented Error body', async () => {
+    const cases: Array<[string, string, number, string]> = [
+      ['GET', '/uploads', 405, 'METHOD_NOT_ALLOWED'],
+      ['PUT', '/s3/multipart', 405, 'METHOD_NOT_ALLOWED'],
+      ['POST', '/nope', 404, 'NOT_FOUND'],
+      ['GET', '/s3/sts', 404, 'NOT_FOUND'],
+    ];
+    for (const [method, path, status, code] of cases) {
       const r = await s.request(method, path);
-      assert.equal(r.status, 404);
-      assert.equal(r.body.error.code, 'NOT_FOUND');
+      assert.equal(r.status, status, `${method} ${path}`);
+      assert.equal(r.body.error.code, code);
+      assert.equal(ERROR_CODES[code as keyof typeof ERROR_CODES], status);
       assert.deepEqual(validate(r.body, { $ref: '#/components/schemas/Error' }, doc), []);
-      codesSeen.add('NOT_FOUND');
+      assert.equal(r.headers.get('x-request-id'), r.body.error.requestId);
+      codesSeen.add(code);
     }
   });
 
