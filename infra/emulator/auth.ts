@@ -176,7 +176,7 @@ export class Authenticator {
     if (!/^\d+$/.test(expires)) throw Errors.invalidArgument('Expires must be a unix time in seconds.', 'Expires', expires);
     const now = this.#cfg.now();
     if (now.getTime() > Number(expires) * 1000) {
-      throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: now.toISOString() });
+      throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(Number(expires) * 1000).toISOString(), ServerTime: now.toISOString() }, EC.URL_EXPIRED);
     }
     const token = queryGet(q, 'security-token');
     const secret = this.secretFor(accessKeyId, token);
@@ -264,7 +264,7 @@ export class Authenticator {
       throw new OssError(403, 'RequestTimeTooSkewed', 'The signing time of the URL is too far in the future.', { RequestTime: isoDate, ServerTime: now.toISOString() });
     }
     if (now.getTime() > t.getTime() + Number(expires) * 1000) {
-      throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(t.getTime() + Number(expires) * 1000).toISOString(), ServerTime: now.toISOString() });
+      throw new OssError(403, 'AccessDenied', 'Request has expired.', { Expires: new Date(t.getTime() + Number(expires) * 1000).toISOString(), ServerTime: now.toISOString() }, EC.URL_EXPIRED);
     }
     const additional = this.#additional(queryGet(q, 'x-oss-additional-headers'), req.headers);
     const token = queryGet(q, 'x-oss-security-token');

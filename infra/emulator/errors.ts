@@ -1,10 +1,11 @@
 /**
- * OSS error responses: the XML body, the codes and HTTP statuses of oss-protocol.md §2, and the
- * request ids every response carries.
+ * OSS error responses: the XML body, the codes and HTTP statuses of OSS, and the request ids
+ * every response carries.
  *
- * EC values: the few that the protocol notes record from real OSS are used as is (NoSuchKey,
- * CallbackFailed, missing date, bad content-sha256, bad V4 expires/date, additional headers). The
- * others are emulator-chosen placeholders of the same `NNNN-NNNNNNNN` shape; do not match on them.
+ * EC values: where OSS documents (or a recorded OSS answer shows) the EC for a situation, the
+ * emulator sends that one; elsewhere a placeholder of the same `NNNN-NNNNNNNN` shape. Each EC
+ * and its source is in the table "Error codes (EC)" of infra/emulator/README.md (a test keeps
+ * the table and this file in step); do not match on placeholders.
  */
 import { randomBytes } from 'node:crypto';
 import { xmlDocument, el } from './xml';
@@ -32,11 +33,38 @@ export class OssError extends Error {
   }
 }
 
-/** Default EC per code (see the file comment on which ones are real). */
+/** Documented ECs for situations a code alone does not tell apart (sources: infra/emulator/README.md). */
+export const EC = {
+  NO_DATE: '0002-00000503',
+  BAD_CONTENT_SHA256: '0002-00000214',
+  BAD_V4_EXPIRES: '0002-00000232',
+  BAD_V4_DATE: '0002-00000223',
+  ADDITIONAL_HEADER_UNDERSCORE: '0002-00000077',
+  ADDITIONAL_HEADER_MISSING: '0002-00000078',
+  URL_EXPIRED: '0002-00000069',
+  CALLBACK_FAILED: '0007-00000203',
+  OBJECT_NAME_EMPTY: '0016-00000001',
+  OBJECT_NAME_TOO_LONG: '0016-00000003',
+  OBJECT_NAME_LEADING_SLASH: '0016-00000005',
+  CONTENT_MD5_MALFORMED: '0017-00000502',
+  CONTENT_MD5_MISMATCH: '0017-00000503',
+  PART_NUMBER_MISSING: '0017-00000219',
+  PART_NUMBER_INVALID: '0017-00000220',
+  /** ListParts, AbortMultipartUpload and (by the same page) the other multipart requests. */
+  NO_SUCH_UPLOAD: '0042-00000002',
+  UPLOAD_PART_NO_SUCH_UPLOAD: '0042-00000104',
+  COMPLETE_MALFORMED_XML: '0042-00000205',
+  COMPLETE_PART_ORDER: '0042-00000209',
+  COMPLETE_PART_TOO_SMALL: '0042-00000213',
+  COMPLETE_FORBID_OVERWRITE: '0042-00000214',
+  COMPLETE_ALL_WITH_BODY: '0042-00000216',
+} as const;
+
+/** EC per code when the call site gives none: documented where the table says so, else a placeholder. */
 const DEFAULT_EC: Record<string, string> = {
   AccessDenied: '0003-00000001',
   AccessForbidden: '0003-00000002',
-  CallbackFailed: '0007-00000203',
+  CallbackFailed: EC.CALLBACK_FAILED,
   EntityTooLarge: '0006-00000001',
   EntityTooSmall: '0042-00000003',
   FileAlreadyExists: '0017-00000208',
@@ -46,11 +74,11 @@ const DEFAULT_EC: Record<string, string> = {
   InvalidArgument: '0002-00000001',
   InvalidBucketName: '0015-00000001',
   InvalidCRC64: '0006-00000004',
-  InvalidDigest: '0006-00000005',
+  InvalidDigest: EC.CONTENT_MD5_MISMATCH,
   InvalidEncryptionAlgorithmError: '0006-00000006',
-  InvalidObjectName: '0016-00000005',
+  InvalidObjectName: EC.OBJECT_NAME_LEADING_SLASH,
   InvalidPart: '0042-00000001',
-  InvalidPartOrder: '0042-00000002',
+  InvalidPartOrder: EC.COMPLETE_PART_ORDER,
   InvalidPolicyDocument: '0004-00000001',
   InvalidRange: '0026-00000003',
   InvalidSecurityToken: '0002-00000903',
@@ -58,30 +86,19 @@ const DEFAULT_EC: Record<string, string> = {
   MalformedPOSTRequest: '0004-00000002',
   MalformedXML: '0001-00000001',
   MethodNotAllowed: '0005-00000001',
-  MissingContentLength: '0006-00000007',
+  MissingContentLength: '0017-00000101',
   NoSuchBucket: '0015-00000101',
-  NoSuchCORSConfiguration: '0015-00000102',
+  NoSuchCORSConfiguration: '0034-00000001',
   NoSuchKey: '0026-00000001',
-  NoSuchUpload: '0042-00000004',
+  NoSuchUpload: EC.NO_SUCH_UPLOAD,
   NotImplemented: '0000-00000002',
-  PreconditionFailed: '0026-00000002',
+  PreconditionFailed: '0017-00001001',
   RequestTimeTooSkewed: '0002-00000504',
   SecurityTokenExpired: '0002-00000904',
   ServiceUnavailable: '0000-00000003',
   SignatureDoesNotMatch: '0002-00000040',
-  BucketAlreadyExists: '0015-00000103',
+  BucketAlreadyExists: '0015-00000104',
 };
-
-/** Real ECs recorded in oss-protocol.md. */
-export const EC = {
-  NO_DATE: '0002-00000503',
-  BAD_CONTENT_SHA256: '0002-00000214',
-  BAD_V4_EXPIRES: '0002-00000232',
-  BAD_V4_DATE: '0002-00000223',
-  ADDITIONAL_HEADER_UNDERSCORE: '0002-00000077',
-  ADDITIONAL_HEADER_MISSING: '0002-00000078',
-  CALLBACK_FAILED: '0007-00000203',
-} as const;
 
 /** 24 uppercase hex characters, like OSS's x-oss-request-id. */
 export function newRequestId(): string {
@@ -109,13 +126,13 @@ export const Errors = {
   noSuchBucket: (bucket: string) =>
     new OssError(404, 'NoSuchBucket', 'The specified bucket does not exist.', { BucketName: bucket }),
   noSuchKey: (key: string) => new OssError(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key }),
-  noSuchUpload: (uploadId: string) =>
-    new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId }),
+  noSuchUpload: (uploadId: string, ec?: string) =>
+    new OssError(404, 'NoSuchUpload', 'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.', { UploadId: uploadId }, ec),
   invalidArgument: (message: string, name?: string, value?: string) =>
     new OssError(400, 'InvalidArgument', message, { ArgumentName: name, ArgumentValue: value }),
   accessDenied: (message: string, ec?: string) => new OssError(403, 'AccessDenied', message, {}, ec),
-  malformedXml: (message = 'The XML you provided was not well-formed or did not validate against our published schema.') =>
-    new OssError(400, 'MalformedXML', message),
+  malformedXml: (message = 'The XML you provided was not well-formed or did not validate against our published schema.', ec?: string) =>
+    new OssError(400, 'MalformedXML', message, {}, ec),
   notImplemented: (what: string) => new OssError(501, 'NotImplemented', `${what} is outside what the local OSS emulator supports (it answers like OSS does for an unsupported request).`),
   methodNotAllowed: (method: string) =>
     new OssError(405, 'MethodNotAllowed', 'The specified method is not allowed against this resource.', { Method: method }),

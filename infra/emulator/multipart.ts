@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { crc64Combine } from '../../shared/oss/crc64';
 import { readSmallBody, receiveBody } from './body';
 import { parseCallbackParams } from './callback';
-import { Errors, OssError } from './errors';
+import { EC, Errors, OssError } from './errors';
 import {
   checkForbidOverwrite,
   isTrue,
@@ -46,10 +46,11 @@ function intParam(ctx: OpContext, name: string, def: number, min: number, max: n
   return Number(raw);
 }
 
-function uploadFor(ctx: OpContext): UploadRecord {
+/** The upload of the request's uploadId; NoSuchUpload (with the operation's EC) if it is gone. */
+function uploadFor(ctx: OpContext, ec: string = EC.NO_SUCH_UPLOAD): UploadRecord {
   const uploadId = queryGet(ctx.req.query, 'uploadId') ?? '';
   const upload = ctx.core.storage.getUpload(ctx.bucket, uploadId, ctx.key);
-  if (!upload) throw Errors.noSuchUpload(uploadId);
+  if (!upload) throw Errors.noSuchUpload(uploadId, ec);
   return upload;
 }
 
@@ -85,7 +86,7 @@ export async function initiateMultipartUpload(ctx: OpContext): Promise<OssRespon
 
 export function parsePartNumber(raw: string | undefined): number {
   if (raw === undefined || !/^\d{1,5}$/.test(raw) || Number(raw) < 1 || Number(raw) > 10000) {
-    throw Errors.invalidArgument('Part number must be an integer between 1 and 10000, inclusive.', 'partNumber', raw);
+    throw new OssError(400, 'InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive.', { ArgumentName: 'PartNumber', ArgumentValue: raw }, EC.PART_NUMBER_INVALID);
   }
   return Number(raw);
 }
@@ -93,7 +94,7 @@ export function parsePartNumber(raw: string | undefined): number {
 export async function uploadPart(ctx: OpContext): Promise<OssResponse> {
   const { req, core } = ctx;
   const partNumber = parsePartNumber(queryGet(req.query, 'partNumber'));
-  const upload = uploadFor(ctx);
+  const upload = uploadFor(ctx, EC.UPLOAD_PART_NO_SUCH_UPLOAD);
   for (const h of ['x-oss-server-side-encryption', 'x-oss-server-side-data-encryption', 'x-oss-server-side-encryption-key-id']) {
     if (req.headers[h] !== undefined) throw Errors.invalidArgument(`${h} is not allowed on UploadPart.`, h, req.headers[h]);
   }
@@ -112,7 +113,7 @@ export async function uploadPart(ctx: OpContext): Promise<OssResponse> {
     crc64: body.crc64.toString(),
     lastModified: Date.now(),
   };
-  if (!(await core.storage.putPart(ctx.bucket, upload.uploadId, part))) throw Errors.noSuchUpload(upload.uploadId);
+  if (!(await core.storage.putPart(ctx.bucket, upload.uploadId, part))) throw Errors.noSuchUpload(upload.uploadId, EC.UPLOAD_PART_NO_SUCH_UPLOAD);
   return {
     status: 200,
     headers: {
@@ -138,15 +139,16 @@ function normaliseEtag(etag: string): string {
 function parseCompleteBody(text: string): RequestedPart[] {
   const doc = parseXml(text);
   const root = doc?.['CompleteMultipartUpload'];
-  if (!root || typeof root !== 'object') throw Errors.malformedXml();
+  const malformed = () => Errors.malformedXml(undefined, EC.COMPLETE_MALFORMED_XML);
+  if (!root || typeof root !== 'object') throw malformed();
   const parts = (root as Record<string, unknown>)['Part'];
-  if (!Array.isArray(parts) || parts.length === 0) throw Errors.malformedXml();
+  if (!Array.isArray(parts) || parts.length === 0) throw malformed();
   const out: RequestedPart[] = [];
   for (const p of parts) {
-    if (!p || typeof p !== 'object') throw Errors.malformedXml();
+    if (!p || typeof p !== 'object') throw malformed();
     const num = (p as Record<string, unknown>)['PartNumber'];
     const etag = (p as Record<string, unknown>)['ETag'];
-    if (typeof num !== 'string' || !/^\d+$/.test(num.trim()) || typeof etag !== 'string') throw Errors.malformedXml();
+    if (typeof num !== 'string' || !/^\d+$/.test(num.trim()) || typeof etag !== 'string') throw malformed();
     out.push({ partNumber: Number(num.trim()), etag });
   }
   return out;
@@ -160,14 +162,15 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<OssRespon
   if (completeAll !== undefined && completeAll !== 'yes') {
     throw Errors.invalidArgument('x-oss-complete-all must be yes.', 'x-oss-complete-all', completeAll);
   }
-  const bodyBuf = await readSmallBody(req, core.limits.maxCompleteBody, () => Errors.malformedXml('The CompleteMultipartUpload body is too large.'));
+  const bodyBuf = await readSmallBody(req, core.limits.maxCompleteBody, () => Errors.malformedXml('The CompleteMultipartUpload body is too large.', EC.COMPLETE_MALFORMED_XML));
   const contentMd5 = parseContentMd5(req.headers['content-md5']);
   if (contentMd5 && !contentMd5.equals(createHash('md5').update(bodyBuf).digest())) {
     throw new OssError(400, 'InvalidDigest', 'The Content-MD5 you specified did not match what we received.');
   }
   let requested: RequestedPart[] | undefined;
   if (completeAll === 'yes') {
-    if (bodyBuf.length > 0) throw Errors.invalidArgument('With x-oss-complete-all: yes the request body must be empty.', 'x-oss-complete-all', completeAll);
+    // OSS's own message, typo included (recorded answer: alibabacloud-oss-go-sdk-v2 oss/client_integration_test.go, TestCompleteMultipartUpload).
+    if (bodyBuf.length > 0) throw new OssError(400, 'InvalidArgument', 'Should not speficy both complete all header and http body.', {}, EC.COMPLETE_ALL_WITH_BODY);
   } else {
     requested = parseCompleteBody(bodyBuf.toString('utf8'));
   }
@@ -205,11 +208,11 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<OssRespon
           PartNumber: String(chosen[i].partNumber),
           ProposedSize: String(chosen[i].size),
           MinSizeAllowed: String(core.limits.minPartSize),
-        });
+        }, EC.COMPLETE_PART_TOO_SMALL);
       }
     }
     return core.storage.withKeyLock(ctx.bucket, ctx.key, async () => {
-      checkForbidOverwrite(ctx, forbid);
+      checkForbidOverwrite(ctx, forbid, EC.COMPLETE_FORBID_OVERWRITE);
       const blob = await core.storage.blobs.concat(chosen.map((p) => p.blob));
       const md5s = createHash('md5');
       for (const p of chosen) md5s.update(Buffer.from(p.md5Hex, 'hex'));
@@ -262,7 +265,8 @@ export async function listParts(ctx: OpContext): Promise<OssResponse> {
   const enc = encodingType(ctx);
   const upload = uploadFor(ctx);
   const maxParts = intParam(ctx, 'max-parts', 1000, 1, 1000);
-  const marker = intParam(ctx, 'part-number-marker', 0, 0, 10000);
+  // An empty marker is no marker: oss2's list_parts sends `part-number-marker=` by default.
+  const marker = queryGet(ctx.req.query, 'part-number-marker') === '' ? 0 : intParam(ctx, 'part-number-marker', 0, 0, 10000);
   const all = ctx.core.storage.listParts(ctx.bucket, upload.uploadId).filter((p) => p.partNumber > marker);
   const page = all.slice(0, maxParts);
   const truncated = all.length > page.length;

@@ -6,7 +6,7 @@ import { encodePath } from '../../shared/oss/signer';
 import { parseCrc64 } from '../../shared/oss/crc64';
 import { declaredLength, receiveBody, type ReceivedBody } from './body';
 import { parseCallbackParams, type CallbackParams } from './callback';
-import { Errors, OssError } from './errors';
+import { EC, Errors, OssError } from './errors';
 import { queryGet } from './request';
 import type { ObjectRecord, StoredHeaders } from './storage';
 import type { OpContext, OssResponse } from './types';
@@ -17,9 +17,8 @@ const SSE_ALGORITHMS = ['AES256', 'KMS', 'SM4'];
 /** Object keys: UTF-8, 1..1023 bytes, not starting with `/` or `\`. */
 export function validateKey(key: string): void {
   const bytes = Buffer.byteLength(key, 'utf8');
-  if (bytes < 1 || bytes > 1023 || key.startsWith('/') || key.startsWith('\\')) {
-    throw new OssError(400, 'InvalidObjectName', 'The specified object is not valid.', { ObjectName: key });
-  }
+  const ec = bytes < 1 ? EC.OBJECT_NAME_EMPTY : bytes > 1023 ? EC.OBJECT_NAME_TOO_LONG : key.startsWith('/') || key.startsWith('\\') ? EC.OBJECT_NAME_LEADING_SLASH : undefined;
+  if (ec) throw new OssError(400, 'InvalidObjectName', 'The specified object is not valid.', { ObjectName: key }, ec);
 }
 
 export function isTrue(v: string | undefined): boolean {
@@ -98,7 +97,7 @@ export function parseContentMd5(value: string | undefined): Buffer | undefined {
   if (value === undefined) return undefined;
   const buf = /^[A-Za-z0-9+/]{22}==$/.test(value) ? Buffer.from(value, 'base64') : undefined;
   if (!buf || buf.length !== 16) {
-    throw new OssError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', { 'Content-MD5': value });
+    throw new OssError(400, 'InvalidDigest', 'The Content-MD5 you specified is not valid.', { 'Content-MD5': value }, EC.CONTENT_MD5_MALFORMED);
   }
   return buf;
 }
@@ -163,9 +162,9 @@ export function objectHeaders(rec: ObjectRecord): Record<string, string> {
 }
 
 /** Rechecks forbid-overwrite for a key; FileAlreadyExists if set and the object exists. */
-export function checkForbidOverwrite(ctx: OpContext, forbid: boolean): void {
+export function checkForbidOverwrite(ctx: OpContext, forbid: boolean, ec?: string): void {
   if (forbid && ctx.core.storage.getObject(ctx.bucket, ctx.key)) {
-    throw new OssError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: ctx.key });
+    throw new OssError(409, 'FileAlreadyExists', 'The object you specified already exists and can not be overwritten.', { Key: ctx.key }, ec);
   }
 }
 
@@ -253,20 +252,32 @@ function checkConditions(ctx: OpContext, rec: ObjectRecord): OssResponse | undef
   return undefined;
 }
 
-/** A single `bytes=` range; undefined if absent or not parseable (OSS then returns everything). */
-function parseRange(value: string | undefined, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
+/**
+ * What GetObject serves for a `Range` header (docs/oss.md, "Range requests"): a byte range, the
+ * whole object, or 416. OSS supports one range. By default anything it cannot serve exactly (bad
+ * syntax, a bound past the end, a suffix longer than the object) is ignored: 200, whole object;
+ * of several ranges only the first counts. With `x-oss-range-behavior: standard` an end past the
+ * object is cut to its size, and a start past it, an empty suffix or several ranges are 416.
+ */
+export function rangeFor(value: string | undefined, size: number, standard: boolean): { start: number; end: number } | 'unsatisfiable' | undefined {
   if (value === undefined) return undefined;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return undefined;
-  if (m[1] === '') {
-    const n = Number(m[2]);
-    if (n === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - n), end: size - 1 };
+  const m = /^bytes=([^,]*)(,.*)?$/.exec(value.trim());
+  if (!m) return undefined;
+  if (m[2] !== undefined && standard) return 'unsatisfiable';
+  const r = /^\s*(\d*)-(\d*)\s*$/.exec(m[1]);
+  if (!r || (r[1] === '' && r[2] === '')) return undefined;
+  if (r[1] === '') {
+    const n = Number(r[2]);
+    if (n === 0 || size === 0) return standard ? 'unsatisfiable' : undefined;
+    if (n > size) return standard ? { start: 0, end: size - 1 } : undefined;
+    return { start: size - n, end: size - 1 };
   }
-  const start = Number(m[1]);
-  const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
-  if (m[2] !== '' && Number(m[2]) < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
+  const start = Number(r[1]);
+  if (r[2] !== '' && Number(r[2]) < start) return undefined;
+  if (start >= size) return standard ? 'unsatisfiable' : undefined;
+  if (r[2] === '') return { start, end: size - 1 };
+  const end = Number(r[2]);
+  if (end >= size) return standard ? { start, end: size - 1 } : undefined;
   return { start, end };
 }
 
@@ -291,7 +302,7 @@ export async function getObject(ctx: OpContext, head: boolean): Promise<OssRespo
       if (v !== undefined) headers[header] = v;
     }
   }
-  const range = parseRange(ctx.req.headers['range'], rec.size);
+  const range = rangeFor(ctx.req.headers['range'], rec.size, ctx.req.headers['x-oss-range-behavior']?.toLowerCase() === 'standard');
   if (range === 'unsatisfiable') {
     const err = new OssError(416, 'InvalidRange', 'The requested range cannot be satisfied.', { ActualObjectSize: String(rec.size) });
     err.headers['Content-Range'] = `bytes */${rec.size}`;
@@ -313,6 +324,22 @@ export async function getObject(ctx: OpContext, head: boolean): Promise<OssRespo
     headers,
     body: head || rec.size === 0 ? null : ctx.core.storage.blobs.read(rec.blob),
   };
+}
+
+/**
+ * GetObjectMeta (`HEAD /<key>?objectMeta`): size, ETag, last modified time and CRC-64 of an
+ * object, without its other headers or its content (the Python SDKs' object_exists uses it).
+ */
+export async function getObjectMeta(ctx: OpContext): Promise<OssResponse> {
+  const rec = ctx.core.storage.getObject(ctx.bucket, ctx.key);
+  if (!rec) throw Errors.noSuchKey(ctx.key);
+  const headers: Record<string, string> = {
+    'Content-Length': String(rec.size),
+    ETag: rec.etag,
+    'Last-Modified': httpDate(rec.lastModified),
+  };
+  if (rec.crc64 !== undefined) headers['x-oss-hash-crc64ecma'] = rec.crc64;
+  return { status: 200, headers, body: null };
 }
 
 export async function deleteObject(ctx: OpContext): Promise<OssResponse> {

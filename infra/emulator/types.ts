@@ -16,6 +16,7 @@ export type OpName =
   | 'PostObject'
   | 'GetObject'
   | 'HeadObject'
+  | 'GetObjectMeta'
   | 'DeleteObject'
   | 'GetBucketCors'
   | 'PutBucketCors'
