@@ -13,11 +13,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { startEmulator, DEFAULT_BUCKET, type RunningEmulator } from './emulator/server.ts';
@@ -25,11 +24,11 @@ import { composeFunctions } from './local/functions-server.ts';
 import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
 import { renderPage, FAVICON_SVG, type PageConfig } from './local/demo/page.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
+import { openApiDocument } from '../functions/openapi.ts';
 import { OssClient } from '../shared/oss/client.ts';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
 import { OssError } from '../shared/oss/errors.ts';
 import { jsonErrorResponse as jsonError, routeMiss } from '../shared/http/errors.ts';
-import type { FunctionName } from '../functions/routes.ts';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_OSS_PORT = 9000;
@@ -103,10 +102,8 @@ export interface LocalStack {
   oss: OssClient;
   /** Absolute data folder, or undefined in memory mode. */
   dataDir?: string;
-  /** Things worth telling a person (busy ports replaced, missing modules). */
+  /** Things worth telling a person (busy ports replaced). */
   notes: string[];
-  /** Whether functions/companion (the `/s3/*` facade) and functions/openapi.ts are present. */
-  modules: { companion: boolean; openapi: boolean };
   /** The demo bundle (built at startup). */
   bundle: Promise<BrowserBundle>;
   /** The last callback answers our callback function gave, by object key (newest last). */
@@ -125,59 +122,152 @@ export interface CallbackSeen {
 type Fetch = (req: Request) => Response | Promise<Response>;
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const repoRoot = resolve(here, '..');
 
-/** Resolves once `port` can be bound on `host` (true) or is taken (false). */
-function portFree(port: number, host: string): Promise<boolean> {
-  if (port === 0) return Promise.resolve(true);
-  return new Promise((res) => {
+export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
+  const host = opts.host ?? '127.0.0.1';
+  const dataDir = opts.memory === true ? undefined : resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
+  const notes: string[] = [];
+
+  // Bundle the demo while the servers start.
+  const bundle = bundleBrowser(join(here, 'local/demo/client.ts'));
+  bundle.catch(() => undefined); // reported when served
+
+  const emulator = await startEmulator({
+    port: await portOrFree(opts.ossPort ?? DEFAULT_OSS_PORT, host, 'OSS emulator port', notes),
+    host,
+    memory: dataDir === undefined,
+    dataDir: dataDir && join(dataDir, 'oss'),
+    buckets: [DEFAULT_BUCKET],
+    log: logger(opts.ossLog, '[oss]'),
+  });
+  try {
+    const env: Record<string, string> = {}; // filled once the URL is known, before the first request
+    const callbacks = new Map<string, CallbackSeen>();
+    const oss = emulatorClient(emulator);
+    const slow = slowNetwork(emulator, opts.slowNetworkMs ?? SLOW_NETWORK_MS);
+    let url = '';
+    const local = localRoutes({
+      bundle,
+      oss,
+      emulator,
+      env,
+      callbacks,
+      page: () => pageConfig(env, emulator, url, slow, dataDir),
+      slow,
+    });
+    const gate = deferred();
+    const handler = logRequests(
+      composeFunctions({
+        deps: { env },
+        extra: { callback: recordCallbacks(createCallbackApp({ env }).fetch, callbacks) },
+        fallback: opts.app ? fallThrough(opts.app, local) : local,
+      }),
+      logger(opts.log, '[api]'),
+    );
+    const server = await listen(
+      async (req) => {
+        await gate.promise;
+        return handler(req);
+      },
+      await portOrFree(opts.port ?? DEFAULT_PORT, host, 'port', notes),
+      host,
+    );
+    const port = (server.address() as AddressInfo).port;
+    url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    try {
+      Object.assign(env, await stackEnv(url, emulator, dataDir), opts.env);
+      loadConfig(env); // fail now, with every problem listed, rather than on the first request
+    } catch (e) {
+      await closeServer(server);
+      throw e;
+    }
+    gate.resolve();
+
+    let closed = false;
+    return {
+      url,
+      port,
+      demoUrl: `${url}/`,
+      openapiUrl: `${url}/openapi.json`,
+      ossUrl: emulator.url,
+      ossPort: emulator.port,
+      bucket: DEFAULT_BUCKET,
+      emulator,
+      env,
+      oss,
+      dataDir,
+      notes,
+      bundle,
+      callbacks,
+      setSlowNetwork: (on) => void slow.set(on),
+      async close() {
+        if (closed) return;
+        closed = true;
+        await closeServer(server);
+        await emulator.close();
+      },
+    };
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+}
+
+/** `port` when it can be bound on `host`; otherwise 0 (any free port), with a note saying so. */
+async function portOrFree(port: number, host: string, label: string, notes: string[]): Promise<number> {
+  if (port === 0) return 0;
+  const free = await new Promise<boolean>((res) => {
     const srv = createNetServer();
     srv.once('error', () => res(false));
     srv.listen(port, host, () => srv.close(() => res(true)));
   });
+  if (free) return port;
+  notes.push(`${label} ${port} is busy; using a free one instead`);
+  return 0;
 }
 
-/** An optional module of a colleague's (it may not exist yet): undefined when the file is absent. */
-async function optionalModule(relative: string): Promise<Record<string, unknown> | undefined> {
-  const file = resolve(repoRoot, relative);
-  if (!existsSync(file)) return undefined;
-  // A variable specifier: typechecking must not depend on the file existing.
-  const spec = pathToFileURL(file).href;
-  return (await import(spec)) as Record<string, unknown>;
+function logger(o: boolean | ((line: string) => void) | undefined, prefix: string): ((line: string) => void) | undefined {
+  return o === true ? (line) => console.log(`${prefix} ${line}`) : o || undefined;
 }
 
-/** The OpenAPI document from functions/openapi.ts, whatever it is exported as. */
-function findOpenApi(mod: Record<string, unknown>): unknown {
-  const isDoc = (v: unknown) => !!v && typeof v === 'object' && typeof (v as { openapi?: unknown }).openapi === 'string';
-  const preferred = ['openapi', 'openApiDocument', 'openapiDocument', 'document', 'default', 'OPENAPI', 'spec'];
-  for (const name of [...preferred, ...Object.keys(mod)]) {
-    const v = mod[name];
-    if (isDoc(v)) return v;
-    if (typeof v === 'function' && v.length === 0 && /openapi|document|spec/i.test(name)) {
-      try {
-        const out = (v as () => unknown)();
-        if (isDoc(out)) return out;
-      } catch {
-        /* try the next export */
-      }
-    }
-  }
-  return undefined;
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
-function openApiStub(apiUrl: string) {
+/** An OSS client on the emulator with its credentials (the demo's helpers and tests read through it). */
+function emulatorClient(emulator: RunningEmulator): OssClient {
+  return new OssClient({
+    region: emulator.region,
+    bucket: DEFAULT_BUCKET,
+    credentials: emulator.credentials,
+    endpoint: emulator.url,
+    pathStyle: true,
+    retries: { max: 0 },
+  });
+}
+
+/** The functions' configuration for a stack at `url`: the emulator's wiring and the local defaults. */
+async function stackEnv(url: string, emulator: RunningEmulator, dataDir: string | undefined): Promise<Record<string, string>> {
+  const port = new URL(url).port;
+  const selfOrigins = [url, `http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const devOrigins = [3000, 4200, 5173, 8080].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
   return {
-    openapi: '3.1.0',
-    info: {
-      title: 'oss-upload-functions',
-      version: '0.0.0-stub',
-      description:
-        'STUB: functions/openapi.ts does not exist yet, so the local stack serves this placeholder. ' +
-        'Routes: POST /uploads, /uploads/sign, /uploads/list, /uploads/complete, /uploads/abort, /oss/callback, and the Uppy Companion /s3/* facade.',
-    },
-    servers: [{ url: apiUrl }],
-    paths: {},
-    'x-stub': true,
+    OSS_REGION: emulator.region,
+    OSS_BUCKET: DEFAULT_BUCKET,
+    OSS_ENDPOINT: emulator.url,
+    OSS_PUBLIC_ENDPOINT: emulator.url,
+    OSS_FORCE_PATH_STYLE: 'true',
+    ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
+    ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
+    AUTH_MODE: 'none',
+    UPLOAD_TOKEN_SECRET: dataDir ? await persistentSecret(dataDir) : randomBytes(32).toString('hex'),
+    CALLBACK_URL: `${url}/oss/callback`,
+    CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
+    CORS_ALLOWED_ORIGINS: [...new Set([...selfOrigins, ...devOrigins])].join(','),
+    // One anonymous caller and no sweeper locally: do not cap unfinished uploads.
+    MAX_ACTIVE_UPLOADS: '0',
   };
 }
 
@@ -196,220 +286,107 @@ async function persistentSecret(dataDir: string): Promise<string> {
   return s;
 }
 
-export async function startLocalStack(opts: LocalStackOptions = {}): Promise<LocalStack> {
-  const host = opts.host ?? '127.0.0.1';
-  const memory = opts.memory === true;
-  const dataDir = memory ? undefined : resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
-  const notes: string[] = [];
-
-  // Bundle the demo while the servers start.
-  const bundle = bundleBrowser(join(here, 'local/demo/client.ts'));
-  bundle.catch(() => undefined); // reported when served
-
-  // --- OSS emulator
-  let ossPort = opts.ossPort ?? DEFAULT_OSS_PORT;
-  if (!(await portFree(ossPort, host))) {
-    notes.push(`OSS emulator port ${ossPort} is busy; using a free one instead`);
-    ossPort = 0;
-  }
-  const logFn = (o: boolean | ((l: string) => void) | undefined, prefix: string) =>
-    o === true ? (l: string) => console.log(`${prefix} ${l}`) : o || undefined;
-  const emulator = await startEmulator({
-    port: ossPort,
-    host,
-    memory,
-    dataDir: dataDir && join(dataDir, 'oss'),
-    buckets: [DEFAULT_BUCKET],
-    log: logFn(opts.ossLog, '[oss]'),
-  });
-
-  try {
-    // --- Functions + demo under one origin
-    let port = opts.port ?? DEFAULT_PORT;
-    if (!(await portFree(port, host))) {
-      notes.push(`port ${port} is busy; using a free one instead`);
-      port = 0;
-    }
-    const env: Record<string, string> = {};
-    const deps = { env };
-    const callbacks = new Map<string, CallbackSeen>();
-    let ready!: () => void;
-    const readyP = new Promise<void>((r) => (ready = r));
-
-    const companionMod = await optionalModule('functions/companion/index.ts');
-    const companionCreate = companionMod?.createApp as ((d: typeof deps) => { fetch: Fetch }) | undefined;
-    if (companionMod && typeof companionCreate !== 'function') throw new Error('functions/companion/index.ts does not export createApp(deps)');
-    if (!companionMod) notes.push('functions/companion/index.ts is missing: /s3/* (the Uppy facade) answers 503, so the demo cannot upload yet');
-    const openapiMod = await optionalModule('functions/openapi.ts');
-    const openapiDoc = openapiMod && findOpenApi(openapiMod);
-    if (!openapiDoc) notes.push(openapiMod ? 'functions/openapi.ts exports no OpenAPI document that was recognised: /openapi.json is a stub' : 'functions/openapi.ts is missing: /openapi.json is a stub');
-
-    // The callback function, recording its answers so the demo can show them per object key.
-    const callbackFetch = createCallbackApp(deps).fetch;
-    const recordingCallback: Fetch = async (req) => {
-      const res = await callbackFetch(req);
-      try {
-        const body = (await res.clone().json()) as { key?: unknown };
-        let key = typeof body?.key === 'string' ? body.key : undefined;
-        if (!key) key = undefined;
-        if (key) {
-          callbacks.delete(key);
-          callbacks.set(key, { status: res.status, at: new Date().toISOString(), response: body });
-          if (callbacks.size > 500) callbacks.delete(callbacks.keys().next().value!);
-        }
-      } catch {
-        /* not JSON: nothing to show */
-      }
-      return res;
-    };
-    const extra: Partial<Record<FunctionName, Fetch>> = { callback: recordingCallback };
-    if (companionCreate) extra.companion = companionCreate(deps).fetch;
-
-    const oss = new OssClient({
-      region: emulator.region,
-      bucket: DEFAULT_BUCKET,
-      credentials: emulator.credentials,
-      endpoint: emulator.url,
-      pathStyle: true,
-      retries: { max: 0 },
-    });
-
-    let slowRuleIds: string[] = [];
-    const slowMs = opts.slowNetworkMs ?? SLOW_NETWORK_MS;
-    const setSlow = (on: boolean) => {
-      for (const id of slowRuleIds) emulator.admin.faults.remove(id);
-      slowRuleIds = [];
-      if (on) {
-        slowRuleIds = emulator.admin.faults
-          .add([
-            { op: 'UploadPart', action: 'delay', ms: slowMs, count: -1 },
-            { op: 'PostObject', action: 'delay', ms: slowMs, count: -1 },
-          ])
-          .map((r) => r.id);
-      }
-      return on;
-    };
-    const local = localRoutes({
-      bundle,
-      oss,
-      emulator,
-      env,
-      callbacks,
-      openapi: () => openapiDoc ?? openApiStub(url),
-      page: (): PageConfig => {
-        const config = loadConfig(env);
-        return {
-          bucket: config.oss.bucket,
-          region: config.oss.region,
-          ossUrl: emulator.url,
-          apiUrl: url,
-          keyPrefix: config.policy.keyPrefix,
-          authMode: config.auth.mode,
-          maxFileSize: config.policy.maxFileSize,
-          multipartThreshold: DEMO_MULTIPART_THRESHOLD,
-          chunkSize: DEMO_CHUNK_SIZE,
-          callbackUrl: config.callback.url ?? null,
-          slowNetwork: slowRuleIds.length > 0,
-          slowNetworkMs: slowMs,
-          companion: !!companionCreate,
-          openapi: !!openapiDoc,
-          storage: dataDir ? `on disk in ${join(dataDir, 'oss')}` : 'in memory',
-        };
-      },
-      slow: { get: () => slowRuleIds.length > 0, set: setSlow, ms: slowMs },
-    });
-
-    const userApp = opts.app;
-    const fallback: Fetch = userApp
-      ? async (req) => {
-          const res = await userApp(req);
-          return res.status === 404 ? local(req) : res;
-        }
-      : local;
-    const composed = composeFunctions({ deps, extra, fallback });
-    const log = logFn(opts.log, '[api]');
-    const handler: Fetch = async (req) => {
-      await readyP;
-      if (!log) return composed(req);
-      const started = performance.now();
-      const res = await composed(req);
-      const u = new URL(req.url);
-      log(`${req.method} ${u.pathname} ${res.status} ${Math.round(performance.now() - started)}ms`);
-      return res;
-    };
-    const listener = getRequestListener(handler, { overrideGlobalObjects: false });
-    const server: Server = createServer({ keepAliveTimeout: 5_000 }, listener);
-    await new Promise<void>((res, rej) => {
-      server.once('error', rej);
-      server.listen(port, host, () => {
-        server.off('error', rej);
-        res();
-      });
-    });
-    const actualPort = (server.address() as AddressInfo).port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${actualPort}`;
-
-    // The functions' configuration, complete before the first request is dispatched.
-    const selfOrigins = [url, `http://localhost:${actualPort}`, `http://127.0.0.1:${actualPort}`];
-    const devOrigins = [3000, 4200, 5173, 8080].flatMap((p) => [`http://localhost:${p}`, `http://127.0.0.1:${p}`]);
-    Object.assign(env, {
-      OSS_REGION: emulator.region,
-      OSS_BUCKET: DEFAULT_BUCKET,
-      OSS_ENDPOINT: emulator.url,
-      OSS_PUBLIC_ENDPOINT: emulator.url,
-      OSS_FORCE_PATH_STYLE: 'true',
-      ALIBABA_CLOUD_ACCESS_KEY_ID: emulator.credentials.accessKeyId,
-      ALIBABA_CLOUD_ACCESS_KEY_SECRET: emulator.credentials.accessKeySecret,
-      AUTH_MODE: 'none',
-      UPLOAD_TOKEN_SECRET: dataDir ? await persistentSecret(dataDir) : randomBytes(32).toString('hex'),
-      CALLBACK_URL: `${url}/oss/callback`,
-      CALLBACK_KEY_URL_PREFIXES: `${emulator.url}/_emulator/`,
-      CORS_ALLOWED_ORIGINS: [...new Set([...selfOrigins, ...devOrigins])].join(','),
-      // One anonymous caller and no sweeper locally: do not cap unfinished uploads.
-      MAX_ACTIVE_UPLOADS: '0',
-      ...opts.env,
-    });
+/** The callback function, recording its answers so the demo can show them per object key. */
+function recordCallbacks(callback: Fetch, seen: Map<string, CallbackSeen>): Fetch {
+  return async (req) => {
+    const res = await callback(req);
     try {
-      loadConfig(env); // fail now, with every problem listed, rather than on the first request
-    } catch (e) {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      throw e;
+      const body = (await res.clone().json()) as { key?: unknown };
+      const key = typeof body?.key === 'string' && body.key ? body.key : undefined;
+      if (key) {
+        seen.delete(key);
+        seen.set(key, { status: res.status, at: new Date().toISOString(), response: body });
+        if (seen.size > 500) seen.delete(seen.keys().next().value!);
+      }
+    } catch {
+      /* not JSON: nothing to show */
     }
-    ready();
+    return res;
+  };
+}
 
-    let closed = false;
-    return {
-      url,
-      port: actualPort,
-      demoUrl: `${url}/`,
-      openapiUrl: `${url}/openapi.json`,
-      ossUrl: emulator.url,
-      ossPort: emulator.port,
-      bucket: DEFAULT_BUCKET,
-      emulator,
-      env,
-      oss,
-      dataDir,
-      notes,
-      modules: { companion: !!companionCreate, openapi: !!openapiDoc },
-      bundle,
-      callbacks,
-      setSlowNetwork: (on) => void setSlow(on),
-      async close() {
-        if (closed) return;
-        closed = true;
-        await new Promise<void>((r) => {
-          server.close(() => r());
-          server.closeAllConnections();
-        });
-        await emulator.close();
-      },
-    };
-  } catch (e) {
-    await emulator.close();
-    throw e;
-  }
+interface SlowNetwork {
+  get(): boolean;
+  set(on: boolean): boolean;
+  ms: number;
+}
+
+/** The demo's "slow network" switch: emulator delay rules on every part PUT and form POST. */
+function slowNetwork(emulator: RunningEmulator, ms: number): SlowNetwork {
+  let ruleIds: string[] = [];
+  return {
+    ms,
+    get: () => ruleIds.length > 0,
+    set(on) {
+      for (const id of ruleIds) emulator.admin.faults.remove(id);
+      ruleIds = on
+        ? emulator.admin.faults
+            .add([
+              { op: 'UploadPart', action: 'delay', ms, count: -1 },
+              { op: 'PostObject', action: 'delay', ms, count: -1 },
+            ])
+            .map((r) => r.id)
+        : [];
+      return on;
+    },
+  };
+}
+
+/** What the demo page shows and hands its script. */
+function pageConfig(env: Record<string, string>, emulator: RunningEmulator, apiUrl: string, slow: SlowNetwork, dataDir: string | undefined): PageConfig {
+  const config = loadConfig(env);
+  return {
+    bucket: config.oss.bucket,
+    region: config.oss.region,
+    ossUrl: emulator.url,
+    apiUrl,
+    keyPrefix: config.policy.keyPrefix,
+    authMode: config.auth.mode,
+    maxFileSize: config.policy.maxFileSize,
+    multipartThreshold: DEMO_MULTIPART_THRESHOLD,
+    chunkSize: DEMO_CHUNK_SIZE,
+    callbackUrl: config.callback.url ?? null,
+    slowNetwork: slow.get(),
+    slowNetworkMs: slow.ms,
+    storage: dataDir ? `on disk in ${join(dataDir, 'oss')}` : 'in memory',
+  };
+}
+
+/** `first`, falling through to `then` when it answers 404. */
+function fallThrough(first: Fetch, then: Fetch): Fetch {
+  return async (req) => {
+    const res = await first(req);
+    return res.status === 404 ? then(req) : res;
+  };
+}
+
+function logRequests(handler: Fetch, log: ((line: string) => void) | undefined): Fetch {
+  if (!log) return handler;
+  return async (req) => {
+    const started = performance.now();
+    const res = await handler(req);
+    log(`${req.method} ${new URL(req.url).pathname} ${res.status} ${Math.round(performance.now() - started)}ms`);
+    return res;
+  };
+}
+
+async function listen(handler: Fetch, port: number, host: string): Promise<Server> {
+  const server = createServer({ keepAliveTimeout: 5_000 }, getRequestListener(handler, { overrideGlobalObjects: false }));
+  await new Promise<void>((res, rej) => {
+    server.once('error', rej);
+    server.listen(port, host, () => {
+      server.off('error', rej);
+      res();
+    });
+  });
+  return server;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise<void>((r) => {
+    server.close(() => r());
+    server.closeAllConnections();
+  });
 }
 
 interface LocalRouteDeps {
@@ -418,9 +395,8 @@ interface LocalRouteDeps {
   emulator: RunningEmulator;
   env: Record<string, string>;
   callbacks: Map<string, CallbackSeen>;
-  openapi: () => unknown;
   page: () => PageConfig;
-  slow: { get(): boolean; set(on: boolean): boolean; ms: number };
+  slow: SlowNetwork;
 }
 
 /** The demo page, its assets, /openapi.json and the local-only helpers. */
@@ -448,7 +424,7 @@ function localRoutes(d: LocalRouteDeps): Fetch {
     c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' });
   app.get('/favicon.svg', (c) => favicon(c));
   app.get('/favicon.ico', (c) => favicon(c));
-  app.get('/openapi.json', (c) => c.json(d.openapi() as object, 200, { 'access-control-allow-origin': '*' }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument, 200, { 'access-control-allow-origin': '*' }));
 
   // --- /_local: helpers for the demo page (not part of the product API)
   const keyParam = (raw: string | undefined): string => {
@@ -517,9 +493,6 @@ function localRoutes(d: LocalRouteDeps): Fetch {
     return c.json({ slow: d.slow.set(body.slow), delayMs: d.slow.ms });
   });
 
-  app.all('/s3/*', () =>
-    jsonError(503, 'NOT_INSTALLED', 'The Uppy Companion facade (functions/companion/index.ts) is not installed in this build.'),
-  );
   app.notFound((c) => routeMiss(app, c));
   app.onError((err) => {
     console.error('[local]', err);
@@ -574,7 +547,7 @@ async function main(): Promise<void> {
     `  ${pad('Demo')}${stack.demoUrl}`,
     `  ${pad('API')}${stack.url}   (POST /uploads, /uploads/sign, /uploads/list, /uploads/complete, /uploads/abort)`,
     `  ${pad('Uppy')}companionEndpoint: '${stack.url}'   (/s3/*)`,
-    `  ${pad('OpenAPI')}${stack.openapiUrl}${stack.modules.openapi ? '' : '   (stub)'}`,
+    `  ${pad('OpenAPI')}${stack.openapiUrl}`,
     `  ${pad('OSS emulator')}${stack.ossUrl}   bucket ${stack.bucket}, region ${stack.emulator.region}, path-style, key ${stack.emulator.credentials.accessKeyId}`,
     `  ${pad('Data')}${stack.dataDir ? `${stack.dataDir}   (delete it to start over)` : 'in memory'}`,
     `  ${pad('Callers')}AUTH_MODE=${stack.env.AUTH_MODE}`,

@@ -17,10 +17,6 @@ export interface PageConfig {
   callbackUrl: string | null;
   slowNetwork: boolean;
   slowNetworkMs: number;
-  /** Whether /s3/* (the Companion facade) is installed. */
-  companion: boolean;
-  /** Whether /openapi.json is the real document or the stub. */
-  openapi: boolean;
   storage: string;
 }
 
@@ -40,9 +36,6 @@ function mib(n: number): string {
 }
 
 export function renderPage(c: PageConfig): string {
-  const warning = c.companion
-    ? ''
-    : `<div class="banner" role="alert"><strong>The Uppy facade is not installed yet.</strong> <code>functions/companion/index.ts</code> is missing, so <code>/s3/*</code> answers 503 and uploads from this page fail. The JSON API under <code>/uploads</code> works.</div>`;
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -74,13 +67,12 @@ export function renderPage(c: PageConfig): string {
       <span class="env-pill">local stack</span>
     </a>
     <nav class="nav">
-      <a href="/openapi.json">OpenAPI${c.openapi ? '' : ' <span class="soon">stub</span>'}</a>
+      <a href="/openapi.json">OpenAPI</a>
       <a href="${esc(c.ossUrl)}/_emulator/health">OSS emulator</a>
     </nav>
   </div>
 </header>
 <main class="wrap">
-  ${warning}
   <section class="hero">
     <h1>Upload straight to OSS</h1>
     <p class="lede">Drop a file. Uppy asks our functions to sign each request, sends the bytes <em>directly</em> to OSS (here the local emulator), and the functions complete the upload with a signed OSS callback. Nothing is stored outside OSS.</p>
