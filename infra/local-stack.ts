@@ -23,6 +23,7 @@ import { startEmulator, DEFAULT_BUCKET, type RunningEmulator } from './emulator/
 import { composeFunctions } from './local/functions-server.ts';
 import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
 import { renderPage, FAVICON_SVG, type PageConfig } from './local/demo/page.ts';
+import { onStopRequest } from './local/stop-signals.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
 import { openApiDocument } from '../functions/openapi.ts';
 import { OssClient } from '../shared/oss/client.ts';
@@ -519,6 +520,12 @@ async function main(): Promise<void> {
   const env: Record<string, string> = {};
   for (const name of PASSTHROUGH_ENV) if (process.env[name]) env[name] = process.env[name]!;
   const quiet = process.env.LOG === '0' || process.argv.includes('--quiet');
+  // Output may go to a terminal or pipe that is gone by the time we stop; that must not crash the stop.
+  for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
+  // Watch for stop requests from the start: a signal during startup stops the stack once it is up.
+  let stopRequest: string | undefined;
+  let stopNow: ((reason: string) => void) | undefined;
+  onStopRequest((reason) => (stopNow ? stopNow(reason) : (stopRequest = reason)));
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
@@ -560,21 +567,15 @@ async function main(): Promise<void> {
   ];
   console.log(lines.join('\n'));
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping`);
-    const force = setTimeout(() => {
+  stopNow = (reason) => {
+    console.log(`\n${reason}: stopping`);
+    setTimeout(() => {
       console.error('Shutdown took over 5 s; exiting anyway');
       process.exit(1);
-    }, 5000);
-    force.unref();
-    await stack.close();
-    process.exit(0);
+    }, 5000).unref();
+    void stack.close().then(() => process.exit(0));
   };
-  process.on('SIGINT', () => void stop('SIGINT'));
-  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (stopRequest) stopNow(stopRequest);
 }
 
 const invokedDirectly = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);

@@ -11,6 +11,7 @@ import {
   DEFAULT_REGION,
   startEmulator,
 } from './server';
+import { onStopRequest } from '../local/stop-signals.ts';
 
 const USAGE = `Usage: npm run oss:local -- [options]
 
@@ -79,10 +80,7 @@ console.log(`  storage:     ${em.admin.storage.dataDir ?? 'memory'}`);
 console.log(`  path-style:  ${em.url}/${em.buckets[0]}/<key>`);
 console.log(`  health:      ${em.url}/_emulator/health`);
 
-const shutdown = async (signal: string) => {
-  console.log(`\n${signal}: shutting down`);
-  await em.close();
-  process.exit(0);
-};
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
+onStopRequest((reason) => {
+  console.log(`\n${reason}: shutting down`);
+  void em.close().then(() => process.exit(0));
+});

@@ -1,15 +1,16 @@
 /**
  * `npm start` as a person runs it: the process prints its URLs, serves the demo, the API,
- * /openapi.json and the emulator; the plain-fetch flow of docs/local-stack.md works against it;
- * data on disk survives a restart; a busy port is replaced by a free one (and said so); SIGINT
- * closes everything and exits 0.
+ * /openapi.json and the emulator; the README's plain-fetch flow works against it; data on disk
+ * survives a restart; a busy port is replaced by a free one (and said so); SIGINT closes
+ * everything and exits 0. Spawned through `npm start` itself: whichever signal reaches npm or its
+ * process group, npm exits 0 and nothing keeps listening.
  */
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seededBytes } from './fixtures/seeded.ts';
@@ -65,7 +66,7 @@ async function stop(r: Running): Promise<number | null> {
   return code;
 }
 
-// ---- The plain-fetch example of docs/local-stack.md, verbatim apart from `api` and types.
+// ---- The README's plain-fetch example, verbatim apart from `api` and types.
 function jsonApi(api: string) {
   async function call(path: string, body: unknown): Promise<any> {
     const res = await fetch(api + path, {
@@ -176,5 +177,86 @@ describe('npm start (infra/local-stack.ts as a process)', () => {
     r.child.kill('SIGTERM');
     assert.equal(await r.exit, 0);
     assert.match(r.output(), /SIGTERM: stopping/);
+  });
+});
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+function listening(port: number): Promise<boolean> {
+  return new Promise((res) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      res(true);
+    });
+    socket.once('error', () => res(false));
+  });
+}
+
+describe('npm start stops on signals (spawned through npm, as a person runs it)', () => {
+  const groups: number[] = [];
+  after(() => {
+    for (const pgid of groups) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  });
+
+  /** `npm start` in a process group of its own (as a terminal job is), ready to serve. */
+  async function npmStart(): Promise<{ npm: ChildProcess; ports: number[]; exit: Promise<{ code: number | null; signal: string | null }>; output: () => string }> {
+    const npm = spawn('npm', ['start'], {
+      env: { ...process.env, PORT: '0', OSS_PORT: '0', MEMORY: '1', LOG: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    groups.push(npm.pid!);
+    let out = '';
+    npm.stdout!.on('data', (d) => (out += d));
+    npm.stderr!.on('data', (d) => (out += d));
+    const exit = new Promise<{ code: number | null; signal: string | null }>((res) => npm.on('exit', (code, signal) => res({ code, signal })));
+    const deadline = Date.now() + 30_000;
+    while (!out.includes('Ctrl-C stops it.')) {
+      if (npm.exitCode !== null || Date.now() > deadline) throw new Error(`npm start did not come up:\n${out}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const ports = ['API', 'OSS emulator'].map((label) => Number(new RegExp(`^\\s+${label}\\s+http://127\\.0\\.0\\.1:(\\d+)`, 'm').exec(out)?.[1]));
+    for (const p of ports) assert.ok(p > 0 && (await listening(p)), `port ${p} serves:\n${out}`);
+    return { npm, ports, exit, output: () => out };
+  }
+
+  async function exited(exit: Promise<{ code: number | null; signal: string | null }>, output: () => string) {
+    const timeout = new Promise<'timeout'>((res) => setTimeout(() => res('timeout'), 10_000).unref());
+    const r = await Promise.race([exit, timeout]);
+    assert.notEqual(r, 'timeout', `npm did not exit within 10 s:\n${output()}`);
+    return r as { code: number | null; signal: string | null };
+  }
+
+  for (const [name, send] of [
+    ['SIGTERM to the npm process', (pid: number) => process.kill(pid, 'SIGTERM')],
+    ['SIGINT to the npm process', (pid: number) => process.kill(pid, 'SIGINT')],
+    ['SIGTERM to the process group', (pid: number) => process.kill(-pid, 'SIGTERM')],
+  ] as const) {
+    test(`${name}: npm exits 0 and both ports are closed by then`, async () => {
+      const r = await npmStart();
+      send(r.npm.pid!);
+      assert.deepEqual(await exited(r.exit, r.output), { code: 0, signal: null }, r.output());
+      for (const p of r.ports) assert.equal(await listening(p), false, `port ${p} still listening after npm exited`);
+      assert.match(r.output(), /SIG(TERM|INT): stopping/);
+    });
+  }
+
+  test('SIGKILL to the npm process: the orphaned stack notices and closes both ports', async () => {
+    const r = await npmStart();
+    r.npm.kill('SIGKILL');
+    await exited(r.exit, r.output);
+    const deadline = Date.now() + 5_000;
+    let open = r.ports;
+    while (open.length && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 100));
+      open = (await Promise.all(r.ports.map(async (p) => ((await listening(p)) ? [p] : [])))).flat();
+    }
+    assert.deepEqual(open, [], 'ports still listening 5 s after npm was killed');
   });
 });
