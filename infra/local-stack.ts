@@ -9,7 +9,8 @@
  *    esbuild at startup, in memory), `/openapi.json`, and a few local-only helpers under `/_local/`.
  *
  * `startLocalStack()` is the same thing for tests (`memory: true`, ports 0).
- * Busy default ports are replaced by free ones (and said so), so a second stack still starts.
+ * Busy default ports are replaced by free ones (and said so); a data folder serves one stack at a
+ * time (a second stack on it refuses to start).
  */
 import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
@@ -24,6 +25,7 @@ import { composeFunctions } from './local/functions-server.ts';
 import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
 import { renderPage, FAVICON_SVG, type PageConfig } from './local/demo/page.ts';
 import { onStopRequest } from './local/stop-signals.ts';
+import { lockDataDir } from './local/data-lock.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
 import { openApiDocument } from '../functions/openapi.ts';
 import { OssClient } from '../shared/oss/client.ts';
@@ -129,10 +131,11 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
   const dataDir = opts.memory === true ? undefined : resolve(opts.dataDir ?? DEFAULT_DATA_DIR);
   const notes: string[] = [];
 
+  // One stack per data folder (infra/local/data-lock.ts).
+  const lock = dataDir ? await lockDataDir(dataDir) : undefined;
   // Bundle the demo while the servers start.
   const bundle = bundleBrowser(join(here, 'local/demo/client.ts'));
   bundle.catch(() => undefined); // reported when served
-
   const emulator = await startEmulator({
     port: await portOrFree(opts.ossPort ?? DEFAULT_OSS_PORT, host, 'OSS emulator port', notes),
     host,
@@ -140,6 +143,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     dataDir: dataDir && join(dataDir, 'oss'),
     buckets: [DEFAULT_BUCKET],
     log: logger(opts.ossLog, '[oss]'),
+  }).catch(async (e: unknown) => {
+    await lock?.release();
+    throw e;
   });
   try {
     const env: Record<string, string> = {}; // filled once the URL is known, before the first request
@@ -178,6 +184,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     try {
       Object.assign(env, await stackEnv(url, emulator, dataDir), opts.env);
       loadConfig(env); // fail now, with every problem listed, rather than on the first request
+      await lock?.update({ api: url, oss: emulator.url });
     } catch (e) {
       await closeServer(server);
       throw e;
@@ -206,10 +213,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
         closed = true;
         await closeServer(server);
         await emulator.close();
+        await lock?.release();
       },
     };
   } catch (e) {
     await emulator.close();
+    await lock?.release();
     throw e;
   }
 }
@@ -548,6 +557,8 @@ async function main(): Promise<void> {
   });
   const pad = (s: string) => s.padEnd(13);
   const lines = [
+    // Notes first: a busy port explains why the URLs below are not the usual ones.
+    ...stack.notes.map((n) => `note: ${n}`),
     '',
     'oss-upload-functions · local stack',
     '',
@@ -560,7 +571,6 @@ async function main(): Promise<void> {
     `  ${pad('Callers')}AUTH_MODE=${stack.env.AUTH_MODE}`,
     ...(Object.keys(env).length ? [`  ${pad('From env')}${Object.keys(env).join(', ')}`] : []),
     ...(b ? [`  ${pad('Demo bundle')}${Math.round((b.js.length + b.css.length) / 1024)} KiB in ${b.ms} ms`] : []),
-    ...stack.notes.map((n) => `  note: ${n}`),
     '',
     'Ctrl-C stops it.',
     '',

@@ -1,7 +1,8 @@
 /**
  * `npm start` as a person runs it: the process prints its URLs, serves the demo, the API,
  * /openapi.json and the emulator; the README's plain-fetch flow works against it; data on disk
- * survives a restart; a busy port is replaced by a free one (and said so); SIGINT closes
+ * survives a restart and serves one stack at a time; a busy port is replaced by a free one (and
+ * said so, before the URLs); SIGINT closes
  * everything and exits 0. Spawned through `npm start` itself: whichever signal reaches npm or its
  * process group, npm exits 0 and nothing keeps listening.
  */
@@ -154,12 +155,24 @@ describe('npm start (infra/local-stack.ts as a process)', () => {
     assert.ok(existsSync(join(dataDir, 'oss')), 'emulator data on disk');
     assert.ok(existsSync(join(dataDir, 'upload-token-secret')), 'generated upload-token secret kept with the data');
 
+    // A second stack on the same data folder refuses to start and names the first.
+    const second = spawn(process.execPath, ['--import', 'tsx', ENTRY], { env: { ...process.env, PORT: '0', OSS_PORT: '0', DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let secondOut = '';
+    second.stdout!.on('data', (d) => (secondOut += d));
+    second.stderr!.on('data', (d) => (secondOut += d));
+    assert.equal(await new Promise((res) => second.on('exit', res)), 1, secondOut);
+    assert.ok(
+      secondOut.includes(`another local stack (pid ${r.child.pid}) is using ${dataDir}: API ${r.urls.api}, OSS emulator ${r.urls.oss}`),
+      secondOut,
+    );
+    assert.equal((await fetch(r.urls.demo)).status, 200, 'the first stack still serves');
+
     assert.equal(await stop(r), 0);
     assert.match(r.output(), /SIGINT: stopping/);
     await assert.rejects(fetch(r.urls.demo), 'the server is closed');
   });
 
-  test('restart on the same data: objects are still there; a busy OSS_PORT is replaced by a free one', async () => {
+  test('restart on the same data: objects are still there; a busy OSS_PORT is replaced by a free one, noted first', async () => {
     assert.ok(storedKey, 'needs the first test');
     blocker = createServer();
     await new Promise<void>((res) => blocker!.listen(0, '127.0.0.1', () => res()));
@@ -167,7 +180,9 @@ describe('npm start (infra/local-stack.ts as a process)', () => {
 
     const r = await start({ DATA_DIR: dataDir, OSS_PORT: String(busyPort), LOG: '0' });
     running.push(r);
-    assert.match(r.output(), new RegExp(`OSS emulator port ${busyPort} is busy; using a free one instead`));
+    const note = r.output().indexOf(`note: OSS emulator port ${busyPort} is busy; using a free one instead`);
+    assert.ok(note >= 0, r.output());
+    assert.ok(note < r.output().indexOf('local stack'), 'the busy-port note comes before the URL list');
     assert.notEqual(new URL(r.urls.oss).port, String(busyPort));
 
     const facts = await fetch(`${r.urls.api}/_local/objects?${new URLSearchParams({ key: storedKey })}`);
