@@ -353,6 +353,7 @@ function pageConfig(env: Record<string, string>, emulator: RunningEmulator, apiU
     keyPrefix: config.policy.keyPrefix,
     authMode: config.auth.mode,
     maxFileSize: config.policy.maxFileSize,
+    allowedContentTypes: config.policy.allowedContentTypes,
     multipartThreshold: DEMO_MULTIPART_THRESHOLD,
     chunkSize: DEMO_CHUNK_SIZE,
     callbackUrl: config.callback.url ?? null,

@@ -68,7 +68,9 @@ window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
   const res = await nativeFetch(input, init);
   try {
     const url = new URL(input instanceof Request ? input.url : String(input), location.href);
-    if (url.origin === location.origin && /^\/s3\/multipart\/[^/]+\/complete$/.test(url.pathname) && res.ok) {
+    if (url.origin !== location.origin || !url.pathname.startsWith('/s3/')) return res;
+    if (!res.ok) return await withServerMessage(res);
+    if (/^\/s3\/multipart\/[^/]+\/complete$/.test(url.pathname)) {
       const key = url.searchParams.get('key');
       res
         .clone()
@@ -86,13 +88,36 @@ window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
   return res;
 };
 
+/**
+ * Uppy's Companion client reports a refused request by its statusText only ("Companion request
+ * failed: Unsupported Media Type"); hand it our API's message instead, with the allowed types.
+ */
+async function withServerMessage(res: Response): Promise<Response> {
+  const body = (await res.clone().json().catch(() => undefined)) as
+    | { message?: unknown; error?: { message?: unknown; details?: { allowed?: unknown } } }
+    | undefined;
+  const message = body?.error?.message ?? body?.message;
+  if (typeof message !== 'string') return res;
+  const allowed = body?.error?.details?.allowed;
+  const text = Array.isArray(allowed) ? `${message} (allowed: ${allowed.join(', ')})` : message;
+  // A status text is a reason phrase: printable ASCII only.
+  return new Response(res.body, { status: res.status, statusText: text.replace(/[^\x20-\x7e]/g, '?'), headers: res.headers });
+}
+
+/** An upload error as a person should read it (the server's words, without Uppy's prefix). */
+function errorText(error: { message?: string } | undefined): string {
+  return (error?.message || 'Upload failed').replace(/^Companion request failed: /, '');
+}
+
 // ---------------------------------------------------------------------------------------------
 // Uppy
 
+// The functions' own limits, so Uppy refuses a file before asking (the server checks them anyway).
+const anyType = config.allowedContentTypes.includes('*/*');
 const uppy = new Uppy<Meta, Body>({
   id: 'demo',
   autoProceed: true,
-  restrictions: { maxFileSize: config.maxFileSize },
+  restrictions: { maxFileSize: config.maxFileSize, allowedFileTypes: anyType ? null : config.allowedContentTypes },
 });
 uppy.use(Dashboard, {
   id: 'Dashboard',
@@ -103,7 +128,7 @@ uppy.use(Dashboard, {
   theme: 'light',
   proudlyDisplayPoweredByUppy: false,
   showRemoveButtonAfterComplete: true,
-  note: `Any file up to ${formatBytes(config.maxFileSize)}. Over ${formatBytes(config.multipartThreshold)}: multipart in ${formatBytes(config.chunkSize)} parts.`,
+  note: `${anyType ? 'Any file' : `${config.allowedContentTypes.join(', ')} files`} up to ${formatBytes(config.maxFileSize)}. Over ${formatBytes(config.multipartThreshold)}: multipart in ${formatBytes(config.chunkSize)} parts.`,
 });
 uppy.use(AwsS3, {
   companionEndpoint: location.origin,
@@ -186,7 +211,14 @@ uppy.on('upload-error', (file, error) => {
   if (!file) return;
   const row = rowFor(file);
   row.status = 'error';
-  row.error = error?.message || 'Upload failed';
+  row.error = errorText(error);
+  render();
+});
+uppy.on('restriction-failed', (file, error) => {
+  if (!file?.id) return;
+  const row = rowFor(file);
+  row.status = 'error';
+  row.error = `Not uploaded: ${error.message}`;
   render();
 });
 uppy.on('upload-retry', (file) => {

@@ -12,6 +12,8 @@ export interface PageConfig {
   keyPrefix: string;
   authMode: string;
   maxFileSize: number;
+  /** ALLOWED_CONTENT_TYPES as the functions enforce them (type/subtype patterns; any type allows all). */
+  allowedContentTypes: string[];
   multipartThreshold: number;
   chunkSize: number;
   callbackUrl: string | null;
@@ -23,7 +25,17 @@ export interface PageConfig {
 /** What the page hands its script (client.ts) as JSON: the settings the browser needs. */
 export type ScriptConfig = Pick<
   PageConfig,
-  'bucket' | 'region' | 'ossUrl' | 'keyPrefix' | 'authMode' | 'maxFileSize' | 'multipartThreshold' | 'chunkSize' | 'callbackUrl' | 'slowNetwork'
+  | 'bucket'
+  | 'region'
+  | 'ossUrl'
+  | 'keyPrefix'
+  | 'authMode'
+  | 'maxFileSize'
+  | 'allowedContentTypes'
+  | 'multipartThreshold'
+  | 'chunkSize'
+  | 'callbackUrl'
+  | 'slowNetwork'
 >;
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -51,6 +63,7 @@ export function renderPage(c: PageConfig): string {
     keyPrefix: c.keyPrefix,
     authMode: c.authMode,
     maxFileSize: c.maxFileSize,
+    allowedContentTypes: c.allowedContentTypes,
     multipartThreshold: c.multipartThreshold,
     chunkSize: c.chunkSize,
     callbackUrl: c.callbackUrl,
@@ -114,6 +127,7 @@ export function renderPage(c: PageConfig): string {
       <dt>Uppy</dt><dd><code>companionEndpoint: '${esc(c.apiUrl)}'</code></dd>
       <dt>OSS emulator</dt><dd><code>${esc(c.ossUrl)}</code> · region <code>${esc(c.region)}</code> · path-style</dd>
       <dt>Bucket</dt><dd><code>${esc(c.bucket)}</code> · ${esc(c.storage)}</dd>
+      <dt>Files</dt><dd>${c.allowedContentTypes.includes('*/*') ? 'any type' : c.allowedContentTypes.map((t) => `<code>${esc(t)}</code>`).join(', ')} · up to ${mib(c.maxFileSize)} <span class="muted">(<code>ALLOWED_CONTENT_TYPES</code>, <code>MAX_FILE_SIZE</code>)</span></dd>
       <dt>Callers</dt><dd><code>AUTH_MODE=${esc(c.authMode)}</code>${c.authMode === 'none' ? ' · every caller is anonymous (local only)' : ''}</dd>
       <dt>Callback</dt><dd>${c.callbackUrl ? `<code>${esc(c.callbackUrl)}</code>` : '<span class="muted">off</span>'}</dd>
     </dl>
