@@ -152,6 +152,14 @@ describe('demo page (npm start) in Chromium', () => {
       await page.waitForSelector('#results li.row[data-name="raw-footage.mov"][data-status="paused"]');
       const doneAtPause = Number(await r.getAttribute('data-parts-done'));
       assert.ok(doneAtPause >= 1 && doneAtPause < 4, `paused after ${doneAtPause} of 4 parts`);
+      // Uppy's status bar shows bytes sent ("Paused: 40%"); the row says what that counts and
+      // how many parts OSS has stored, which is fewer when the pause cut a part off.
+      const detail = await r.locator('.row-detail').innerText();
+      const m = /^Paused at (\d+)% sent · (\d) of 4 parts stored in OSS; a part cut off by the pause is sent again on resume$/.exec(detail);
+      assert.ok(m, detail);
+      assert.equal(Number(m[2]), doneAtPause);
+      const uppyPercent = /(\d+)%/.exec(await page.locator('.uppy-StatusBar-statusPrimary').innerText())?.[1];
+      assert.equal(m[1], uppyPercent, "the row's % sent is the status bar's percentage");
       await screenshot(page, 'demo-paused');
       await page.waitForTimeout(1500);
       assert.equal(Number(await r.getAttribute('data-parts-done')), doneAtPause, 'no part finished while paused');

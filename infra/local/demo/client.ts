@@ -313,10 +313,13 @@ const STATUS_TEXT: Record<Status, string> = {
 };
 
 function rowView(row: Row): HTMLElement {
-  // Paused or stopped, the part in flight starts again from 0 on resume: count finished parts only.
-  const settled = row.multipart && row.status !== 'uploading' && row.status !== 'completing' && row.status !== 'done';
-  const bytes = settled ? Math.min(row.size, row.partsDone * config.chunkSize) : row.bytesUploaded;
-  const pct = row.size ? Math.min(100, Math.floor((bytes / row.size) * 100)) : row.status === 'done' ? 100 : 0;
+  // Two counts that differ: bytes sent (the percentage Uppy's status bar shows) and parts stored in
+  // OSS. A part cut off by a pause was partly sent but is not stored; resume sends it again.
+  const percent = (n: number) => (row.size ? Math.min(100, Math.round((n / row.size) * 100)) : row.status === 'done' ? 100 : 0);
+  const sent = row.status === 'done' ? row.size : row.bytesUploaded;
+  const stored = row.status === 'done' ? row.size : row.multipart ? Math.min(row.size, row.partsDone * config.chunkSize) : 0;
+  const partsStored = `${row.partsDone} of ${row.partsTotal} part${row.partsTotal === 1 ? '' : 's'} stored in OSS`;
+  const sentText = `${percent(sent)}% sent (${formatBytes(sent)} of ${formatBytes(row.size)})`;
   const mode = row.multipart ? `Multipart · ${row.partsTotal} part${row.partsTotal === 1 ? '' : 's'}` : 'POST policy';
   let detail: string;
   if (row.status === 'done') {
@@ -324,10 +327,11 @@ function rowView(row: Row): HTMLElement {
     detail = `${formatBytes(row.size)} in ${secs.toFixed(1)} s`;
   } else if (row.status === 'error') detail = row.error ?? 'Upload failed';
   else if (row.status === 'cancelled') detail = row.multipart ? 'Multipart upload aborted' : 'Not uploaded';
-  else if (row.multipart && row.status === 'uploading') detail = `Uploading part ${Math.min(row.partsDone + 1, row.partsTotal)} of ${row.partsTotal} · ${formatBytes(bytes)} of ${formatBytes(row.size)}`;
-  else if (row.multipart && row.status === 'completing') detail = `All ${row.partsTotal} parts uploaded · completing`;
-  else if (row.multipart) detail = `${row.partsDone} of ${row.partsTotal} parts uploaded${row.status === 'paused' ? ' · resume to continue' : ''}`;
-  else detail = `${formatBytes(row.bytesUploaded)} of ${formatBytes(row.size)}`;
+  else if (row.multipart && row.status === 'uploading') detail = `${sentText} · ${partsStored}`;
+  else if (row.multipart && row.status === 'completing') detail = `All ${row.partsTotal} parts stored in OSS · completing`;
+  else if (row.multipart && row.status === 'paused') detail = `Paused at ${percent(sent)}% sent · ${partsStored}; a part cut off by the pause is sent again on resume`;
+  else if (row.multipart) detail = partsStored;
+  else detail = sentText;
 
   const children: (Node | string)[] = [
     el('div', { class: 'row-head' }, [
@@ -337,8 +341,10 @@ function rowView(row: Row): HTMLElement {
       ]),
       el('span', { class: `status status-${row.status}` }, [STATUS_TEXT[row.status]]),
     ]),
-    el('div', { class: 'bar', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(pct) }, [
-      el('div', { class: `bar-fill bar-${row.status}`, style: `width:${pct}%` }),
+    // Light: bytes sent; solid: stored (multipart: parts stored in OSS; a form upload stores at the end).
+    el('div', { class: 'bar', role: 'progressbar', title: 'light: sent · solid: stored in OSS', 'aria-valuemin': '0', 'aria-valuemax': '100', 'aria-valuenow': String(percent(sent)) }, [
+      el('div', { class: `bar-sent bar-${row.status}`, style: `width:${percent(sent)}%` }),
+      el('div', { class: `bar-fill bar-${row.status}`, style: `width:${percent(stored)}%` }),
     ]),
     el('div', { class: 'row-detail' }, [detail]),
   ];
@@ -346,7 +352,7 @@ function rowView(row: Row): HTMLElement {
     children.push(
       el(
         'div',
-        { class: 'parts', 'aria-label': `${row.partsDone} of ${row.partsTotal} parts uploaded` },
+        { class: 'parts', 'aria-label': partsStored },
         Array.from({ length: row.partsTotal }, (_, i) =>
           el('span', { class: i < row.partsDone ? 'part done' : i === row.partsDone && row.status === 'uploading' ? 'part active' : 'part' }),
         ),
