@@ -22,6 +22,7 @@ import { signHeader, type Credentials, type QueryPairs, type SignatureVersion } 
 import { objectUrl, normalizeRegion, validateBucketName, type ResolvedEndpoint } from '../../shared/oss/endpoint.ts';
 import { parseErrorFields, parseXml, type XmlNode } from '../../shared/oss/xml.ts';
 import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
+import { abortUploadsLifecycleXml, uploadCorsXml, type CorsRule } from '../bucket-rules.ts';
 import { credentialsFromEnv, endpointFor } from './sign.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo, type Command } from './common.ts';
 
@@ -60,14 +61,6 @@ export interface Finding {
   message: string;
   /** Which origin the finding is about, when it is about one. */
   origin?: string;
-}
-
-export interface CorsRule {
-  allowedOrigins: string[];
-  allowedMethods: string[];
-  allowedHeaders: string[];
-  exposeHeaders: string[];
-  maxAgeSeconds?: number;
 }
 
 export interface LifecycleRule {
@@ -182,41 +175,6 @@ export function parseLifecycleRules(xml: string): LifecycleRule[] {
     if (typeof abort.CreatedBeforeDate === 'string') rule.abortCreatedBefore = abort.CreatedBeforeDate;
     return rule;
   });
-}
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-export function recommendedCorsXml(origins: string[]): string {
-  const list = origins.length ? origins : ['https://app.example.com'];
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<CORSConfiguration>',
-    '  <CORSRule>',
-    ...list.map((o) => `    <AllowedOrigin>${esc(o)}</AllowedOrigin>`),
-    ...['PUT', 'POST', 'GET', 'HEAD'].map((m) => `    <AllowedMethod>${m}</AllowedMethod>`),
-    '    <AllowedHeader>*</AllowedHeader>',
-    ...['ETag', 'x-oss-request-id', 'x-oss-hash-crc64ecma'].map((h) => `    <ExposeHeader>${h}</ExposeHeader>`),
-    '    <MaxAgeSeconds>600</MaxAgeSeconds>',
-    '  </CORSRule>',
-    '  <ResponseVary>false</ResponseVary>',
-    '</CORSConfiguration>',
-  ].join('\n');
-}
-
-export function recommendedLifecycleXml(keyPrefix: string, days = 3): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<LifecycleConfiguration>',
-    '  <Rule>',
-    '    <ID>abort-incomplete-multipart-uploads</ID>',
-    `    <Prefix>${esc(keyPrefix)}/</Prefix>`,
-    '    <Status>Enabled</Status>',
-    '    <AbortMultipartUpload>',
-    `      <Days>${days}</Days>`,
-    '    </AbortMultipartUpload>',
-    '  </Rule>',
-    '</LifecycleConfiguration>',
-  ].join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -367,8 +325,8 @@ export async function runDoctor(opts: DoctorOptions, credentials: Credentials, f
     failures,
     warnings,
     ok: failures === 0 && (!opts.strict || warnings === 0),
-    recommendedCors: recommendedCorsXml(opts.origins),
-    recommendedLifecycle: recommendedLifecycleXml(opts.keyPrefix),
+    recommendedCors: uploadCorsXml(opts.origins),
+    recommendedLifecycle: abortUploadsLifecycleXml(opts.keyPrefix),
   };
 }
 

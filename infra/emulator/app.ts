@@ -13,6 +13,7 @@ import { adminApp, type AdminDeps } from './admin';
 import { actualCorsHeaders, deleteBucketCors, getBucketCors, preflight, putBucketCors } from './cors';
 import { EC, Errors, OssError, errorXml, newRequestId } from './errors';
 import { corruptCrc, type FaultInjector } from './faults';
+import { getBucketLifecycle } from './lifecycle';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart';
 import { deleteObject, getObject, getObjectMeta, putObject, validateKey } from './objects';
 import { postObject } from './post-object';
@@ -42,6 +43,8 @@ const UNHANDLED_SUBRESOURCES = new Set([
 export function identifyOperation(method: string, req: Pick<OssRequest, 'target' | 'query'>): OpName | OssError {
   const { target, query } = req;
   const has = (n: string) => queryHas(query, n);
+  // Of the lifecycle API only GetBucketLifecycle answers (lifecycle.ts); Put/Delete fall below.
+  if (method === 'GET' && target.bucket !== undefined && target.key === '' && has('lifecycle')) return 'GetBucketLifecycle';
   for (const [name] of query) {
     if (UNHANDLED_SUBRESOURCES.has(name)) return Errors.notImplemented(`The ${name} sub-resource`);
   }
@@ -127,6 +130,8 @@ async function run(op: OpName, ctx: OpContext): Promise<OssResponse> {
       return putBucketCors(ctx);
     case 'DeleteBucketCors':
       return deleteBucketCors(ctx);
+    case 'GetBucketLifecycle':
+      return getBucketLifecycle(ctx);
     case 'PutBucket':
       return putBucket(ctx);
     case 'ListObjects':

@@ -1,10 +1,12 @@
 /**
  * Bucket CORS (oss-protocol.md §7): PutBucketCors/GetBucketCors/DeleteBucketCors, preflight
  * (OPTIONS) handling and the CORS headers on actual requests. Rules are tried in order; the first
- * match wins. A bucket without rules of its own uses DEFAULT_CORS, which lets local dev pages
- * (http://localhost:*, http://127.0.0.1:*) upload and read the ETag; GetBucketCors still answers
- * NoSuchCORSConfiguration for it, as OSS would for a bucket with none set.
+ * match wins. A bucket starts with DEFAULT_CORS: our browser-upload rule (infra/bucket-rules.ts)
+ * for local dev pages (http://localhost:*, http://127.0.0.1:*), so pages on this machine can
+ * upload and read the ETag. GetBucketCors answers with the rules in force, so `doctor` sees what
+ * a browser gets; after DeleteBucketCors the bucket has none, as on OSS.
  */
+import { uploadCorsRule } from '../bucket-rules';
 import { readSmallBody } from './body';
 import { Errors, OssError } from './errors';
 import type { CorsConfig, CorsRule } from './storage';
@@ -13,18 +15,12 @@ import { el, parseXml, xmlDocument } from './xml';
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
 
-export const DEFAULT_CORS: CorsConfig = {
-  responseVary: false,
-  rules: [
-    {
-      allowedOrigins: ['http://localhost', 'http://localhost:*', 'http://127.0.0.1', 'http://127.0.0.1:*', 'https://localhost', 'https://localhost:*'],
-      allowedMethods: METHODS,
-      allowedHeaders: ['*'],
-      exposeHeaders: ['ETag', 'x-oss-request-id', 'x-oss-hash-crc64ecma', 'x-oss-version-id'],
-      maxAgeSeconds: 600,
-    },
-  ],
-};
+/** Origins of pages served from this machine. */
+export const LOCAL_ORIGINS = ['http://localhost', 'http://localhost:*', 'http://127.0.0.1', 'http://127.0.0.1:*', 'https://localhost', 'https://localhost:*'];
+
+export const DEFAULT_CORS: CorsConfig = { responseVary: false, rules: [uploadCorsRule(LOCAL_ORIGINS)] };
+
+const NO_CORS: CorsConfig = { responseVary: false, rules: [] };
 
 /** `*` (at most one) matches any run of characters; comparison is case-sensitive for origins. */
 function wildcardMatch(pattern: string, value: string, caseInsensitive = false): boolean {
@@ -37,8 +33,10 @@ function wildcardMatch(pattern: string, value: string, caseInsensitive = false):
   return v.length >= head.length + tail.length && v.startsWith(head) && v.endsWith(tail);
 }
 
+/** The rules in force: the bucket's own, none after DeleteBucketCors, else the defaults. */
 export function effectiveCors(ctx: { core: OpContext['core'] }, bucket: string): CorsConfig {
-  return ctx.core.storage.getBucket(bucket)?.cors ?? DEFAULT_CORS;
+  const cors = ctx.core.storage.getBucket(bucket)?.cors;
+  return cors === null ? NO_CORS : (cors ?? DEFAULT_CORS);
 }
 
 function findRule(cors: CorsConfig, origin: string, method: string, requestHeaders: string[] | undefined): CorsRule | undefined {
@@ -173,12 +171,12 @@ export async function putBucketCors(ctx: OpContext): Promise<OssResponse> {
 }
 
 export async function getBucketCors(ctx: OpContext): Promise<OssResponse> {
-  const cors = ctx.core.storage.getBucket(ctx.bucket)?.cors;
-  if (!cors) throw new OssError(404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist.', { BucketName: ctx.bucket });
+  const cors = effectiveCors(ctx, ctx.bucket);
+  if (cors.rules.length === 0) throw new OssError(404, 'NoSuchCORSConfiguration', 'The CORS configuration does not exist.', { BucketName: ctx.bucket });
   return { status: 200, headers: { 'Content-Type': 'application/xml' }, body: corsXml(cors) };
 }
 
 export async function deleteBucketCors(ctx: OpContext): Promise<OssResponse> {
-  await ctx.core.storage.setCors(ctx.bucket, undefined);
+  await ctx.core.storage.setCors(ctx.bucket, null);
   return { status: 204, headers: {} };
 }

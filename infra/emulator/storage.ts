@@ -21,14 +21,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileBlobStore, MemoryBlobStore, type BlobStore } from './blobs';
+import type { CorsRule } from '../bucket-rules';
 
-export interface CorsRule {
-  allowedOrigins: string[];
-  allowedMethods: string[];
-  allowedHeaders: string[];
-  exposeHeaders: string[];
-  maxAgeSeconds?: number;
-}
+export type { CorsRule } from '../bucket-rules';
 
 export interface CorsConfig {
   rules: CorsRule[];
@@ -38,7 +33,8 @@ export interface CorsConfig {
 export interface BucketRecord {
   name: string;
   created: number;
-  cors?: CorsConfig;
+  /** PutBucketCors' rules; null after DeleteBucketCors; absent: the defaults (cors.ts). */
+  cors?: CorsConfig | null;
 }
 
 /** Headers stored with an object and returned on GET/HEAD. */
@@ -267,7 +263,7 @@ export class Storage {
     return true;
   }
 
-  async setCors(bucket: string, cors: CorsConfig | undefined): Promise<void> {
+  async setCors(bucket: string, cors: CorsConfig | null): Promise<void> {
     const state = this.#bucket(bucket);
     state.record = { ...state.record, cors };
     await this.#meta.put(['buckets', `${bucket}.json`], state.record);

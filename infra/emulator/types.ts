@@ -21,6 +21,7 @@ export type OpName =
   | 'GetBucketCors'
   | 'PutBucketCors'
   | 'DeleteBucketCors'
+  | 'GetBucketLifecycle'
   | 'PutBucket'
   | 'GetBucketInfo'
   | 'ListObjects'

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { main } from '../../infra/cli.ts';
-import { bucketRequest, recommendedCorsXml } from '../../infra/cli/doctor.ts';
+import { bucketRequest } from '../../infra/cli/doctor.ts';
+import { uploadCorsXml } from '../../infra/bucket-rules.ts';
 import { resolveEndpoint } from '../../shared/oss/endpoint.ts';
 import { startStack, BUCKET, type TestStack } from '../helpers/stack.ts';
 
@@ -88,8 +89,8 @@ test('doctor: a bucket without CORS rules fails with exit 1 and prints the rule 
   assert.match(r.stdout, /NOT ready for browser uploads/);
 });
 
-test('doctor: the recommended rule passes (exit 0); the emulator has no lifecycle API, so that is a warning', async () => {
-  await putCors(recommendedCorsXml([ORIGIN]));
+test('doctor: the recommended rule passes (exit 0); the emulator applies no lifecycle rules (NoSuchLifecycle), so that is a warning', async () => {
+  await putCors(uploadCorsXml([ORIGIN]));
   const r = await cli(['doctor'], { ...ossEnv(), CORS_ALLOWED_ORIGINS: ORIGIN });
   assert.equal(r.code, 0, r.stdout + r.stderr);
   for (const m of [/ok +PUT allowed \(rule 1\)/, /ok +POST allowed \(rule 1\)/, /ok +rule 1 exposes ETag/, /ok +rule 1 exposes x-oss-hash-crc64ecma/, /ok +rule 1 allows content-type, content-md5 and x-oss-\*/, /ok +preflight PUT from https:\/\/app\.example\.com allowed/]) {
@@ -148,7 +149,7 @@ test('doctor: usage errors (exit 2) and missing credentials', async () => {
 });
 
 test('doctor through the real CLI process (registration, exit code)', async () => {
-  await putCors(recommendedCorsXml([ORIGIN]));
+  await putCors(uploadCorsXml([ORIGIN]));
   const ok = await spawnCli(['doctor', '--origin', ORIGIN], ossEnv());
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /ready for browser uploads/);
@@ -160,7 +161,7 @@ test('doctor through the real CLI process (registration, exit code)', async () =
 // smoke
 
 test('smoke: a full upload through the functions; sizes and CRC-64 verified, callback ok, object kept', async () => {
-  await putCors(recommendedCorsXml([ORIGIN]));
+  await putCors(uploadCorsXml([ORIGIN]));
   const r = await cli(['smoke', '--url', s.functions.url, '--jwt', s.jwt('alice'), '--size', '250KiB', '--origin', ORIGIN]);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   for (const step of ['cors-api', 'init', 'sign', 'cors-oss', 'put-parts', 'list', 'complete', 'verify']) assert.match(r.stdout, new RegExp(`ok +${step} `));

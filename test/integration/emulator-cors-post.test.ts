@@ -8,6 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { startEmulator, type RunningEmulator } from '../../infra/emulator/index';
 import { signHeader } from '../../shared/oss/signer';
 import { crc64 } from '../../shared/oss/crc64';
+import { LOCAL_ORIGINS } from '../../infra/emulator/cors';
+import { UPLOAD_CORS } from '../../infra/bucket-rules';
 
 const require = createRequire(import.meta.url);
 const OSS = require('ali-oss');
@@ -75,7 +77,13 @@ describe('CORS', () => {
 
   test('PutBucketCors / GetBucketCors / DeleteBucketCors through ali-oss; rules decide preflights', async () => {
     const oss = aliClient(OTHER);
-    await assert.rejects(oss.getBucketCORS(OTHER), (e: { status: number; code: string }) => e.status === 404 && e.code === 'NoSuchCORSConfiguration');
+    // A new bucket reports the rule it applies: our browser-upload rule for local origins.
+    const defaults = await oss.getBucketCORS(OTHER);
+    assert.equal(defaults.rules.length, 1);
+    assert.deepEqual(defaults.rules[0].allowedOrigin, LOCAL_ORIGINS);
+    assert.deepEqual(defaults.rules[0].allowedMethod, UPLOAD_CORS.allowedMethods);
+    assert.deepEqual(defaults.rules[0].exposeHeader, UPLOAD_CORS.exposeHeaders);
+    assert.equal((await preflight(OTHER, 'http://localhost:5173', 'DELETE')).status, 403, 'browsers never DELETE on OSS');
     await oss.putBucketCORS(OTHER, [
       { allowedOrigin: 'https://*.example.com', allowedMethod: ['PUT', 'GET'], allowedHeader: ['content-type', 'x-oss-*'], exposeHeader: ['ETag', 'x-oss-request-id'], maxAgeSeconds: 300 },
       { allowedOrigin: '*', allowedMethod: 'GET' },
@@ -96,8 +104,19 @@ describe('CORS', () => {
     assert.equal(any.headers.get('access-control-allow-origin'), '*');
 
     await oss.deleteBucketCORS(OTHER);
-    await assert.rejects(oss.getBucketCORS(OTHER), (e: { code: string }) => e.code === 'NoSuchCORSConfiguration');
-    assert.equal((await preflight(OTHER, 'http://localhost:5173', 'PUT')).status, 200, 'back to the defaults');
+    await assert.rejects(oss.getBucketCORS(OTHER), (e: { status: number; code: string }) => e.status === 404 && e.code === 'NoSuchCORSConfiguration');
+    assert.equal((await preflight(OTHER, 'http://localhost:5173', 'PUT')).status, 403, 'no rules at all, as on OSS');
+  });
+});
+
+describe('Lifecycle', () => {
+  test('GetBucketLifecycle answers NoSuchLifecycle (the emulator applies none); Put is NotImplemented', async () => {
+    const oss = aliClient();
+    await assert.rejects(oss.getBucketLifecycle(BUCKET), (e: { status: number; code: string }) => e.status === 404 && e.code === 'NoSuchLifecycle');
+    await assert.rejects(
+      oss.putBucketLifecycle(BUCKET, [{ id: 'x', prefix: 'uploads/', status: 'Enabled', abortMultipartUpload: { days: 3 } }]),
+      (e: { status: number; code: string }) => e.status === 501 && e.code === 'NotImplemented',
+    );
   });
 });
 

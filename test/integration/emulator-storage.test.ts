@@ -1,6 +1,7 @@
-// Disk storage: data survives a restart (objects, open uploads and their parts, CORS, the callback
-// key); half-written bodies are never visible and leave nothing behind; leftovers of a crash
-// (temp files, unreferenced blobs, parts of a vanished upload) are swept at start.
+// Disk storage: data survives a restart (objects, open uploads and their parts, CORS rules or their
+// deletion, the callback key); half-written bodies are never visible and leave nothing behind;
+// leftovers of a crash (temp files, unreferenced blobs, parts of a vanished upload) are swept at
+// start.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -86,6 +87,27 @@ test('objects, open uploads, parts, CORS and the callback key survive a restart'
     assert.equal((await s('PUT', 'kept/object.bin', { body: Buffer.from('new') as BodyInit })).status, 200);
     assert.equal((await readdir(join(dir, 'blobs'))).length, 2);
     await em.close();
+  }
+});
+
+test('deleted CORS rules stay deleted after a restart (no fallback to the defaults)', async () => {
+  const own = await mkdtemp(join(tmpdir(), 'oss-emu-cors-'));
+  try {
+    const cors = (em: RunningEmulator, method: string) =>
+      fetch(`${em.url}/${BUCKET}/?cors`, { method, headers: signHeader('v4', { method, bucket: BUCKET, query: [['cors', '']] }, { credentials: em.credentials, region: 'cn-hangzhou' }).headers });
+    const preflight = (em: RunningEmulator) =>
+      fetch(`${em.url}/${BUCKET}/x`, { method: 'OPTIONS', headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'PUT' } });
+    let em = await startEmulator({ port: 0, dataDir: own, buckets: [BUCKET] });
+    assert.equal((await cors(em, 'GET')).status, 200, 'the default rule');
+    assert.equal((await preflight(em)).status, 200);
+    assert.equal((await cors(em, 'DELETE')).status, 204);
+    await em.close();
+    em = await startEmulator({ port: 0, dataDir: own, buckets: [BUCKET] });
+    assert.equal((await cors(em, 'GET')).status, 404);
+    assert.equal((await preflight(em)).status, 403);
+    await em.close();
+  } finally {
+    await rm(own, { recursive: true, force: true });
   }
 });
 
