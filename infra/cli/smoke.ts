@@ -7,7 +7,10 @@
  *
  * Cleanup: any failure after init aborts the upload (POST /uploads/abort), so no parts are left
  * behind. A completed object stays in the bucket: its key is printed (the API has no delete; remove
- * it with the console or ossutil, or let a lifecycle rule on a test prefix expire it).
+ * it with the console or ossutil, or let a lifecycle rule on the test caller's prefix expire it).
+ *
+ * A request that cannot be sent says why (the network error's code) and what to check; an answer
+ * that is not our API's JSON (OSS's XML, an HTML page) says that --url points elsewhere.
  *
  * Exit codes: 0 the upload went through and every check passed, 1 a step or check failed, 2 usage.
  */
@@ -145,6 +148,46 @@ interface ApiError {
 
 const describeApiError = (e: ApiError) => `${e.status}${e.code ? ` ${e.code}` : ''}: ${e.message}${e.requestId ? ` (requestId ${e.requestId})` : ''}`;
 
+/** What to check when a request cannot be sent, by the network error's code. */
+const NETWORK_HINTS: Record<string, string> = {
+  ECONNREFUSED: 'nothing listens there',
+  ENOTFOUND: 'the host name does not resolve',
+  EAI_AGAIN: 'the host name could not be resolved now (DNS)',
+  ECONNRESET: 'the connection was dropped',
+  ETIMEDOUT: 'the connection timed out',
+  EHOSTUNREACH: 'the host cannot be reached',
+  CERT_HAS_EXPIRED: 'its TLS certificate has expired',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'its TLS certificate is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'its TLS certificate chain is incomplete',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'its TLS certificate is for another host name',
+};
+
+/**
+ * A failed fetch as a person can act on it: Node says only "fetch failed" and keeps the reason
+ * (ECONNREFUSED, ENOTFOUND, a certificate problem…) in `cause`.
+ */
+export function networkError(e: unknown, url: string, check: string, timeoutMs: number): Error {
+  const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+  const host = new URL(url).host;
+  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return new Error(`no answer from ${host} within ${timeoutMs / 1000} s (--timeout)`);
+  const code = err?.cause?.code;
+  const why = err?.cause?.message ?? err?.message ?? String(e);
+  const hint = code && NETWORK_HINTS[code];
+  return new Error(`cannot reach ${host} (${why}${hint ? `: ${hint}` : ''}). ${check}`);
+}
+
+/** Why an answer that is not our API's JSON came back: usually --url names something else. */
+export function notOurApi(what: string, res: Response, text: string): string {
+  if (res.headers.has('x-oss-request-id') || /^(<\?xml[^>]*>\s*)?<Error>/.test(text.trimStart())) {
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    return (
+      `${what} answered ${res.status} with an OSS error${code ? ` (${code})` : ''}: --url points at OSS or the OSS emulator, not at the upload API ` +
+      '(the functions\' custom domain; the local stack serves it on http://127.0.0.1:8787, its emulator on :9000)'
+    );
+  }
+  return `${what} answered ${res.status} with ${res.headers.get('content-type') ?? 'no content type'}, not the upload API's JSON: is --url the API's base URL?`;
+}
+
 export async function runSmoke(opts: SmokeOptions, fetchImpl: typeof fetch = fetch, progress: (line: string) => void = () => {}): Promise<SmokeReport> {
   const report: SmokeReport = { ok: false, url: opts.url, size: opts.size, steps: [], cleanup: 'nothing-to-clean' };
   const signal = () => AbortSignal.timeout(opts.timeoutMs);
@@ -165,23 +208,31 @@ export async function runSmoke(opts: SmokeOptions, fetchImpl: typeof fetch = fet
     }
   }
 
+  /** fetch, with a network failure explained (`check`: what to look at). */
+  async function send(url: string, init: RequestInit, check: string): Promise<Response> {
+    try {
+      return await fetchImpl(url, { ...init, signal: signal() });
+    } catch (e) {
+      throw networkError(e, url, check, opts.timeoutMs);
+    }
+  }
+
   async function api(path: string, body: unknown, expected: number): Promise<any> {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (opts.jwt) headers.authorization = `Bearer ${opts.jwt}`;
     if (opts.origin) headers.origin = opts.origin;
-    const res = await fetchImpl(`${opts.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body), signal: signal() });
+    const res = await send(`${opts.url}${path}`, { method: 'POST', headers, body: JSON.stringify(body) }, 'Is the API running, and is --url its base URL?');
     const text = await res.text();
     let json: any;
     try {
       json = JSON.parse(text);
     } catch {
-      json = undefined;
+      throw new Error(notOurApi(`POST ${path}`, res, text));
     }
     if (res.status !== expected) {
       const err: ApiError = { status: res.status, code: json?.error?.code, message: json?.error?.message ?? json?.message ?? text.slice(0, 200), requestId: json?.error?.requestId };
       throw new Error(`POST ${path} answered ${describeApiError(err)}`);
     }
-    if (json === undefined) throw new Error(`POST ${path} answered ${res.status} with a non-JSON body`);
     if (opts.origin) {
       const allow = res.headers.get('access-control-allow-origin');
       if (allow !== opts.origin && allow !== '*') throw new Error(`POST ${path} has no Access-Control-Allow-Origin for ${opts.origin} (got ${allow ?? 'none'}): set CORS_ALLOWED_ORIGINS`);
@@ -190,11 +241,11 @@ export async function runSmoke(opts: SmokeOptions, fetchImpl: typeof fetch = fet
   }
 
   async function preflight(url: string, method: string, requestHeaders: string): Promise<string> {
-    const res = await fetchImpl(url, {
-      method: 'OPTIONS',
-      headers: { origin: opts.origin!, 'access-control-request-method': method, 'access-control-request-headers': requestHeaders },
-      signal: signal(),
-    });
+    const res = await send(
+      url,
+      { method: 'OPTIONS', headers: { origin: opts.origin!, 'access-control-request-method': method, 'access-control-request-headers': requestHeaders } },
+      'Is the host right?',
+    );
     await res.arrayBuffer();
     const allow = res.headers.get('access-control-allow-origin');
     if (res.status >= 300 || (allow !== opts.origin && allow !== '*')) {
@@ -252,7 +303,7 @@ export async function runSmoke(opts: SmokeOptions, fetchImpl: typeof fetch = fet
           if (p.size !== expected) throw new Error(`part ${p.partNumber}: sign says ${p.size} bytes, expected ${expected}`);
           const data = randomBytes(expected);
           partCrc.set(p.partNumber, crc64(data));
-          const res = await fetchImpl(p.url, { method: p.method ?? 'PUT', headers: p.headers, body: data as unknown as BodyInit, signal: signal() });
+          const res = await send(p.url, { method: p.method ?? 'PUT', headers: p.headers, body: data as unknown as BodyInit }, 'Part URLs use OSS_PUBLIC_ENDPOINT: can this machine reach it?');
           const text = await res.text();
           if (res.status !== 200) throw new Error(`part ${p.partNumber}: OSS answered ${res.status} ${/<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? ''}`.trim());
           const etag = res.headers.get('etag');
@@ -341,7 +392,7 @@ export const command: Command = {
       io.stdout(`upload verified. The object stays in the bucket: ${report.key}\n`);
     } else {
       const left = report.cleanup === 'object-kept' ? ` The object was stored and stays: ${report.key}.` : report.cleanup === 'aborted' ? ' The upload was aborted.' : '';
-      io.stdout(`smoke FAILED: ${report.error}.${left}\n`);
+      io.stdout(`smoke FAILED: ${report.error}${/[.?!]$/.test(report.error ?? '') ? '' : '.'}${left}\n`);
     }
     return report.ok ? 0 : EXIT_FAILURE;
   },

@@ -92,7 +92,10 @@ export const command: Command = {
       config = parseConfig(env);
     } catch (e) {
       if (e instanceof ConfigError) {
-        io.stderr(`sweep: configuration problems:\n${e.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+        // --max-age-hours stands in for SWEEP_MAX_AGE_HOURS: a problem with its value is the flag's.
+        const flagged = values['max-age-hours'] !== undefined;
+        const problems = e.problems.map((p) => (flagged && p.startsWith('SWEEP_MAX_AGE_HOURS ') ? p.replace('SWEEP_MAX_AGE_HOURS', '--max-age-hours') : p));
+        io.stderr(`sweep: configuration problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
         return EXIT_USAGE;
       }
       throw e;

@@ -10,6 +10,7 @@ import { main } from '../../infra/cli.ts';
 import { bucketRequest } from '../../infra/cli/doctor.ts';
 import { uploadCorsXml } from '../../infra/bucket-rules.ts';
 import { resolveEndpoint } from '../../shared/oss/endpoint.ts';
+import { createServer, type AddressInfo } from 'node:net';
 import { startStack, BUCKET, type TestStack } from '../helpers/stack.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -217,6 +218,24 @@ test('smoke: a CORS problem on the API is reported before anything is uploaded',
   assert.doesNotMatch(r.stdout, / init /);
 });
 
+test('smoke: nothing listening at --url: the cause (ECONNREFUSED) and what to check', async () => {
+  const closed = createServer();
+  await new Promise<void>((res) => closed.listen(0, '127.0.0.1', () => res()));
+  const port = (closed.address() as AddressInfo).port;
+  await new Promise((res) => closed.close(res));
+  const r = await cli(['smoke', '--url', `http://127.0.0.1:${port}`]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, new RegExp(`FAIL +init +cannot reach 127\\.0\\.0\\.1:${port} \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}: nothing listens there\\)\\. Is the API running, and is --url its base URL\\?`));
+  assert.doesNotMatch(r.stdout, /fetch failed/);
+});
+
+test('smoke pointed at the OSS emulator: says --url is OSS, not the API, without dumping XML', async () => {
+  const r = await cli(['smoke', '--url', s.emulator.url]);
+  assert.equal(r.code, 1);
+  assert.match(r.stdout, /FAIL +init +POST \/uploads answered \d{3} with an OSS error \(\w+\): --url points at OSS or the OSS emulator, not at the upload API/);
+  assert.doesNotMatch(r.stdout, /<\?xml|<Error>/);
+});
+
 test('smoke: usage errors exit 2', async () => {
   assert.equal((await cli(['smoke'])).code, 2);
   assert.equal((await cli(['smoke', '--url', 'ftp://x'])).code, 2);
@@ -256,6 +275,11 @@ test('sweep: configuration problems and missing credentials exit 2 with the prob
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /OSS_REGION must be the bare region id/);
   assert.match(bad.stderr, /SWEEP_MAX_AGE_HOURS/);
+  // A bad --max-age-hours is the flag's fault, not the variable's.
+  const flag = await cli(['sweep', '--max-age-hours', '0'], ossEnv());
+  assert.equal(flag.code, 2);
+  assert.match(flag.stderr, /--max-age-hours must be a number above 0 and at most 8760 \(got "0"\)/);
+  assert.doesNotMatch(flag.stderr, /SWEEP_MAX_AGE_HOURS/);
   const noCreds = await cli(['sweep'], { ...ossEnv(), ALIBABA_CLOUD_ACCESS_KEY_ID: undefined, ALIBABA_CLOUD_ACCESS_KEY_SECRET: undefined });
   assert.equal(noCreds.code, 2);
   assert.match(noCreds.stderr, /missing credentials/);
