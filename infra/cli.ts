@@ -25,6 +25,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'upload a test file end to end through a deployed stack and verify size and CRC-64',
     load: async () => (await import('./cli/smoke.ts')).command,
   },
+  jwt: {
+    summary: 'print a short-lived caller JWT signed with AUTH_JWT_SECRET (for smoke)',
+    load: async () => (await import('./cli/jwt.ts')).command,
+  },
   sweep: {
     summary: 'abort stale multipart uploads under KEY_PREFIX now (what the sweep function does)',
     load: async () => (await import('./cli/sweep.ts')).command,

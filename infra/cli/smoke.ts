@@ -21,13 +21,15 @@ import { EXIT_FAILURE, UsageError, type CliIo, type Command } from './common.ts'
 
 export const usage = `usage: npm run --silent cli -- smoke --url https://api.example.com [flags]
 
-Uploads a file of random bytes through the deployed functions and OSS, checks sizes and CRC-64,
-and cleans up (aborts the upload on failure; a completed object is kept and its key printed).
+Uploads a file of random bytes through the deployed functions and OSS and checks sizes and
+CRC-64. A failed upload is aborted (no parts left behind); a completed test object STAYS in the
+bucket and its key is printed (the API cannot delete objects).
 
 flags:
   --url URL           base URL of the API (the custom domain, or the local stack)
   --jwt TOKEN         caller JWT sent as "Authorization: Bearer" (default OSS_UPLOAD_JWT; none for
-                      AUTH_MODE=none)
+                      AUTH_MODE=none). With AUTH_JWT_SECRET set, mint one:
+                      --jwt "$(npm run --silent cli -- jwt --sub oss-upload-smoke)"
   --size N            bytes to upload (units KiB/MiB/GiB allowed; default 250KiB)
   --part-size N       requested part size (default 100KiB, the OSS minimum, so a small file still
                       has several parts)

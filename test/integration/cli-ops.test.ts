@@ -1,5 +1,5 @@
-// The operations CLI against the local stack (OSS emulator + every function on one origin):
-// `doctor` (bucket CORS/lifecycle), `smoke` (a real upload through the functions) and `sweep`.
+// The operations CLI against a test stack (OSS emulator + every function on one origin):
+// `doctor` (bucket CORS/lifecycle), `smoke` (a real upload through the functions), `jwt` and `sweep`.
 // Most cases call the CLI's `main()` in-process with a given environment (same parsing, output and
 // exit codes as the binary); one case per command goes through a real `node infra/cli.ts` process.
 import { test, before, after } from 'node:test';
@@ -11,7 +11,7 @@ import { bucketRequest } from '../../infra/cli/doctor.ts';
 import { uploadCorsXml } from '../../infra/bucket-rules.ts';
 import { resolveEndpoint } from '../../shared/oss/endpoint.ts';
 import { createServer, type AddressInfo } from 'node:net';
-import { startStack, BUCKET, type TestStack } from '../helpers/stack.ts';
+import { startStack, BUCKET, JWT_SECRET, type TestStack } from '../helpers/stack.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ORIGIN = 'https://app.example.com';
@@ -155,7 +155,7 @@ test('doctor through the real CLI process (registration, exit code)', async () =
   assert.equal(ok.code, 0, ok.stdout + ok.stderr);
   assert.match(ok.stdout, /ready for browser uploads/);
   const top = await spawnCli(['--help'], {});
-  for (const c of ['sign', 'doctor', 'smoke', 'sweep']) assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
+  for (const c of ['sign', 'doctor', 'smoke', 'jwt', 'sweep']) assert.match(top.stdout, new RegExp(`^  ${c} `, 'm'));
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -234,6 +234,29 @@ test('smoke pointed at the OSS emulator: says --url is OSS, not the API, without
   assert.equal(r.code, 1);
   assert.match(r.stdout, /FAIL +init +POST \/uploads answered \d{3} with an OSS error \(\w+\): --url points at OSS or the OSS emulator, not at the upload API/);
   assert.doesNotMatch(r.stdout, /<\?xml|<Error>/);
+});
+
+test('jwt mints a caller token the functions accept; smoke uploads with it under the test caller', async () => {
+  const env = { AUTH_JWT_SECRET: JWT_SECRET };
+  const minted = await cli(['jwt'], env);
+  assert.equal(minted.code, 0, minted.stderr);
+  const token = minted.stdout.trim();
+  assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  assert.equal(claims.sub, 'oss-upload-smoke');
+  assert.equal(claims.exp - claims.iat, 600);
+  const r = await cli(['smoke', '--url', s.functions.url, '--jwt', token, '--json']);
+  assert.equal(r.code, 0, r.stdout);
+  assert.ok(JSON.parse(r.stdout).key.startsWith('uploads/oss-upload-smoke/'));
+  // Issuer and audience are carried when the functions require them.
+  const withClaims = JSON.parse(Buffer.from((await cli(['jwt', '--sub', 'ci', '--ttl', '60'], { ...env, AUTH_ISSUER: 'https://id.example', AUTH_AUDIENCE: 'uploads' })).stdout.split('.')[1], 'base64url').toString());
+  assert.deepEqual([withClaims.sub, withClaims.iss, withClaims.aud, withClaims.exp - withClaims.iat], ['ci', 'https://id.example', 'uploads', 60]);
+  // Without the secret: exit 2, saying what it is; bad flags: exit 2.
+  const none = await cli(['jwt'], {});
+  assert.equal(none.code, 2);
+  assert.match(none.stderr, /AUTH_JWT_SECRET is not set/);
+  assert.equal((await cli(['jwt', '--sub', 'a/b'], env)).code, 2);
+  assert.equal((await cli(['jwt', '--ttl', '5'], env)).code, 2);
 });
 
 test('smoke: usage errors exit 2', async () => {
