@@ -1,7 +1,12 @@
 #!/usr/bin/env node
 // Runs node:test over every *.test.ts below the given folders, through tsx.
 // Node 20's `--test` does not expand globs, so we list the files ourselves.
-import { readdirSync, statSync } from 'node:fs';
+//
+// Output: node:test's dot reporter on the terminal (a dot per test, then every failure in full),
+// the complete TAP in test-results/<folders>.tap, and TAP's closing summary (`# tests`, `# pass`,
+// `# fail`…) as the last lines, which CI reads. TEST_REPORTER=tap (or spec) prints that reporter
+// on the terminal instead.
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -24,6 +29,28 @@ if (files.length === 0) {
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';
-const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...files];
+const reporter = process.env.TEST_REPORTER ?? 'dot';
+mkdirSync('test-results', { recursive: true });
+const tapFile = join('test-results', `${dirs.map((d) => d.replace(/^test\//, '').replace(/\W+/g, '-')).join('+')}.tap`);
+const reporters =
+  reporter === 'tap'
+    ? ['--test-reporter=tap', '--test-reporter-destination=stdout']
+    : [`--test-reporter=${reporter}`, '--test-reporter-destination=stdout', '--test-reporter=tap', `--test-reporter-destination=${tapFile}`];
+const args = ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...reporters, ...files];
 const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+
+if (reporter !== 'tap') {
+  let summary = [];
+  try {
+    // The summary is the run's last `# name value` lines (earlier `#` lines are diagnostics).
+    const lines = readFileSync(tapFile, 'utf8').trimEnd().split('\n');
+    let i = lines.length;
+    while (i > 0 && /^# \w+ \S+$/.test(lines[i - 1])) i--;
+    summary = lines.slice(i);
+  } catch {
+    /* no TAP written: the runner itself failed; its exit code says so */
+  }
+  console.log(`\nFull TAP: ${tapFile}`);
+  if (summary.length) console.log(summary.join('\n'));
+}
 process.exit(r.status ?? 1);
