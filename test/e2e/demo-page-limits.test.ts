@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
-import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { addFileToDashboard, assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 
 const MiB = 1024 * 1024;
@@ -51,12 +51,7 @@ describe('demo page with ALLOWED_CONTENT_TYPES=image/* and MAX_FILE_SIZE=8MiB', 
     return path;
   }
 
-  async function add(path: string): Promise<void> {
-    const done = page.locator('.uppy-StatusBar-actionBtn--done');
-    if (await done.isVisible()) await done.click();
-    if ((await page.locator('.uppy-Dashboard-input').count()) === 0) await page.locator('.uppy-DashboardContent-addMore').click();
-    await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
-  }
+  const add = (path: string) => addFileToDashboard(page, path);
 
   const rowDetail = (name: string) => page.locator(`#results li.row[data-name="${name}"][data-status="error"] .row-detail`);
 

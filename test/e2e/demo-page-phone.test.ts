@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
-import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { addFileToDashboard, assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 
 interface Box {
@@ -81,7 +81,7 @@ describe('demo page on a 390 px wide phone screen', () => {
 
     const file = join(dir, 'holiday-video-with-a-rather-long-file-name.mp4');
     writeFileSync(file, seededBytes(3, 7_000_000)); // multipart: 2 parts, a parts strip and facts
-    await page.locator('.uppy-Dashboard-input').first().setInputFiles(file);
+    await addFileToDashboard(page, file);
     await page.locator('#results li.row[data-status="done"] [data-field="crc64"][data-value]:not([data-value=""])').waitFor({ timeout: 30_000 });
     await assertFits(page, 'after an upload');
     await screenshot(page, 'demo-phone');

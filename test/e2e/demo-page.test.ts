@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
-import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { addFileToDashboard, assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 
@@ -47,14 +47,7 @@ describe('demo page (npm start) in Chromium', () => {
     return path;
   }
 
-  /** Picks a file through the Dashboard's own file input, as a person clicking "browse files" does. */
-  async function chooseFile(path: string): Promise<void> {
-    // After an upload the Dashboard shows its file list: "Done" clears it and brings the drop zone back.
-    const done = page.locator('.uppy-StatusBar-actionBtn--done');
-    if (await done.isVisible()) await done.click();
-    if ((await page.locator('.uppy-Dashboard-input').count()) === 0) await page.locator('.uppy-DashboardContent-addMore').click();
-    await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
-  }
+  const chooseFile = (path: string) => addFileToDashboard(page, path);
 
   const row = (name: string): Locator => page.locator(`#results li.row[data-name="${name}"]`);
 

@@ -78,3 +78,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path, fullPage: true });
   return path;
 }
+
+/** Adds a file through Uppy Dashboard's own file input, as a person clicking "browse files" does. */
+export async function addFileToDashboard(page: Page, path: string): Promise<void> {
+  // After an upload the Dashboard shows its file list: "Done" clears it and brings the drop zone back.
+  const done = page.locator('.uppy-StatusBar-actionBtn--done');
+  if (await done.isVisible()) await done.click();
+  if ((await page.locator('.uppy-Dashboard-input').count()) === 0) await page.locator('.uppy-DashboardContent-addMore').click();
+  await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
+}
