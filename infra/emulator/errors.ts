@@ -90,6 +90,7 @@ const DEFAULT_EC: Record<string, string> = {
   NoSuchBucket: '0015-00000101',
   NoSuchCORSConfiguration: '0034-00000001',
   NoSuchKey: '0026-00000001',
+  NoSuchLifecycle: '0034-00000002',
   NoSuchUpload: EC.NO_SUCH_UPLOAD,
   NotImplemented: '0000-00000002',
   PreconditionFailed: '0017-00001001',

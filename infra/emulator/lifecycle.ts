@@ -9,6 +9,6 @@ import { OssError } from './errors';
 import type { OpContext, OssResponse } from './types';
 
 export async function getBucketLifecycle(ctx: OpContext): Promise<OssResponse> {
-  // Code, message and BucketName as OSS's GetBucketLifecycle page shows them; the EC is a placeholder.
+  // Code, message and BucketName as OSS's GetBucketLifecycle page shows them (its EC: errors.ts).
   throw new OssError(404, 'NoSuchLifecycle', 'No Row found in Lifecycle Table.', { BucketName: ctx.bucket });
 }
