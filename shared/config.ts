@@ -48,7 +48,7 @@ import { createPublicKey } from 'node:crypto';
 import { httpError } from './http/errors';
 import type { FcContext, FcCredentials } from './http/fc-adapter';
 import { isSafeSegment, normalizeKeyPrefix, SAFE_SEGMENT_HINT } from './policy/keys';
-import { parseContentTypePatterns } from './policy/limits';
+import { parseContentTypePatterns } from './policy/content-type';
 import { GiB, KiB, MAX_PART_SIZE, MAX_PARTS, MiB, MIN_PART_SIZE } from './policy/parts';
 
 export type Env = Readonly<Record<string, string | undefined>>;

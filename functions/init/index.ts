@@ -6,7 +6,9 @@
 import { readJson, optionalInt, optionalString } from '../../shared/http/body';
 import { handle } from '../../shared/http/fc-adapter';
 import { validateFilename } from '../../shared/policy/keys';
-import { assertContentTypeAllowed, assertSizeAllowed, normalizeContentType, validateMetadata } from '../../shared/policy/limits';
+import { assertContentTypeAllowed, normalizeContentType } from '../../shared/policy/content-type';
+import { validateMetadata } from '../../shared/policy/metadata';
+import { assertSizeAllowed } from '../../shared/policy/size';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
 
 export function createApp(deps: Deps = {}) {

@@ -1,5 +1,6 @@
 /**
- * Multipart plan: how a file of `size` bytes is cut into parts.
+ * Policy: the part plan, how a file of `size` bytes is cut into parts, and which part numbers an
+ * upload can have at all.
  *
  * OSS rules (oss-protocol.md): part numbers 1..10,000; every part but the last 100 KiB..5 GiB;
  * the last part may be smaller. The plan is fixed at init and carried in the upload token, so
@@ -17,6 +18,7 @@
  *    `partSizeOf` give actual sizes.
  */
 import { httpError } from '../http/errors';
+import { formatBytes } from './size';
 
 export const KiB = 1024;
 export const MiB = 1024 * KiB;
@@ -59,7 +61,7 @@ export function planParts(size: number, requestedPartSize?: number, limits: Part
   let partSize: number;
   if (requestedPartSize !== undefined) {
     if (!Number.isSafeInteger(requestedPartSize) || requestedPartSize < minPartSize || requestedPartSize > maxPartSize) {
-      throw httpError('VALIDATION_FAILED', `partSize must be an integer between ${minPartSize} and ${maxPartSize}`, {
+      throw httpError('VALIDATION_FAILED', `partSize must be an integer between ${minPartSize} and ${maxPartSize} (${formatBytes(minPartSize)} to ${formatBytes(maxPartSize)})`, {
         field: 'partSize',
       });
     }
@@ -75,7 +77,7 @@ export function planParts(size: number, requestedPartSize?: number, limits: Part
     const needed = Math.ceil(Math.ceil(size / maxParts) / MiB) * MiB;
     partSize = Math.min(maxPartSize, Math.max(defaultPartSize, minPartSize, needed));
     if (Math.ceil(size / partSize) > maxParts) {
-      throw httpError('FILE_TOO_LARGE', `size is larger than ${maxParts} parts of ${maxPartSize} bytes`, {
+      throw httpError('FILE_TOO_LARGE', `size is larger than ${maxParts} parts of ${formatBytes(maxPartSize)}`, {
         maxFileSize: maxParts * maxPartSize,
       });
     }
@@ -93,46 +95,18 @@ export function partSizeOf(plan: Pick<PartPlan, 'size' | 'partSize' | 'partCount
   return partNumber < plan.partCount ? plan.partSize : plan.size - (plan.partCount - 1) * plan.partSize;
 }
 
-export interface UploadedPart {
-  partNumber: number;
-  size: number;
-}
-
-export interface PartsCheck {
-  /** Every part 1..partCount is there with its planned size, and nothing else. */
-  complete: boolean;
-  missing: number[];
-  /** Part numbers outside the plan. */
-  unexpected: number[];
-  wrongSize: Array<{ partNumber: number; expected: number; actual: number }>;
-  uploadedBytes: number;
+/** The plan an upload token's claims carry. */
+export function planOf(upload: Pick<PartPlan, 'size' | 'partSize' | 'partCount'>): PartPlan {
+  return { size: upload.size, partSize: upload.partSize, partCount: upload.partCount, lastPartSize: upload.size - upload.partSize * (upload.partCount - 1) };
 }
 
 /**
- * Compares the parts OSS has (ListParts) with the plan, for complete without a client part
- * list: all of 1..partCount present, each of its planned size (so the sizes add up to `size`).
+ * The largest part number any upload of at most `maxFileSize` bytes can have: every part but the
+ * last holds at least 100 KiB (OSS), so the last part's number is at most
+ * floor((maxFileSize - 1) / 100 KiB) + 1, and never above 10,000. The Uppy facade, which has no
+ * plan, signs no part number beyond it.
  */
-export function checkUploadedParts(plan: Pick<PartPlan, 'size' | 'partSize' | 'partCount'>, parts: readonly UploadedPart[]): PartsCheck {
-  const seen = new Map<number, number>();
-  const unexpected: number[] = [];
-  let uploadedBytes = 0;
-  for (const p of parts) {
-    uploadedBytes += p.size;
-    if (Number.isInteger(p.partNumber) && p.partNumber >= 1 && p.partNumber <= plan.partCount) seen.set(p.partNumber, p.size);
-    else unexpected.push(p.partNumber);
-  }
-  const missing: number[] = [];
-  const wrongSize: PartsCheck['wrongSize'] = [];
-  for (let n = 1; n <= plan.partCount; n++) {
-    const actual = seen.get(n);
-    if (actual === undefined) missing.push(n);
-    else if (actual !== partSizeOf(plan, n)) wrongSize.push({ partNumber: n, expected: partSizeOf(plan, n), actual });
-  }
-  return {
-    complete: missing.length === 0 && unexpected.length === 0 && wrongSize.length === 0,
-    missing,
-    unexpected,
-    wrongSize,
-    uploadedBytes,
-  };
+export function maxPartNumber(maxFileSize: number): number {
+  if (!(maxFileSize > 0)) return 1;
+  return Math.min(MAX_PARTS, Math.floor((maxFileSize - 1) / MIN_PART_SIZE) + 1);
 }

@@ -18,10 +18,10 @@
 import { httpError, type HttpError } from '../http/errors';
 import { encodeCallbackParam, encodeCallbackVar } from '../oss/callback';
 import { buildObjectKey, callerPrefix } from '../policy/keys';
-import { planParts, partSizeOf, GiB, MAX_PARTS } from '../policy/parts';
+import { planParts, partSizeOf, planOf, GiB, MAX_PARTS } from '../policy/parts';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
 import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
-import { checkAgainstPlan, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts, planOf } from './part-checks';
+import { checkPlannedParts, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts } from '../policy/part-checks';
 import { isUploadGone, ossCall } from './oss-errors';
 
 /** The settings the service needs; the functions derive them from the validated config. */
@@ -341,7 +341,7 @@ export class UploadService {
       throw err;
     }
     const plan = planOf(upload);
-    const parts = checkAgainstPlan(listed, plan, upload.size);
+    const parts = checkPlannedParts(listed, plan, upload.size);
     if (clientParts) checkClientParts(clientParts, parts);
     return this.#completeParts(upload, parts, upload.size);
   }

@@ -1,14 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  normalizeContentType,
-  parseContentTypePatterns,
-  contentTypeAllowed,
-  assertContentTypeAllowed,
-  assertSizeAllowed,
-  validateMetadata,
-  MAX_METADATA_BYTES,
-} from '../../shared/policy/limits';
+import { normalizeContentType, parseContentTypePatterns, contentTypeAllowed, assertContentTypeAllowed } from '../../shared/policy/content-type';
+import { assertSizeAllowed, formatBytes } from '../../shared/policy/size';
+import { validateMetadata, MAX_METADATA_BYTES } from '../../shared/policy/metadata';
 import { HttpError } from '../../shared/http/errors';
 
 function httpErr(status: number, code: string) {
@@ -74,6 +68,24 @@ describe('assertSizeAllowed', () => {
   for (const bad of [-1, 1.5, '10', null, undefined, NaN]) {
     it(`400 for ${String(bad)}`, () => assert.throws(() => assertSizeAllowed(bad, 10), httpErr(400, 'VALIDATION_FAILED')));
   }
+});
+
+describe('formatBytes: sizes in the units the configuration accepts', () => {
+  const cases: Array<[number, string]> = [
+    [5 * 1024 ** 3, '5 GiB'],
+    [250 * 1024, '250 KiB'],
+    [1024 ** 2, '1 MiB'],
+    [10_000 * 5 * 1024 ** 3, '50000 GiB'],
+    [1024 ** 4, '1 TiB'],
+    [1000, '1000 bytes'],
+    [1024 ** 2 + 1, '1048577 bytes'],
+    [1, '1 byte'],
+    [0, '0 bytes'],
+  ];
+  for (const [n, text] of cases) it(`${n} -> ${text}`, () => assert.equal(formatBytes(n), text));
+  it('FILE_TOO_LARGE names the limit in those units', () => {
+    assert.throws(() => assertSizeAllowed(5 * 1024 ** 3 + 1, 5 * 1024 ** 3), (e: HttpError) => /the 5 GiB limit/.test(e.message) && !/5368709120/.test(e.message));
+  });
 });
 
 describe('validateMetadata', () => {

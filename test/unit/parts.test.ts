@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   planParts,
   partSizeOf,
-  checkUploadedParts,
+  maxPartNumber,
   KiB,
   MiB,
   GiB,
@@ -13,6 +13,7 @@ import {
   MAX_PARTS,
 } from '../../shared/policy/parts';
 import { HttpError } from '../../shared/http/errors';
+import { checkPlannedParts } from '../../shared/policy/part-checks';
 
 function httpErr(status: number, code: string) {
   return (e: unknown) => e instanceof HttpError && e.status === status && e.code === code;
@@ -95,22 +96,44 @@ describe('partSizeOf', () => {
   }
 });
 
-describe('checkUploadedParts', () => {
+describe('checkPlannedParts (what complete checks against the plan)', () => {
   const plan = planParts(20 * MiB + 3, 8 * MiB);
-  it('complete when every part has its planned size', () => {
-    const r = checkUploadedParts(plan, [1, 2, 3].map((n) => ({ partNumber: n, size: partSizeOf(plan, n) })));
-    assert.deepEqual(r, { complete: true, missing: [], unexpected: [], wrongSize: [], uploadedBytes: plan.size });
+  const part = (partNumber: number, size: number) => ({ partNumber, size, etag: `"${partNumber}"`, lastModified: new Date(0) });
+  it('every part with its planned size: the planned parts, extra numbers left out', () => {
+    const parts = checkPlannedParts([1, 2, 3, 7].map((n) => part(n, n === 7 ? 5 : partSizeOf(plan, n))), plan, plan.size);
+    assert.deepEqual(parts.map((p) => p.partNumber), [1, 2, 3]);
   });
-  it('reports missing, unexpected and wrongly sized parts', () => {
-    const r = checkUploadedParts(plan, [
-      { partNumber: 1, size: 8 * MiB },
-      { partNumber: 3, size: 1 },
-      { partNumber: 7, size: 5 },
-    ]);
-    assert.equal(r.complete, false);
-    assert.deepEqual(r.missing, [2]);
-    assert.deepEqual(r.unexpected, [7]);
-    assert.deepEqual(r.wrongSize, [{ partNumber: 3, expected: 4 * MiB + 3, actual: 1 }]);
+  it('missing or wrongly sized parts -> 409 INCOMPLETE_UPLOAD naming them', () => {
+    assert.throws(
+      () => checkPlannedParts([part(1, 8 * MiB), part(3, 4 * MiB + 3)], plan, plan.size),
+      (e: HttpError) => e.code === 'INCOMPLETE_UPLOAD' && JSON.stringify(e.details?.missing) === '[2]',
+    );
+    assert.throws(
+      () => checkPlannedParts([part(1, 8 * MiB), part(2, 8 * MiB), part(3, 1)], plan, plan.size),
+      (e: HttpError) => e.code === 'INCOMPLETE_UPLOAD' && JSON.stringify(e.details?.wrongSize) === JSON.stringify([{ partNumber: 3, size: 1, expected: 4 * MiB + 3 }]),
+    );
+  });
+});
+
+describe('maxPartNumber: the largest part number an upload within MAX_FILE_SIZE can have', () => {
+  const cases: Array<[number, number]> = [
+    [1, 1],
+    [100 * KiB, 1],
+    [100 * KiB + 1, 2],
+    [250 * KiB, 3],
+    [1 * MiB, 11],
+    [5 * GiB, MAX_PARTS],
+    [MAX_PARTS * MAX_PART_SIZE, MAX_PARTS],
+  ];
+  for (const [max, n] of cases) it(`${max} bytes -> ${n}`, () => assert.equal(maxPartNumber(max), n));
+  it('is exact: n parts of 100 KiB but the last fit when n <= maxPartNumber, n+1 do not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 2 * GiB }), (max) => {
+        const n = maxPartNumber(max);
+        assert.ok((n - 1) * MIN_PART_SIZE + 1 <= max || n === 1, 'n parts (last of 1 byte) fit');
+        if (n < MAX_PARTS) assert.ok(n * MIN_PART_SIZE + 1 > max, 'n+1 parts do not');
+      }),
+    );
   });
 });
 

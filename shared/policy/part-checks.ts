@@ -1,6 +1,6 @@
 /**
- * What complete checks before it asks OSS to assemble an upload: pure functions over the parts OSS
- * lists, so each rule can be read (and tested) on its own.
+ * Policy: what complete checks before it asks OSS to assemble an upload, on every path. Pure
+ * functions over the parts OSS lists, so each rule can be read (and tested) on its own.
  *  - planned uploads: every part 1..partCount present with its planned size, and a client's
  *    parts list (when given) agreeing with OSS part by part;
  *  - open uploads (Uppy Companion): parts 1..N, ETags as given, every part but the last at least
@@ -9,17 +9,12 @@
  */
 import { httpError } from '../http/errors';
 import { crc64Combine } from '../oss/crc64';
-import { partSizeOf, MAX_PARTS, MIN_PART_SIZE, type PartPlan } from '../policy/parts';
-import type { UploadTokenClaims as UploadClaims } from '../auth/upload-token';
-import type { PartInfo } from './oss-port';
-
-export function planOf(upload: UploadClaims): PartPlan {
-  const lastPartSize = upload.size - upload.partSize * (upload.partCount - 1);
-  return { size: upload.size, partSize: upload.partSize, partCount: upload.partCount, lastPartSize };
-}
+import type { PartInfo } from '../oss/xml';
+import { partSizeOf, MAX_PARTS, MIN_PART_SIZE, type PartPlan } from './parts';
+import { formatBytes } from './size';
 
 /** Every planned part present with its planned size; extra part numbers are left out of Complete. */
-export function checkAgainstPlan(listed: PartInfo[], plan: PartPlan, size: number): PartInfo[] {
+export function checkPlannedParts(listed: PartInfo[], plan: PartPlan, size: number): PartInfo[] {
   const byNumber = new Map(listed.map((p) => [p.partNumber, p]));
   const missing: number[] = [];
   const wrongSize: Array<{ partNumber: number; size: number; expected: number }> = [];
@@ -120,7 +115,7 @@ export function matchOpenParts(clientParts: Array<{ partNumber: number; etag: st
   }
   const small = parts.slice(0, -1).filter((p) => p.size < MIN_PART_SIZE);
   if (small.length > 0) {
-    throw httpError('INCOMPLETE_UPLOAD', `Every part but the last must be at least ${MIN_PART_SIZE} bytes; part ${small[0].partNumber} has ${small[0].size}`, {
+    throw httpError('INCOMPLETE_UPLOAD', `Every part but the last must be at least ${formatBytes(MIN_PART_SIZE)}; part ${small[0].partNumber} has ${small[0].size} bytes`, {
       partNumber: small[0].partNumber,
       size: small[0].size,
       minPartSize: MIN_PART_SIZE,
@@ -128,7 +123,7 @@ export function matchOpenParts(clientParts: Array<{ partNumber: number; etag: st
   }
   const total = parts.reduce((sum, p) => sum + p.size, 0);
   if (total > maxFileSize) {
-    throw httpError('FILE_TOO_LARGE', `The parts add up to ${total} bytes, over the ${maxFileSize}-byte limit; abort this upload`, { size: total, maxFileSize });
+    throw httpError('FILE_TOO_LARGE', `The parts add up to ${total} bytes, over the ${formatBytes(maxFileSize)} limit; abort this upload`, { size: total, maxFileSize });
   }
   return parts;
 }

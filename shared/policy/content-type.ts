@@ -1,11 +1,9 @@
 /**
- * Upload policy checks: content type allow-list, maximum size, user metadata.
+ * Policy: which content types a caller may store. The declared type is normalised (it becomes the
+ * object's Content-Type) and checked against ALLOWED_CONTENT_TYPES on every path (JSON API init,
+ * the Uppy facade's create, the POST form).
  */
 import { httpError } from '../http/errors';
-import { isPlainObject } from '../http/body';
-
-// ---------------------------------------------------------------------------------------------
-// Content types
 
 /** Used when the client declares no content type (what OSS itself assumes for unknown data). */
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
@@ -70,57 +68,3 @@ export function assertContentTypeAllowed(contentType: string, patterns: readonly
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Size
-
-/** 400 when `size` is not a non-negative integer; 413 `FILE_TOO_LARGE` when over `maxFileSize`. */
-export function assertSizeAllowed(size: unknown, maxFileSize: number, field = 'size'): number {
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw httpError('VALIDATION_FAILED', `${field} must be a non-negative integer number of bytes`, { field });
-  }
-  if (size > maxFileSize) {
-    throw httpError('FILE_TOO_LARGE', `File is larger than the ${maxFileSize}-byte limit`, { maxFileSize });
-  }
-  return size;
-}
-
-// ---------------------------------------------------------------------------------------------
-// User metadata (becomes `x-oss-meta-<key>` headers)
-
-/** Keys plus values, UTF-8 bytes. OSS allows 8 KB of user metadata; we keep well below. */
-export const MAX_METADATA_BYTES = 2048;
-const METADATA_KEY = /^[a-z0-9-]{1,64}$/;
-
-/**
- * A flat map of string values with keys of `[a-z0-9-]` (HTTP header names are case-insensitive,
- * so mixed case could not round-trip through OSS). OSS carries metadata as `x-oss-meta-*`
- * headers, so values must be printable ASCII; a client with other text percent-encodes it (we
- * do not, because reading the value back could not tell an encoded value from a literal one).
- * Absent -> `{}`. Anything else -> 400 `VALIDATION_FAILED` naming the offending key.
- */
-export function validateMetadata(raw: unknown, field = 'metadata'): Record<string, string> {
-  if (raw === undefined || raw === null) return {};
-  if (!isPlainObject(raw)) {
-    throw httpError('VALIDATION_FAILED', `${field} must be an object of strings`, { field });
-  }
-  const out: Record<string, string> = {};
-  let bytes = 0;
-  for (const [key, value] of Object.entries(raw)) {
-    const name = `${field}.${key}`;
-    if (!METADATA_KEY.test(key)) {
-      throw httpError('VALIDATION_FAILED', `${field} key "${key.slice(0, 64)}" must be 1-64 characters of a-z, 0-9 and -`, {
-        field: name,
-      });
-    }
-    if (typeof value !== 'string') throw httpError('VALIDATION_FAILED', `${name} must be a string`, { field: name });
-    if (!/^[\x20-\x7e]*$/.test(value)) {
-      throw httpError('VALIDATION_FAILED', `${name} must be printable ASCII (percent-encode other text)`, { field: name });
-    }
-    bytes += Buffer.byteLength(key, 'utf8') + Buffer.byteLength(value, 'utf8');
-    out[key] = value;
-  }
-  if (bytes > MAX_METADATA_BYTES) {
-    throw httpError('VALIDATION_FAILED', `${field} must be at most ${MAX_METADATA_BYTES} bytes in total`, { field });
-  }
-  return out;
-}

@@ -1,0 +1,31 @@
+/**
+ * Policy: how large an object may be (MAX_FILE_SIZE), and how sizes are written in messages:
+ * in the units the configuration accepts (`5 GiB`, `100 KiB`), so a limit reads as it was set.
+ */
+import { httpError } from '../http/errors';
+
+const UNITS: ReadonlyArray<[string, number]> = [
+  ['TiB', 1024 ** 4],
+  ['GiB', 1024 ** 3],
+  ['MiB', 1024 ** 2],
+  ['KiB', 1024],
+];
+
+/** `5 GiB`, `100 KiB`, `1000 bytes`: the largest binary unit that divides `bytes` exactly, else bytes. */
+export function formatBytes(bytes: number): string {
+  if (Number.isSafeInteger(bytes) && bytes > 0) {
+    for (const [unit, size] of UNITS) if (bytes % size === 0) return `${bytes / size} ${unit}`;
+  }
+  return `${bytes} byte${bytes === 1 ? '' : 's'}`;
+}
+
+/** 400 when `size` is not a non-negative integer; 413 `FILE_TOO_LARGE` when over `maxFileSize`. */
+export function assertSizeAllowed(size: unknown, maxFileSize: number, field = 'size'): number {
+  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
+    throw httpError('VALIDATION_FAILED', `${field} must be a non-negative integer number of bytes`, { field });
+  }
+  if (size > maxFileSize) {
+    throw httpError('FILE_TOO_LARGE', `File is larger than the ${formatBytes(maxFileSize)} limit`, { maxFileSize });
+  }
+  return size;
+}
