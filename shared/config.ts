@@ -21,9 +21,13 @@
  * | `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABA_CLOUD_SECURITY_TOKEN` | none | OSS credentials when the invocation's `context.credentials` (function role) has none; id and secret go together. See `credentialsFrom`. |
  * | `AUTH_MODE` | `jwt` | `jwt`: callers need a JWT. `none`: every caller is `AUTH_ANONYMOUS_SUB`; only when set explicitly (local stack, demos). |
  * | `AUTH_JWT_SECRET` | none | HS256 secret shared with the identity provider, at least 32 bytes. |
- * | `AUTH_JWKS_URL` | none | JWKS URL for RS256/ES256 tokens (https, or http on localhost). With `AUTH_MODE=jwt`, this or `AUTH_JWT_SECRET` is required. |
+ * | `AUTH_JWKS_URL` | none | JWKS URL of the identity provider (https, or http on localhost); needs `AUTH_AUDIENCE`. With `AUTH_MODE=jwt`, this or `AUTH_JWT_SECRET` is required. |
+ * | `AUTH_JWKS_ALGORITHMS` | `RS256,ES256` | Comma list of the algorithms JWKS keys may sign with: RS256/384/512, PS256/384/512, ES256/384/512, EdDSA. `AUTH_JWT_SECRET` verifies HS256 only. |
  * | `AUTH_ISSUER` | none | Required `iss` claim, when set. |
- * | `AUTH_AUDIENCE` | none | Required `aud` claim (one of), when set. |
+ * | `AUTH_AUDIENCE` | none | Required `aud` claim (one of). Required with `AUTH_JWKS_URL`: an identity provider issues tokens to other applications too, and without an audience check any of them would be accepted here. |
+ * | `AUTH_CLOCK_TOLERANCE_SECONDS` | `30` | Clock skew allowed on a caller JWT's `exp`, `nbf` and `iat`, 0..300. (Our own upload tokens get none.) |
+ * | `AUTH_MAX_TOKEN_AGE_SECONDS` | none | When set, caller JWTs need `iat` and must be younger than this, 1..2592000. |
+ * | `AUTH_TOKEN_TYP` | none | Required JWT header `typ` (e.g. `at+jwt`), when set. |
  * | `AUTH_COOKIE_NAME` | `oss_upload_token` | Cookie holding the caller JWT when there is no `Authorization: Bearer` header. |
  * | `AUTH_ANONYMOUS_SUB` | `anonymous` | The caller id under `AUTH_MODE=none`; a safe key segment. |
  * | `UPLOAD_TOKEN_SECRET` | required | HS256 secret for upload tokens, at least 32 bytes, different from `AUTH_JWT_SECRET`. |
@@ -53,6 +57,10 @@ import { GiB, KiB, MAX_PART_SIZE, MAX_PARTS, MiB, MIN_PART_SIZE } from './policy
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Asymmetric algorithms a JWKS may be configured with (AUTH_JWKS_ALGORITHMS); the secret verifies HS256 only. */
+export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+export const DEFAULT_JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
+
 /**
  * Every variable `parseConfig` reads, in the order of the table above. s.yaml must give each
  * function all of them except the ALIBABA_CLOUD_* credentials (FC sets those from the role);
@@ -72,8 +80,12 @@ export const CONFIG_VARIABLES = [
   'AUTH_MODE',
   'AUTH_JWT_SECRET',
   'AUTH_JWKS_URL',
+  'AUTH_JWKS_ALGORITHMS',
   'AUTH_ISSUER',
   'AUTH_AUDIENCE',
+  'AUTH_CLOCK_TOLERANCE_SECONDS',
+  'AUTH_MAX_TOKEN_AGE_SECONDS',
+  'AUTH_TOKEN_TYP',
   'AUTH_COOKIE_NAME',
   'AUTH_ANONYMOUS_SUB',
   'UPLOAD_TOKEN_SECRET',
@@ -115,8 +127,14 @@ export interface AuthConfig {
   mode: 'jwt' | 'none';
   jwtSecret?: string;
   jwksUrl?: string;
+  /** What JWKS keys may sign with (the secret: HS256 only). */
+  jwksAlgorithms: string[];
   issuer?: string;
   audience?: string;
+  clockToleranceSeconds: number;
+  /** 0 = no limit. */
+  maxTokenAgeSeconds: number;
+  typ?: string;
   cookieName: string;
   anonymousSub: string;
 }
@@ -359,6 +377,14 @@ export function parseConfig(env: Env): Config {
   if (mode === 'jwt' && !jwtSecret && !jwksRaw) {
     r.problem('AUTH_MODE=jwt needs AUTH_JWT_SECRET or AUTH_JWKS_URL (set AUTH_MODE=none explicitly to run without authentication)');
   }
+  const audience = r.str('AUTH_AUDIENCE');
+  if (jwksRaw && !audience) {
+    r.problem('AUTH_JWKS_URL needs AUTH_AUDIENCE: an identity provider signs tokens for other applications with the same keys, and without an audience check any of them would be accepted here');
+  }
+  const jwksAlgorithms = r.list('AUTH_JWKS_ALGORITHMS');
+  const badAlgs = jwksAlgorithms.filter((a) => !(JWKS_ALGORITHMS as readonly string[]).includes(a));
+  if (badAlgs.length > 0) r.bad('AUTH_JWKS_ALGORITHMS', `must list only ${JWKS_ALGORITHMS.join(', ')} (HS256 belongs to AUTH_JWT_SECRET)`);
+  const typ = r.str('AUTH_TOKEN_TYP');
   const cookieName = r.str('AUTH_COOKIE_NAME') ?? 'oss_upload_token';
   if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(cookieName)) r.bad('AUTH_COOKIE_NAME', 'must be a valid cookie name');
   const anonymousSub = r.str('AUTH_ANONYMOUS_SUB') ?? 'anonymous';
@@ -367,8 +393,12 @@ export function parseConfig(env: Env): Config {
     mode,
     ...(jwtSecret ? { jwtSecret } : {}),
     ...(jwksUrl ? { jwksUrl } : {}),
+    jwksAlgorithms: jwksAlgorithms.length > 0 && badAlgs.length === 0 ? jwksAlgorithms : [...DEFAULT_JWKS_ALGORITHMS],
     ...(r.str('AUTH_ISSUER') ? { issuer: r.str('AUTH_ISSUER') } : {}),
-    ...(r.str('AUTH_AUDIENCE') ? { audience: r.str('AUTH_AUDIENCE') } : {}),
+    ...(audience ? { audience } : {}),
+    clockToleranceSeconds: r.int('AUTH_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+    maxTokenAgeSeconds: r.int('AUTH_MAX_TOKEN_AGE_SECONDS', 0, 1, 2_592_000),
+    ...(typ ? { typ } : {}),
     cookieName,
     anonymousSub,
   };

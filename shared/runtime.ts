@@ -113,8 +113,8 @@ export async function requestScope(c: Context<FcEnv>, deps: Deps): Promise<Scope
 }
 
 /** The upload a request's `token` names, checked to be the caller's and this bucket's. */
-export function uploadFromBody(body: JsonObject, scope: Scope, deps: Deps): UploadTokenClaims {
-  const claims = verifyUploadToken(body.token, scope.config.uploadToken.secret, (deps.now?.() ?? new Date()).getTime());
+export async function uploadFromBody(body: JsonObject, scope: Scope, deps: Deps): Promise<UploadTokenClaims> {
+  const claims = await verifyUploadToken(body.token, scope.config.uploadToken.secret, (deps.now?.() ?? new Date()).getTime());
   assertSameCaller(claims, scope.caller);
   if (claims.bucket !== scope.config.oss.bucket) throw httpError('FORBIDDEN', 'This upload token belongs to another bucket');
   // Defence in depth: even a genuinely signed token may only name a key under its caller's prefix.

@@ -13,7 +13,7 @@ export function createApp(deps: Deps = {}) {
     app.post('/uploads/complete', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
-      const upload = uploadFromBody(body, scope, deps);
+      const upload = await uploadFromBody(body, scope, deps);
       const rawParts = optionalArray(body, 'parts', { maxLength: 10_000 });
       const parts = rawParts?.map((p, i) => {
         if (!isPlainObject(p)) throw invalid(`parts[${i}]`, 'must be an object {partNumber, etag}');

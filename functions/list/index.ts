@@ -12,7 +12,7 @@ export function createApp(deps: Deps = {}) {
     app.post('/uploads/list', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
-      const upload = uploadFromBody(body, scope, deps);
+      const upload = await uploadFromBody(body, scope, deps);
       return c.json(await scope.service.list(upload));
     });
   });

@@ -13,7 +13,7 @@ export function createApp(deps: Deps = {}) {
     app.post('/uploads/sign', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
-      const upload = uploadFromBody(body, scope, deps);
+      const upload = await uploadFromBody(body, scope, deps);
       // The array cap here only bounds parsing work; the service enforces MAX_PARTS_PER_SIGN.
       const partNumbers = requireArray(body, 'partNumbers', { maxLength: 10_000 }).map((n) => checkInt(n, 'partNumbers'));
       const md5 = optionalObject(body, 'contentMd5');

@@ -2,9 +2,11 @@
  * Who is calling: `authenticate(c, config)` -> `{ sub }`.
  *
  * `AUTH_MODE=jwt` (default): a JWT from `Authorization: Bearer …`, else from the cookie
- * `AUTH_COOKIE_NAME` (same-origin Uppy v6 can only send cookies). Verified with
- * `AUTH_JWT_SECRET` (HS256) and/or `AUTH_JWKS_URL` (RS256/ES256), plus issuer/audience when set.
- *   - no token -> 401 `UNAUTHENTICATED`; bad, expired or wrong-kind token -> 401 `TOKEN_INVALID`;
+ * `AUTH_COOKIE_NAME` (same-origin Uppy v6 can only send cookies). Verified by jwt.ts (jose) with
+ * `AUTH_JWT_SECRET` (HS256) and/or `AUTH_JWKS_URL` (AUTH_JWKS_ALGORITHMS), plus the claim rules of
+ * config.ts (issuer, audience, clock tolerance, maximum age, `typ`).
+ *   - no token -> 401 `UNAUTHENTICATED`; bad, expired or wrong-kind token (one of our own upload
+ *     tokens or facade upload ids) -> 401 `TOKEN_INVALID`;
  *   - neither secret nor JWKS configured -> 500 `MISCONFIGURED` (fail closed; config.ts reports
  *     the same at load time, this is the second lock);
  *   - JWKS unreachable -> 503 `AUTH_UNAVAILABLE` (not 401: the token may be fine).
@@ -22,8 +24,8 @@ import type { Context } from 'hono';
 import { httpError } from '../http/errors';
 import { isSafeSegment, SAFE_SEGMENT_HINT } from '../policy/keys';
 import type { AuthConfig } from '../config';
-import { JwksUnavailableError, JwtError, jwksCacheFor, verifyJwt, type VerifyKeys } from './jwt';
-import { UPLOAD_TOKEN_TYPE } from './upload-token';
+import { JwksUnavailableError, JwtError, jwksKeysFor, verifyCallerJwt } from './jwt';
+import { OWN_TOKEN_TYPES } from './own-tokens';
 
 export interface Caller {
   sub: string;
@@ -66,19 +68,23 @@ export async function authenticate(c: Context, config: { auth: AuthConfig }): Pr
   const token = tokenFromRequest(c, auth.cookieName);
   if (!token) throw httpError('UNAUTHENTICATED', 'Authentication required: send an Authorization header with a Bearer token');
 
-  const keys: VerifyKeys = {
-    ...(auth.jwtSecret ? { secret: auth.jwtSecret } : {}),
-    ...(auth.jwksUrl ? { jwks: jwksCacheFor(auth.jwksUrl) } : {}),
-  };
   let claims;
   try {
-    claims = await verifyJwt(token, keys, { issuer: auth.issuer, audience: auth.audience });
+    claims = await verifyCallerJwt(token, {
+      ...(auth.jwtSecret ? { secret: auth.jwtSecret } : {}),
+      ...(auth.jwksUrl ? { jwks: { getKey: jwksKeysFor(auth.jwksUrl).getKey, algorithms: auth.jwksAlgorithms } } : {}),
+      issuer: auth.issuer,
+      audience: auth.audience,
+      typ: auth.typ,
+      clockToleranceSeconds: auth.clockToleranceSeconds,
+      maxTokenAgeSeconds: auth.maxTokenAgeSeconds,
+    });
   } catch (e) {
     if (e instanceof JwtError) throw httpError('TOKEN_INVALID', `Invalid token: ${e.message}`);
     if (e instanceof JwksUnavailableError) throw httpError('AUTH_UNAVAILABLE', 'Cannot verify the token right now: the identity provider keys are unavailable');
     throw e;
   }
-  if (claims.typ === UPLOAD_TOKEN_TYPE) throw httpError('TOKEN_INVALID', 'Invalid token: an upload token cannot identify a caller');
+  if (OWN_TOKEN_TYPES.includes(claims.typ as never)) throw httpError('TOKEN_INVALID', 'Invalid token: an upload token cannot identify a caller');
 
   const sub = claims.sub;
   if (typeof sub !== 'string' || sub === '') throw httpError('TOKEN_INVALID', 'Invalid token: it has no sub claim');

@@ -1,52 +1,36 @@
 /**
- * JSON Web Tokens with Node's `crypto` only: HS256 sign/verify, RS256/ES256 verify against a
- * JWKS fetched from the identity provider.
+ * Every JWT this project verifies or signs goes through `jose` (panva/jose): callers' JWTs
+ * (HS256 with AUTH_JWT_SECRET, or the identity provider's JWKS) and our own HS256 tokens (upload
+ * tokens, the Uppy facade's upload ids; UPLOAD_TOKEN_SECRET).
  *
- * Rules that keep the classic JWT mistakes out:
- *  - the algorithm comes from the *key*, not the token: HS256 is tried only with the shared
- *    secret, RS256/ES256 only with JWKS keys of the matching type, so a token cannot pick
- *    `none` or turn a public key into an HMAC secret;
- *  - an unsigned token (empty signature), a `crit` header, or non-canonical base64url is malformed;
- *  - HMAC signatures are compared with `timingSafeEqual`;
- *  - exp/nbf/iat are checked with a 60 s leeway for clock skew; issuer/audience when configured;
- *  - tokens longer than 8 KB are refused before any parsing.
- * Errors are `JwtError` with a `reason`; their messages never contain the token.
+ * Caller JWTs:
+ *  - an explicit algorithm allow-list per key source: the secret verifies HS256 only, the JWKS
+ *    only AUTH_JWKS_ALGORITHMS (asymmetric). The lists are disjoint, so a token's `alg` can pick
+ *    which source checks it but never turn a public key into an HMAC secret, nor choose `none`;
+ *  - `exp` required; clock tolerance AUTH_CLOCK_TOLERANCE_SECONDS (default 30); `iat` and a
+ *    maximum age when AUTH_MAX_TOKEN_AGE_SECONDS is set; header `typ` when AUTH_TOKEN_TYP is set;
+ *    issuer and audience when set (config.ts requires an audience with a JWKS);
+ *  - tokens over 8 KB are refused before any parsing.
+ * Our own tokens: HS256, `exp` with no tolerance at all. We issue and check them ourselves, on FC
+ * instances whose clocks NTP keeps within milliseconds, and `exp` is a whole lifetime after `iat`:
+ * a tolerance would only keep expired tokens working.
+ *
+ * JWKS (`JwksKeys`): jose's remote key set, with our fetch: no redirects, at most 256 KiB read, a
+ * 3 s timeout, and 5 s of backoff after a failed fetch (so an identity provider that is down is
+ * not asked on every request). A key the provider drops is gone at the next successful fetch
+ * (every 10 minutes, or after 60 s when a token names an unknown `kid`); a failed fetch keeps the
+ * keys we have.
+ *
+ * Cold-start cost, from `npm run bench` (cold-start section, "caller JWT" rows): see docs/bench.md.
+ * Errors are `JwtError` (token refused) or `JwksUnavailableError` (keys could not be fetched);
+ * their messages never contain the token.
  */
-import { createHmac, createPublicKey, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify, SignJWT, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 
-export const CLOCK_LEEWAY_SECONDS = 60;
 export const MAX_TOKEN_LENGTH = 8192;
+const SECRET_ALGORITHMS = ['HS256'];
 
-export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
-
-export interface JwtHeader {
-  alg: string;
-  typ?: string;
-  kid?: string;
-  [name: string]: unknown;
-}
-
-export interface JwtClaims {
-  sub?: unknown;
-  iss?: unknown;
-  aud?: unknown;
-  exp?: unknown;
-  nbf?: unknown;
-  iat?: unknown;
-  [name: string]: unknown;
-}
-
-export type JwtFailure =
-  | 'malformed'
-  | 'algorithm'
-  | 'signature'
-  | 'unknown_key'
-  | 'expired'
-  | 'not_yet_valid'
-  | 'issued_in_future'
-  | 'issuer'
-  | 'audience'
-  | 'claims';
+export type JwtFailure = 'malformed' | 'algorithm' | 'signature' | 'unknown_key' | 'expired' | 'claims';
 
 export class JwtError extends Error {
   override readonly name = 'JwtError';
@@ -63,285 +47,234 @@ export class JwksUnavailableError extends Error {
   override readonly name = 'JwksUnavailableError';
 }
 
-export interface DecodedJwt {
-  header: JwtHeader;
-  payload: JwtClaims;
-  /** `base64url(header) + "." + base64url(payload)`: the bytes the signature covers. */
-  signingInput: string;
-  signature: Buffer;
-}
+export type Claims = JWTPayload & Record<string, unknown>;
 
-const B64URL = /^[A-Za-z0-9_-]+$/;
-
-function b64urlDecode(part: string, what: string): Buffer {
-  if (!B64URL.test(part)) throw new JwtError('malformed', `token ${what} is not base64url`);
-  const bytes = Buffer.from(part, 'base64url');
-  // Buffer.from ignores stray trailing bits; insisting on the canonical form gives every token
-  // exactly one spelling.
-  if (bytes.toString('base64url') !== part) throw new JwtError('malformed', `token ${what} is not canonical base64url`);
-  return bytes;
-}
-
-function jsonObject(bytes: Buffer, what: string): Record<string, unknown> {
-  let v: unknown;
-  try {
-    v = JSON.parse(bytes.toString('utf8'));
-  } catch {
-    throw new JwtError('malformed', `token ${what} is not JSON`);
+// HMAC keys by secret: jose would import the raw bytes again on every call.
+const hmacKeys = new Map<string, Promise<CryptoKey>>();
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = hmacKeys.get(secret);
+  if (!key) {
+    if (hmacKeys.size >= 8) hmacKeys.clear();
+    key = crypto.subtle.importKey('raw', new TextEncoder().encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    hmacKeys.set(secret, key);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new JwtError('malformed', `token ${what} is not a JSON object`);
-  return v as Record<string, unknown>;
+  return key;
 }
 
-/** Splits and decodes a compact JWS without verifying it. Throws `JwtError('malformed')`. */
-export function decodeJwt(token: string): DecodedJwt {
+/** jose's errors as ours; anything else (a bug, a key that could not be fetched) passes through. */
+function asJwtError(e: unknown): unknown {
+  if (e instanceof JwksUnavailableError || e instanceof JwtError) return e;
+  if (e instanceof errors.JWTExpired) return new JwtError('expired', 'token has expired');
+  if (e instanceof errors.JWTClaimValidationFailed) return new JwtError('claims', `token ${e.claim} claim is not accepted (${e.reason})`);
+  if (e instanceof errors.JOSEAlgNotAllowed) return new JwtError('algorithm', 'token algorithm is not accepted');
+  if (e instanceof errors.JWSSignatureVerificationFailed) return new JwtError('signature', 'token signature is invalid');
+  if (e instanceof errors.JWKSNoMatchingKey) return new JwtError('unknown_key', 'token key is not in the identity provider key set');
+  if (e instanceof errors.JOSENotSupported) return new JwtError('algorithm', 'token uses an unsupported algorithm or header');
+  if (e instanceof errors.JOSEError || e instanceof TypeError) return new JwtError('malformed', 'token is malformed');
+  return e;
+}
+
+function checkLength(token: unknown): asserts token is string {
   if (typeof token !== 'string' || token.length === 0) throw new JwtError('malformed', 'token is empty');
   if (token.length > MAX_TOKEN_LENGTH) throw new JwtError('malformed', `token is longer than ${MAX_TOKEN_LENGTH} characters`);
-  const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtError('malformed', 'token is not a compact JWS (three dot-separated parts)');
-  const [h, p, s] = parts;
-  if (s === '') throw new JwtError('malformed', 'token is unsigned');
-  const header = jsonObject(b64urlDecode(h, 'header'), 'header');
-  const payload = jsonObject(b64urlDecode(p, 'payload'), 'payload');
-  const signature = b64urlDecode(s, 'signature');
-  if (typeof header.alg !== 'string') throw new JwtError('malformed', 'token header has no alg');
-  if (header.crit !== undefined) throw new JwtError('malformed', 'token header has unsupported critical extensions');
-  if (header.kid !== undefined && typeof header.kid !== 'string') throw new JwtError('malformed', 'token header kid is not a string');
-  return { header: header as JwtHeader, payload, signingInput: `${h}.${p}`, signature };
 }
 
-function hmac(secret: string | Uint8Array, data: string): Buffer {
-  return createHmac('sha256', secret).update(data).digest();
+// ---------------------------------------------------------------------------------------------
+// Our own tokens
+
+/** Signs `claims` (which carry their own `iat` and `exp`) as an HS256 JWT. */
+export async function signOwnToken(claims: Record<string, unknown>, secret: string): Promise<string> {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(await hmacKey(secret));
 }
 
-const b64urlJson = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-
-/** Signs `claims` as an HS256 JWT. */
-export function signHs256(claims: Record<string, unknown>, secret: string | Uint8Array, header: { kid?: string; typ?: string } = {}): string {
-  const signingInput = `${b64urlJson({ alg: 'HS256', typ: 'JWT', ...header })}.${b64urlJson(claims)}`;
-  return `${signingInput}.${hmac(secret, signingInput).toString('base64url')}`;
+/**
+ * Verifies one of our own HS256 tokens: signature, `iat` present, `exp` with no tolerance. With
+ * `allowExpired`, a token whose only fault is its expiry is returned with `expired: true` (jose
+ * checks the signature and every other claim before `exp`).
+ */
+export async function verifyOwnToken(token: unknown, secret: string, nowMs = Date.now(), opts: { allowExpired?: boolean } = {}): Promise<{ claims: Claims; expired: boolean }> {
+  checkLength(token);
+  try {
+    const { payload } = await jwtVerify(token, await hmacKey(secret), {
+      algorithms: SECRET_ALGORITHMS,
+      clockTolerance: 0,
+      requiredClaims: ['exp', 'iat'],
+      currentDate: new Date(nowMs),
+    });
+    return { claims: payload as Claims, expired: false };
+  } catch (e) {
+    if (opts.allowExpired && e instanceof errors.JWTExpired && e.claim === 'exp') return { claims: e.payload as Claims, expired: true };
+    throw asJwtError(e);
+  }
 }
 
-export interface ClaimChecks {
+// ---------------------------------------------------------------------------------------------
+// Caller JWTs
+
+export interface CallerJwtRules {
+  /** HS256 shared secret (AUTH_JWT_SECRET). */
+  secret?: string;
+  /** The identity provider's keys (AUTH_JWKS_URL) and the algorithms they may sign with. */
+  jwks?: { getKey: JWTVerifyGetKey; algorithms: readonly string[] };
   issuer?: string;
   audience?: string;
-  leewaySeconds?: number;
-  /** Current time in seconds; default the clock. */
+  /** Required header `typ`, when set. */
+  typ?: string;
+  clockToleranceSeconds: number;
+  /** Refuse tokens issued longer ago than this (and tokens without `iat`); 0 or absent: no limit. */
+  maxTokenAgeSeconds?: number;
+  /** Clock for tests, ms. */
   now?: number;
-  /** Refuse tokens without `exp` (a token that never expires). Default true. */
-  requireExp?: boolean;
 }
 
-const isNumericDate = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
-
-/** Checks exp/nbf/iat/iss/aud. Throws `JwtError`. */
-export function checkClaims(payload: JwtClaims, checks: ClaimChecks = {}): void {
-  const { leewaySeconds = CLOCK_LEEWAY_SECONDS, requireExp = true } = checks;
-  const now = checks.now ?? Math.floor(Date.now() / 1000);
-  for (const name of ['exp', 'nbf', 'iat'] as const) {
-    if (payload[name] !== undefined && !isNumericDate(payload[name])) throw new JwtError('claims', `token ${name} is not a number`);
-  }
-  if (payload.exp === undefined) {
-    if (requireExp) throw new JwtError('claims', 'token has no exp');
-  } else if (now - leewaySeconds >= (payload.exp as number)) {
-    throw new JwtError('expired', 'token has expired');
-  }
-  if (payload.nbf !== undefined && now + leewaySeconds < (payload.nbf as number)) throw new JwtError('not_yet_valid', 'token is not valid yet');
-  if (payload.iat !== undefined && (payload.iat as number) > now + leewaySeconds) throw new JwtError('issued_in_future', 'token was issued in the future');
-  if (checks.issuer !== undefined && payload.iss !== checks.issuer) throw new JwtError('issuer', 'token issuer is not accepted');
-  if (checks.audience !== undefined) {
-    const aud = payload.aud;
-    const ok = aud === checks.audience || (Array.isArray(aud) && aud.includes(checks.audience));
-    if (!ok) throw new JwtError('audience', 'token audience is not accepted');
-  }
-}
-
-/** Verifies an HS256 token with `secret` and checks its claims. Synchronous. */
-export function verifyHs256(token: string, secret: string | Uint8Array, checks: ClaimChecks = {}): JwtClaims {
-  const jwt = decodeJwt(token);
-  if (jwt.header.alg !== 'HS256') throw new JwtError('algorithm', `token algorithm ${String(jwt.header.alg).slice(0, 16)} is not accepted`);
-  if (!hmacMatches(jwt, secret)) throw new JwtError('signature', 'token signature is invalid');
-  checkClaims(jwt.payload, checks);
-  return jwt.payload;
-}
-
-function hmacMatches(jwt: DecodedJwt, secret: string | Uint8Array): boolean {
-  const expected = hmac(secret, jwt.signingInput);
-  // Lengths differ only for garbage signatures; the length of an HMAC is no secret.
-  return jwt.signature.length === expected.length && timingSafeEqual(jwt.signature, expected);
-}
-
-export interface VerifyKeys {
-  /** HS256 shared secret. */
-  secret?: string | Uint8Array;
-  /** RS256/ES256 keys. */
-  jwks?: Pick<JwksCache, 'keysFor'>;
-}
-
-/** Verifies a token with whichever keys are configured, then checks its claims. */
-export async function verifyJwt(token: string, keys: VerifyKeys, checks: ClaimChecks = {}): Promise<JwtClaims> {
-  const jwt = decodeJwt(token);
-  const alg = jwt.header.alg;
-  if (alg === 'HS256' && keys.secret !== undefined) {
-    if (!hmacMatches(jwt, keys.secret)) throw new JwtError('signature', 'token signature is invalid');
-  } else if ((alg === 'RS256' || alg === 'ES256') && keys.jwks) {
-    const candidates = await keys.jwks.keysFor(alg, jwt.header.kid);
-    if (candidates.length === 0) throw new JwtError('unknown_key', 'token key id is not in the identity provider key set');
-    if (!candidates.some((key) => signatureMatches(alg, key, jwt))) throw new JwtError('signature', 'token signature is invalid');
-  } else {
-    throw new JwtError('algorithm', `token algorithm ${alg.slice(0, 16)} is not accepted`);
-  }
-  checkClaims(jwt.payload, checks);
-  return jwt.payload;
-}
-
-function signatureMatches(alg: 'RS256' | 'ES256', key: KeyObject, jwt: DecodedJwt): boolean {
-  const data = Buffer.from(jwt.signingInput);
+/** Verifies a caller's JWT with whichever key source its algorithm belongs to, then its claims. */
+export async function verifyCallerJwt(token: unknown, rules: CallerJwtRules): Promise<Claims> {
+  checkLength(token);
+  let alg: unknown;
   try {
-    if (alg === 'RS256') return cryptoVerify('sha256', data, key, jwt.signature);
-    // JWS ES256 signatures are raw r||s (64 bytes), not DER.
-    return jwt.signature.length === 64 && cryptoVerify('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, jwt.signature);
+    alg = decodeProtectedHeader(token).alg;
   } catch {
-    return false;
+    throw new JwtError('malformed', 'token is not a compact JWS');
+  }
+  let key: Parameters<typeof jwtVerify>[1];
+  let algorithms: string[];
+  if (typeof alg === 'string' && SECRET_ALGORITHMS.includes(alg) && rules.secret !== undefined) {
+    key = await hmacKey(rules.secret);
+    algorithms = SECRET_ALGORITHMS;
+  } else if (typeof alg === 'string' && rules.jwks?.algorithms.includes(alg)) {
+    key = rules.jwks.getKey;
+    algorithms = [...rules.jwks.algorithms];
+  } else {
+    throw new JwtError('algorithm', `token algorithm ${String(alg).slice(0, 16)} is not accepted`);
+  }
+  try {
+    const { payload } = await jwtVerify(token, key as JWTVerifyGetKey, {
+      algorithms,
+      clockTolerance: rules.clockToleranceSeconds,
+      requiredClaims: ['exp'],
+      ...(rules.issuer !== undefined ? { issuer: rules.issuer } : {}),
+      ...(rules.audience !== undefined ? { audience: rules.audience } : {}),
+      ...(rules.typ !== undefined ? { typ: rules.typ } : {}),
+      ...(rules.maxTokenAgeSeconds ? { maxTokenAge: rules.maxTokenAgeSeconds } : {}),
+      ...(rules.now !== undefined ? { currentDate: new Date(rules.now) } : {}),
+    });
+    return payload as Claims;
+  } catch (e) {
+    throw asJwtError(e);
   }
 }
 
 // ---------------------------------------------------------------------------------------------
 // JWKS
 
-interface JwkEntry {
-  kid?: string;
-  alg: JwtAlgorithm;
-  key: KeyObject;
-}
-
 export interface JwksOptions {
-  /** Keys are reused this long before a refetch. Default 10 minutes. */
-  ttlMs?: number;
+  /** Keys are refreshed this often (a failed refresh keeps them). Default 10 minutes. */
+  refreshMs?: number;
   /** A token with an unknown `kid` triggers a refetch at most this often. Default 60 s. */
-  minRefetchIntervalMs?: number;
-  /** After a failed fetch, wait this long before trying again. Default 5 s. */
+  cooldownMs?: number;
+  /** After a failed fetch, no new fetch for this long. Default 5 s. */
   failureBackoffMs?: number;
-  /** Per-fetch timeout. Default 3 s (FC functions here run with ~10 s timeouts). */
+  /** Per-fetch timeout. Default 3 s (the functions run with ~10 s timeouts). */
   timeoutMs?: number;
-  /** Largest JWKS document accepted. Default 256 KiB. */
+  /** Largest JWKS document read. Default 256 KiB. */
   maxBytes?: number;
   fetch?: typeof fetch;
   /** Clock in ms, for tests. */
   now?: () => number;
 }
 
-/**
- * Keys from one JWKS URL, cached for the life of the instance. Refetched after `ttlMs`, or
- * early when a token names a `kid` we do not have (key rotation) but at most once per
- * `minRefetchIntervalMs`, so random kids cannot make us hammer the identity provider. When a
- * refetch fails, the keys we already have stay in use.
- */
-export class JwksCache {
-  private keys: JwkEntry[] | undefined;
-  private fetchedAt = -Infinity;
-  private lastAttempt = -Infinity;
-  private inflight: Promise<void> | undefined;
-  private readonly opts: Required<Omit<JwksOptions, 'fetch' | 'now'>> & { fetch: typeof fetch; now: () => number };
+/** The keys of one JWKS URL for the life of the instance (a cold start). */
+export class JwksKeys {
+  readonly #set: ReturnType<typeof createRemoteJWKSet>;
+  readonly #refreshMs: number;
+  readonly #now: () => number;
+  #refreshedAt = -Infinity;
+  #failedAt = -Infinity;
 
   constructor(
     readonly url: string,
     options: JwksOptions = {},
   ) {
-    this.opts = {
-      ttlMs: options.ttlMs ?? 10 * 60_000,
-      minRefetchIntervalMs: options.minRefetchIntervalMs ?? 60_000,
-      failureBackoffMs: options.failureBackoffMs ?? 5_000,
-      timeoutMs: options.timeoutMs ?? 3_000,
-      maxBytes: options.maxBytes ?? 256 * 1024,
-      fetch: options.fetch ?? ((...args) => fetch(...args)),
-      now: options.now ?? Date.now,
-    };
-  }
-
-  /** Keys usable for `alg` (and `kid`, when the token names one). Throws `JwksUnavailableError`. */
-  async keysFor(alg: 'RS256' | 'ES256', kid: string | undefined): Promise<KeyObject[]> {
-    // Concurrent callers share a fetch already under way instead of seeing "no keys yet".
-    if (this.inflight) await this.inflight;
-    const now = this.opts.now();
-    const sinceAttempt = now - this.lastAttempt;
-    const stale = this.keys === undefined || now - this.fetchedAt > this.opts.ttlMs;
-    if (stale && sinceAttempt >= this.opts.failureBackoffMs) await this.refresh();
-    if (this.keys === undefined) throw new JwksUnavailableError(`could not fetch the identity provider's keys from ${this.url}`);
-
-    let found = this.match(alg, kid);
-    if (found.length === 0 && kid !== undefined && this.opts.now() - this.lastAttempt >= this.opts.minRefetchIntervalMs) {
-      await this.refresh();
-      found = this.match(alg, kid);
-    }
-    return found;
-  }
-
-  private match(alg: JwtAlgorithm, kid: string | undefined): KeyObject[] {
-    return (this.keys ?? []).filter((k) => k.alg === alg && (kid === undefined || k.kid === kid)).map((k) => k.key);
-  }
-
-  /** One fetch at a time; failures are logged (without the response body) and swallowed. */
-  private refresh(): Promise<void> {
-    this.inflight ??= (async () => {
-      this.lastAttempt = this.opts.now();
+    const fetchImpl = options.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
+    const maxBytes = options.maxBytes ?? 256 * 1024;
+    const backoffMs = options.failureBackoffMs ?? 5_000;
+    this.#refreshMs = options.refreshMs ?? 10 * 60_000;
+    this.#now = options.now ?? Date.now;
+    const bounded: FetchImplementation = async (href, init) => {
+      if (this.#now() - this.#failedAt < backoffMs) throw new Error('the last fetch failed moments ago');
       try {
-        this.keys = await this.download();
-        this.fetchedAt = this.opts.now();
+        const headers: Record<string, string> = {};
+        init.headers.forEach((v, k) => (headers[k] = v));
+        const res = await fetchImpl(href, { method: 'GET', headers, redirect: 'manual', signal: init.signal });
+        if (res.status !== 200) {
+          await res.body?.cancel().catch(() => undefined);
+          throw new Error(`HTTP ${res.status}`);
+        }
+        const text = await readCapped(res, maxBytes);
+        this.#refreshedAt = this.#now();
+        return new Response(text, { status: 200, headers: { 'content-type': 'application/json' } });
       } catch (e) {
+        this.#failedAt = this.#now();
         console.error(JSON.stringify({ level: 'warn', msg: 'JWKS fetch failed', url: this.url, error: (e as Error).message }));
-      } finally {
-        this.inflight = undefined;
+        throw e;
       }
-    })();
-    return this.inflight;
-  }
-
-  private async download(): Promise<JwkEntry[]> {
-    const res = await this.opts.fetch(this.url, {
-      headers: { accept: 'application/json' },
-      signal: AbortSignal.timeout(this.opts.timeoutMs),
+    };
+    this.#set = createRemoteJWKSet(new URL(url), {
+      // We refresh on our own schedule (below) so that a failed refresh keeps the keys we have.
+      cacheMaxAge: Infinity,
+      cooldownDuration: options.cooldownMs ?? 60_000,
+      timeoutDuration: options.timeoutMs ?? 3_000,
+      [customFetch]: bounded,
     });
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const text = await res.text();
-    if (text.length > this.opts.maxBytes) throw new Error('JWKS document too large');
-    const doc = JSON.parse(text) as { keys?: unknown };
-    if (!Array.isArray(doc?.keys)) throw new Error('JWKS document has no keys array');
-    return doc.keys.flatMap((jwk) => importJwk(jwk) ?? []);
   }
+
+  /** A jose key resolver: the key the token's header names, or `JwtError` / `JwksUnavailableError`. */
+  readonly getKey: JWTVerifyGetKey = async (header, token) => {
+    if (this.#set.jwks() !== undefined && this.#now() - this.#refreshedAt > this.#refreshMs && !this.#set.reloading) {
+      await this.#set.reload().catch(() => undefined); // logged by the fetch; the keys we have stay
+    }
+    try {
+      return await this.#set(header, token);
+    } catch (e) {
+      if (e instanceof errors.JWKSNoMatchingKey || e instanceof errors.JWKSMultipleMatchingKeys) throw e;
+      if (this.#set.jwks() === undefined) throw new JwksUnavailableError(`could not fetch the identity provider's keys from ${this.url}`);
+      throw e;
+    }
+  };
 }
 
-/** A verification key from a JWK, or undefined when it is not one we can use. */
-export function importJwk(jwk: unknown): JwkEntry | undefined {
-  if (typeof jwk !== 'object' || jwk === null) return undefined;
-  const j = jwk as Record<string, unknown>;
-  if (j.use !== undefined && j.use !== 'sig') return undefined;
-  let alg: JwtAlgorithm;
-  if (j.kty === 'RSA') alg = 'RS256';
-  else if (j.kty === 'EC' && j.crv === 'P-256') alg = 'ES256';
-  else return undefined;
-  if (j.alg !== undefined && j.alg !== alg) return undefined;
-  let key: KeyObject;
-  try {
-    // Only the public members, so a JWKS that wrongly publishes private keys still yields public ones.
-    const pub = j.kty === 'RSA' ? { kty: 'RSA', n: j.n, e: j.e } : { kty: 'EC', crv: j.crv, x: j.x, y: j.y };
-    key = createPublicKey({ key: pub as import('node:crypto').JsonWebKey, format: 'jwk' });
-  } catch {
-    return undefined;
+/** The body as text, refusing more than `max` bytes without reading them all. */
+async function readCapped(res: Response, max: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (declared > max) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new Error('JWKS document too large');
   }
-  // RSA keys under 2048 bits are too weak to trust.
-  if (alg === 'RS256' && (key.asymmetricKeyDetails?.modulusLength ?? 0) < 2048) return undefined;
-  return { ...(typeof j.kid === 'string' ? { kid: j.kid } : {}), alg, key };
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new Error('JWKS document too large');
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-const jwksCaches = new Map<string, JwksCache>();
+const jwksByUrl = new Map<string, JwksKeys>();
 
-/** The instance-wide cache for `url` (one per cold start). */
-export function jwksCacheFor(url: string): JwksCache {
-  let cache = jwksCaches.get(url);
-  if (!cache) {
-    cache = new JwksCache(url);
-    jwksCaches.set(url, cache);
+/** The instance-wide key set for `url` (one per cold start). */
+export function jwksKeysFor(url: string): JwksKeys {
+  let keys = jwksByUrl.get(url);
+  if (!keys) {
+    keys = new JwksKeys(url);
+    jwksByUrl.set(url, keys);
   }
-  return cache;
+  return keys;
 }

@@ -1,20 +1,22 @@
 /**
  * Upload tokens: the only state of an upload besides OSS itself.
  *
- * init signs one (HS256, `UPLOAD_TOKEN_SECRET`) binding the caller, bucket, key, uploadId and
- * plan; sign/list/complete/abort act only on the upload a valid token names. The `typ: 'upload'`
- * claim keeps the two kinds of token apart: a caller JWT is not an upload token (no such claim)
- * and an upload token is not a caller JWT (caller.ts refuses this claim), even if someone
- * configured the same secret for both (config.ts refuses that too).
+ * init signs one (HS256, `UPLOAD_TOKEN_SECRET`, own-tokens.ts) binding the caller, bucket, key,
+ * uploadId and plan; sign/list/complete/abort act only on the upload a valid token names. The
+ * `typ: 'upload'` claim keeps the kinds of token apart: a caller JWT is not an upload token (no
+ * such claim), an upload token is not a caller JWT (caller.ts refuses this claim) nor a facade
+ * upload id, even if someone configured the same secret for caller JWTs (config.ts refuses that too).
+ * Expiry has no tolerance (jwt.ts says why).
  */
 import { httpError } from '../http/errors';
 import { isSafeSegment } from '../policy/keys';
 import { LONE_SURROGATE, objectKeyProblem } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
-import { JwtError, signHs256, verifyHs256 } from './jwt';
+import { JwtError } from './jwt';
+import { issueOwnToken, verifyOwnTokenOfType, UPLOAD_TOKEN_TYPE } from './own-tokens';
 import type { Caller } from './caller';
 
-export const UPLOAD_TOKEN_TYPE = 'upload';
+export { UPLOAD_TOKEN_TYPE };
 
 /** What init knows about the upload and later calls must not be able to change. */
 export interface UploadTokenInput {
@@ -42,11 +44,9 @@ export interface IssuedUploadToken {
   expiresAt: string;
 }
 
-export function issueUploadToken(input: UploadTokenInput, secret: string, ttlSeconds: number, nowMs = Date.now()): IssuedUploadToken {
+export async function issueUploadToken(input: UploadTokenInput, secret: string, ttlSeconds: number, nowMs = Date.now()): Promise<IssuedUploadToken> {
   if (!Number.isSafeInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
-  const iat = Math.floor(nowMs / 1000);
-  const claims: UploadTokenClaims = {
-    typ: UPLOAD_TOKEN_TYPE,
+  const fields = {
     sub: input.sub,
     bucket: input.bucket,
     key: input.key,
@@ -55,29 +55,31 @@ export function issueUploadToken(input: UploadTokenInput, secret: string, ttlSec
     partSize: input.partSize,
     partCount: input.partCount,
     contentType: input.contentType,
-    iat,
-    exp: iat + ttlSeconds,
   };
-  assertShape({ ...claims });
-  return { token: signHs256({ ...claims }, secret), claims, expiresAt: new Date(claims.exp * 1000).toISOString() };
+  const iat = Math.floor(nowMs / 1000);
+  assertShape({ ...fields, iat, exp: iat + ttlSeconds });
+  const { token, claims } = await issueOwnToken(UPLOAD_TOKEN_TYPE, fields, secret, iat + ttlSeconds, nowMs);
+  return { token, claims: claims as UploadTokenClaims, expiresAt: new Date(claims.exp * 1000).toISOString() };
 }
 
 /**
  * Verifies signature, expiry and shape. Tampered, expired, foreign-kind or malformed tokens ->
  * 401 `TOKEN_INVALID` (the message says which, never echoing the token).
  */
-export function verifyUploadToken(token: unknown, secret: string, nowMs = Date.now()): UploadTokenClaims {
+export async function verifyUploadToken(token: unknown, secret: string, nowMs = Date.now()): Promise<UploadTokenClaims> {
   if (typeof token !== 'string' || token === '') throw httpError('TOKEN_INVALID', 'Upload token is missing');
   let claims;
   try {
-    claims = verifyHs256(token, secret, { now: Math.floor(nowMs / 1000), requireExp: true });
+    ({ claims } = await verifyOwnTokenOfType(token, UPLOAD_TOKEN_TYPE, secret, nowMs));
   } catch (e) {
     if (e instanceof JwtError) {
-      throw httpError('TOKEN_INVALID', e.reason === 'expired' ? 'Upload token has expired; start the upload again' : `Invalid upload token: ${e.message}`);
+      throw httpError(
+        'TOKEN_INVALID',
+        e.reason === 'expired' ? 'Upload token has expired; start the upload again' : e.reason === 'claims' ? 'Invalid upload token: not an upload token' : `Invalid upload token: ${e.message}`,
+      );
     }
     throw e;
   }
-  if (claims.typ !== UPLOAD_TOKEN_TYPE) throw httpError('TOKEN_INVALID', 'Invalid upload token: not an upload token');
   try {
     assertShape(claims);
   } catch {

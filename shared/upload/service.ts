@@ -147,7 +147,7 @@ export class UploadService {
   async init(caller: Caller, input: InitInput): Promise<InitResult> {
     const plan = planParts(input.size, input.partSize, this.settings.defaultPartSize ? { defaultPartSize: this.settings.defaultPartSize } : {});
     const { key, uploadId, now } = await this.#initiate(caller, input);
-    const { token, expiresAt } = issueUploadToken(
+    const { token, expiresAt } = await issueUploadToken(
       {
         sub: caller.sub,
         bucket: this.settings.bucket,

@@ -171,6 +171,8 @@ export const coldStartSection: Section = {
         ['hello', 'test/bench/cold/hello.ts'],
         ['hello-node', 'test/bench/cold/hello.ts', { nodeClasses: true }],
         ['hello-oss', 'test/bench/cold/hello-oss.ts'],
+        ['jwt-jose', 'test/bench/cold/jwt-jose.ts'],
+        ['jwt-node', 'test/bench/cold/jwt-node.ts'],
         // urllib requires proxy-agent only when a proxy is configured.
         ['ali-oss-init', 'test/bench/cold/ali-oss-init.ts', { external: ['proxy-agent'] }],
         ['ali-oss-init-node', 'test/bench/cold/ali-oss-init.ts', { external: ['proxy-agent'], nodeClasses: true }],
@@ -227,6 +229,8 @@ export const coldStartSection: Section = {
         { name: 'hello-node', label: "hello-world, stock Hono build (Node's Request/Response)", bundle: bundle('hello-node'), env: {}, event: async () => httpEvent('GET', '/'), expect: 200 },
         { name: 'hello', label: 'hello-world, our build (fetch-lite)', bundle: bundle('hello'), env: {}, event: async () => httpEvent('GET', '/'), expect: 200 },
         { name: 'hello-oss', label: 'floor: hello-world (fetch-lite) + 1 HMAC + 1 node:http request to OSS', bundle: bundle('hello-oss'), env, event: async () => httpEvent('GET', '/'), expect: 200 },
+        { name: 'jwt-node', label: 'hello-world (fetch-lite) + a caller JWT checked with one node:crypto HMAC', bundle: bundle('jwt-node'), env, event: async () => httpEvent('GET', '/', { headers }), expect: 200 },
+        { name: 'jwt-jose', label: 'hello-world (fetch-lite) + a caller JWT verified with jose (shared/auth/jwt.ts)', bundle: bundle('jwt-jose'), env, event: async () => httpEvent('GET', '/', { headers }), expect: 200 },
         { name: 'ali-oss-init-node', label: "ali-oss init, stock build (Node's Request/Response)", bundle: bundle('ali-oss-init-node'), env, event: post('/uploads', () => ({ filename: 'cold.bin' })), expect: 201 },
         { name: 'ali-oss-init', label: 'ali-oss init, given our fetch-lite too', bundle: bundle('ali-oss-init'), env, event: post('/uploads', () => ({ filename: 'cold.bin' })), expect: 201 },
       ];
@@ -304,6 +308,14 @@ export const coldStartSection: Section = {
         value: round(floor / helloLite, 2),
         unit: 'x',
         note: `${round(floor - helloLite, 1)} ms: what any function calling OSS pays over the hello-world of the same build before its own code`,
+      });
+      const jose = med('jwt-jose', 'toResponse');
+      const nodeJwt = med('jwt-node', 'toResponse');
+      rows.push({
+        metric: 'caller JWT on jose: cold start over the same check with node:crypto',
+        value: round(jose - nodeJwt, 1),
+        unit: 'ms',
+        note: `${round(jose, 1)} vs ${round(nodeJwt, 1)} ms to response (${round(jose / nodeJwt, 2)}x); load ${round(med('jwt-jose', 'load'), 1)} vs ${round(med('jwt-node', 'load'), 1)} ms, first verification (WebCrypto) in the handler; bundle ${round((bundleSizes['jwt-jose'].bytes - bundleSizes['jwt-node'].bytes) / 1024, 1)} KiB larger`,
       });
       rows.push({
         metric: 'hello-world (stock) / hello-world (fetch-lite)',

@@ -5,7 +5,7 @@
  * Measurements are printed and written to bench-results/bench.json; nothing here asserts on a
  * timing. Goals are figures compared side by side within one run (ratios), shown as met/missed.
  */
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { functionEnv as stackFunctionEnv } from '../helpers/stack.ts';
 
 export interface BenchOptions {

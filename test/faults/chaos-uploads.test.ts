@@ -28,7 +28,7 @@ import { createApp as signApp } from '../../functions/sign/index.ts';
 import { createHandler as sweepHandler } from '../../functions/sweep/index.ts';
 import { OssClient } from '../../shared/oss/client.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { BrowserClient, FatalUploadError, type InitBody, type UploadOutcome, type UploadStats } from './lib/browser-client.ts';
 import { EmulatorActivity } from './lib/quiesce.ts';
 import { campaignSeed, Rng, seedBanner } from './lib/seed.ts';

@@ -20,7 +20,7 @@ import { createApp as signApp } from '../../functions/sign/index.ts';
 import { createApp as listApp } from '../../functions/list/index.ts';
 import { createApp as completeApp } from '../../functions/complete/index.ts';
 import { createApp as abortApp } from '../../functions/abort/index.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import {
   FUZZ_RUNS,
   Tally,

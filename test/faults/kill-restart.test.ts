@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OssClient } from '../../shared/oss/client.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_BUCKET, DEFAULT_REGION } from '../../infra/emulator/server.ts';
 import { BrowserClient, type InitBody, type SignedPart } from './lib/browser-client.ts';
 import { campaignSeed, Rng, seedBanner } from './lib/seed.ts';

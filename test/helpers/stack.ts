@@ -6,7 +6,7 @@
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../infra/emulator/server.ts';
 import { startFunctionsServer, type RunningFunctions } from '../../infra/local/functions-server.ts';
 import { OssClient } from '../../shared/oss/client.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from './jwt.ts';
 
 export const BUCKET = 'test-bucket';
 export const JWT_SECRET = 'caller-jwt-secret-for-tests-0123456789abcdef';

@@ -9,7 +9,7 @@ import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import fc from 'fast-check';
 import { startStack, putParts, BUCKET, JWT_SECRET, UPLOAD_SECRET, type TestStack } from '../helpers/stack.ts';
 import { initUpload, signParts } from '../helpers/upload.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { callbackSignedMessage } from '../../shared/oss/callback.ts';
 import { ERROR_CODES } from '../../shared/http/errors.ts';
 import { createApp as initApp } from '../../functions/init/index.ts';

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startStack, putParts, BUCKET, JWT_SECRET, UPLOAD_SECRET, type TestStack } from '../helpers/stack.ts';
 import { initUpload, signParts } from '../helpers/upload.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { callbackSignedMessage } from '../../shared/oss/callback.ts';
 import { createApp as initApp } from '../../functions/init/index.ts';
 import { createApp as signApp } from '../../functions/sign/index.ts';
@@ -204,6 +204,17 @@ describe('upload tokens', () => {
         const r = await s.post(path, bodyFor(path, token as string), { sub: 'alice' });
         expectError(s, r, 401, 'TOKEN_INVALID', typeof token === 'string' ? token : '');
         if (what.startsWith('expired')) assert.match(r.body.message, /expired/);
+      }
+    }
+  });
+
+  test('an upload token that expired 1 s or 30 s ago -> 401 TOKEN_INVALID (no clock tolerance for our own tokens)', async () => {
+    for (const ago of [1, 30]) {
+      const token = signHs256({ ...claims, iat: now() - 3600, exp: now() - ago }, UPLOAD_SECRET);
+      for (const path of TOKEN_ROUTES) {
+        const r = await s.post(path, bodyFor(path, token), { sub: 'alice' });
+        expectError(s, r, 401, 'TOKEN_INVALID', token);
+        assert.match(r.body.message, /expired/);
       }
     }
   });

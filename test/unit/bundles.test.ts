@@ -16,7 +16,7 @@ import { build, checkInputs, BuildError, BUNDLE_BUDGET_BYTES, type BuildResult }
 import { ROUTES, HTTP_FUNCTIONS } from '../../functions/routes.ts';
 import { startEmulator, type RunningEmulator } from '../../infra/emulator/server.ts';
 import { OssClient } from '../../shared/oss/client.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { httpEvent } from '../helpers/fc-event.ts';
 import fc from 'fast-check';

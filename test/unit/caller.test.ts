@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { Hono } from 'hono';
 import { authenticate, readCookie } from '../../shared/auth/caller';
-import { signHs256 } from '../../shared/auth/jwt';
+import { signHs256 } from '../helpers/jwt.ts';
 import { issueUploadToken } from '../../shared/auth/upload-token';
 import { installErrorHandling } from '../../shared/http/errors';
 import type { AuthConfig } from '../../shared/config';
@@ -12,7 +12,8 @@ const SECRET = 'caller-jwt-secret-of-at-least-32-bytes!!';
 const now = () => Math.floor(Date.now() / 1000);
 const jwt = (claims: Record<string, unknown>, secret = SECRET) => signHs256({ exp: now() + 300, ...claims }, secret);
 
-const JWT_AUTH: AuthConfig = { mode: 'jwt', jwtSecret: SECRET, cookieName: 'oss_upload_token', anonymousSub: 'anonymous' };
+const RULES = { jwksAlgorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30, maxTokenAgeSeconds: 0 };
+const JWT_AUTH: AuthConfig = { mode: 'jwt', jwtSecret: SECRET, cookieName: 'oss_upload_token', anonymousSub: 'anonymous', ...RULES };
 
 function app(auth: AuthConfig) {
   const a = installErrorHandling(new Hono());
@@ -36,7 +37,7 @@ describe('authenticate: AUTH_MODE=jwt', () => {
   afterEach(() => mock.restoreAll());
 
   it('fails closed without a secret or JWKS: 500 MISCONFIGURED', async () => {
-    const r = await call({ mode: 'jwt', cookieName: 'c', anonymousSub: 'anonymous' }, { authorization: `Bearer ${jwt({ sub: 'a' })}` });
+    const r = await call({ mode: 'jwt', cookieName: 'c', anonymousSub: 'anonymous', ...RULES }, { authorization: `Bearer ${jwt({ sub: 'a' })}` });
     assert.equal(r.status, 500);
     assert.equal(r.body.error.code, 'MISCONFIGURED');
   });
@@ -71,6 +72,9 @@ describe('authenticate: AUTH_MODE=jwt', () => {
     ['garbage', { authorization: 'Bearer not-a-jwt' }, 401, 'TOKEN_INVALID'],
     ['a wrong secret', { authorization: `Bearer ${jwt({ sub: 'a' }, 'another-secret-of-at-least-32-bytes-long')}` }, 401, 'TOKEN_INVALID'],
     ['an expired token', { authorization: `Bearer ${jwt({ sub: 'a', exp: now() - 120 })}` }, 401, 'TOKEN_INVALID'],
+    ['a token expired beyond the 30 s tolerance', { authorization: `Bearer ${jwt({ sub: 'a', exp: now() - 31 })}` }, 401, 'TOKEN_INVALID'],
+    ['a token not valid for another minute', { authorization: `Bearer ${jwt({ sub: 'a', nbf: now() + 60 })}` }, 401, 'TOKEN_INVALID'],
+    ['an HS512 token (the secret verifies HS256 only)', { authorization: `Bearer ${signHs256({ sub: 'a', exp: now() + 60 }, SECRET, { alg: 'HS512' })}` }, 401, 'TOKEN_INVALID'],
     ['no exp', { authorization: `Bearer ${signHs256({ sub: 'a' }, SECRET)}` }, 401, 'TOKEN_INVALID'],
     ['no sub', { authorization: `Bearer ${jwt({})}` }, 401, 'TOKEN_INVALID'],
     ['a numeric sub', { authorization: `Bearer ${jwt({ sub: 42 })}` }, 401, 'TOKEN_INVALID'],
@@ -93,7 +97,7 @@ describe('authenticate: AUTH_MODE=jwt', () => {
   }
 
   it('rejects an upload token used as a caller token, even with the same secret', async () => {
-    const { token } = issueUploadToken(
+    const { token } = await issueUploadToken(
       { sub: 'alice', bucket: 'b', key: 'uploads/alice/k', uploadId: 'u', size: 1, partSize: 102400, partCount: 1, contentType: 'text/plain' },
       SECRET,
       300,
@@ -116,12 +120,12 @@ describe('authenticate: AUTH_MODE=jwt', () => {
   it('verifies RS256 tokens through AUTH_JWKS_URL, and answers 503 when the JWKS is down', async () => {
     const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const input = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ sub: 'frank', exp: now() + 300 })}`;
+    const input = `${b64({ alg: 'RS256', kid: 'k1' })}.${b64({ sub: 'frank', aud: 'uploads', exp: now() + 300 })}`;
     const token = `${input}.${cryptoSign('sha256', Buffer.from(input), privateKey).toString('base64url')}`;
 
     const jwks = { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] };
     const fetchMock = mock.method(globalThis, 'fetch', async () => new Response(JSON.stringify(jwks)));
-    const auth: AuthConfig = { mode: 'jwt', jwksUrl: 'https://idp-ok.example/jwks', cookieName: 'c', anonymousSub: 'anonymous' };
+    const auth: AuthConfig = { mode: 'jwt', jwksUrl: 'https://idp-ok.example/jwks', audience: 'uploads', cookieName: 'c', anonymousSub: 'anonymous', ...RULES };
     const r = await call(auth, { authorization: `Bearer ${token}` });
     assert.deepEqual(r.body, { sub: 'frank' });
     assert.equal(fetchMock.mock.callCount(), 1);

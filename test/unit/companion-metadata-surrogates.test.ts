@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { companionMetadata } from '../../shared/upload/companion';
 import { HttpError } from '../../shared/http/errors';
-import { signHs256 } from '../../shared/auth/jwt';
+import { signHs256 } from '../helpers/jwt.ts';
 import { createApp as companionApp } from '../../functions/companion/index';
 
 const JWT_SECRET = 'companion-surrogates-caller-0123456789abcdef';

@@ -48,7 +48,15 @@ describe('parseConfig defaults', () => {
       signatureVersion: 'v4',
     });
     assert.equal(c.envCredentials, undefined);
-    assert.deepEqual(c.auth, { mode: 'jwt', jwtSecret: JWT_SECRET, cookieName: 'oss_upload_token', anonymousSub: 'anonymous' });
+    assert.deepEqual(c.auth, {
+      mode: 'jwt',
+      jwtSecret: JWT_SECRET,
+      jwksAlgorithms: ['RS256', 'ES256'],
+      clockToleranceSeconds: 30,
+      maxTokenAgeSeconds: 0,
+      cookieName: 'oss_upload_token',
+      anonymousSub: 'anonymous',
+    });
     assert.deepEqual(c.uploadToken, { secret: TOKEN_SECRET, ttlSeconds: 86400 });
     assertIncludes(c.policy, {
       keyPrefix: 'uploads',
@@ -89,6 +97,10 @@ describe('parseConfig values', () => {
       AUTH_JWKS_URL: 'https://idp.example.com/.well-known/jwks.json',
       AUTH_ISSUER: 'https://idp.example.com/',
       AUTH_AUDIENCE: 'uploads-api',
+      AUTH_JWKS_ALGORITHMS: 'ES256, PS256',
+      AUTH_CLOCK_TOLERANCE_SECONDS: '5',
+      AUTH_MAX_TOKEN_AGE_SECONDS: '3600',
+      AUTH_TOKEN_TYP: 'at+jwt',
       AUTH_COOKIE_NAME: 'sess',
       UPLOAD_TOKEN_TTL_SECONDS: '600',
       KEY_PREFIX: '/tenant-a/uploads/',
@@ -116,6 +128,7 @@ describe('parseConfig values', () => {
     assert.equal(c.auth.issuer, 'https://idp.example.com/');
     assert.equal(c.auth.audience, 'uploads-api');
     assert.equal(c.auth.cookieName, 'sess');
+    assert.deepEqual([c.auth.jwksAlgorithms, c.auth.clockToleranceSeconds, c.auth.maxTokenAgeSeconds, c.auth.typ], [['ES256', 'PS256'], 5, 3600, 'at+jwt']);
     assert.equal(c.uploadToken.ttlSeconds, 600);
     assert.equal(c.policy.keyPrefix, 'tenant-a/uploads');
     assert.equal(c.policy.maxFileSize, 100 * 1024 ** 2);
@@ -172,7 +185,11 @@ describe('parseConfig problems', () => {
     ['half credentials', { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI' }, /must be set together/],
     ['bad auth mode', { AUTH_MODE: 'open' }, /AUTH_MODE must be one of jwt, none/],
     ['short JWT secret', { AUTH_JWT_SECRET: 'short' }, /AUTH_JWT_SECRET must be at least 32 bytes/],
-    ['http JWKS', { AUTH_JWKS_URL: 'http://idp.example.com/jwks' }, /AUTH_JWKS_URL must be an https URL/],
+    ['http JWKS', { AUTH_JWKS_URL: 'http://idp.example.com/jwks', AUTH_AUDIENCE: 'api' }, /AUTH_JWKS_URL must be an https URL/],
+    ['JWKS without an audience', { AUTH_JWKS_URL: 'https://idp.example.com/jwks' }, /AUTH_JWKS_URL needs AUTH_AUDIENCE: an identity provider signs tokens for other applications/],
+    ['HS256 among the JWKS algorithms', { AUTH_JWKS_ALGORITHMS: 'RS256,HS256' }, /AUTH_JWKS_ALGORITHMS must list only RS256/],
+    ['clock tolerance too large', { AUTH_CLOCK_TOLERANCE_SECONDS: '301' }, /AUTH_CLOCK_TOLERANCE_SECONDS must be an integer from 0 to 300/],
+    ['max token age zero', { AUTH_MAX_TOKEN_AGE_SECONDS: '0' }, /AUTH_MAX_TOKEN_AGE_SECONDS/],
     ['bad cookie name', { AUTH_COOKIE_NAME: 'a b' }, /AUTH_COOKIE_NAME/],
     ['unsafe anonymous sub', { AUTH_MODE: 'none', AUTH_ANONYMOUS_SUB: '../x' }, /AUTH_ANONYMOUS_SUB must be a safe key segment/],
     ['short token secret', { UPLOAD_TOKEN_SECRET: 'short' }, /UPLOAD_TOKEN_SECRET must be at least 32 bytes/],

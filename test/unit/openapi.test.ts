@@ -8,7 +8,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { openApiDocument, openApiJson } from '../../functions/openapi.ts';
 import { ROUTES, routeFor } from '../../functions/routes.ts';
 import { ERROR_CODES } from '../../shared/http/errors.ts';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 import { startStack, putParts, type TestStack } from '../helpers/stack.ts';
 import { initUpload, signParts } from '../helpers/upload.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';

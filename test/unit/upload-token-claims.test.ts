@@ -4,7 +4,7 @@
 // campaign's fuzzer (test/faults/fuzz-json.test.ts, "genuinely signed junk claims").
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { signHs256 } from '../../shared/auth/jwt';
+import { signHs256 } from '../helpers/jwt.ts';
 import { issueUploadToken, verifyUploadToken } from '../../shared/auth/upload-token';
 import { HttpError } from '../../shared/http/errors';
 import { createApp as listApp } from '../../functions/list/index';
@@ -43,24 +43,24 @@ const BAD: Array<[string, Record<string, unknown>]> = [
 
 describe('upload-token claims the OSS client would refuse', () => {
   for (const [what, patch] of BAD) {
-    it(`${what}: 401 TOKEN_INVALID (malformed claims)`, () => {
-      assert.throws(
+    it(`${what}: 401 TOKEN_INVALID (malformed claims)`, async () => {
+      await assert.rejects(
         () => verifyUploadToken(tokenWith(patch), SECRET, Date.now()),
         (e: unknown) => e instanceof HttpError && e.status === 401 && e.code === 'TOKEN_INVALID' && /malformed/.test(e.message),
       );
     });
   }
 
-  it('what the client accepts still verifies: a 1023-byte unicode key, a short upload id', () => {
+  it('what the client accepts still verifies: a 1023-byte unicode key, a short upload id', async () => {
     const key = `uploads/alice/${'é'.repeat(504)}x`;
     assert.equal(Buffer.byteLength(key), 1023);
-    assert.equal(verifyUploadToken(tokenWith({ key, uploadId: 'U' }), SECRET, Date.now()).key, key);
-    assert.equal(verifyUploadToken(tokenWith({ key: 'uploads/alice/😀.bin' }), SECRET, Date.now()).key, 'uploads/alice/😀.bin');
+    assert.equal((await verifyUploadToken(tokenWith({ key, uploadId: 'U' }), SECRET, Date.now())).key, key);
+    assert.equal((await verifyUploadToken(tokenWith({ key: 'uploads/alice/😀.bin' }), SECRET, Date.now())).key, 'uploads/alice/😀.bin');
   });
 
-  it('issueUploadToken refuses to issue such claims', () => {
+  it('issueUploadToken refuses to issue such claims', async () => {
     const { typ, iat, exp, ...input } = claims;
-    assert.throws(() => issueUploadToken({ ...input, key: 'a\ud800' }, SECRET, 600), TypeError);
+    await assert.rejects(() => issueUploadToken({ ...input, key: 'a\ud800' }, SECRET, 600), TypeError);
   });
 
   for (const [name, create] of [

@@ -11,7 +11,7 @@
  */
 import fc from 'fast-check';
 import { ERROR_CODES } from '../../../shared/http/errors.ts';
-import { signHs256 } from '../../../shared/auth/jwt.ts';
+import { signHs256 } from '../../helpers/jwt.ts';
 import { table } from './report.ts';
 
 export const FUZZ_RUNS = Math.max(1, Number(process.env.FUZZ_RUNS ?? 10_000));
