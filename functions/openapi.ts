@@ -39,6 +39,7 @@ const CODE_MEANING: Record<ErrorCode, string> = {
   BAD_REQUEST: 'The request is malformed at the HTTP level (e.g. an invalid Content-Length).',
   INVALID_JSON: 'The body is empty, not UTF-8, not JSON, or not a JSON object.',
   VALIDATION_FAILED: 'A field is missing or invalid; `details.field` names it.',
+  UPLOAD_ID_INVALID: 'The `/s3/multipart` upload id is not one this service issued, was altered or truncated, or is another kind of token (a JSON-API upload token, a raw OSS upload id).',
   UNAUTHENTICATED: 'No caller credentials (Authorization: Bearer <JWT>, or the AUTH_COOKIE_NAME cookie).',
   TOKEN_INVALID: 'The caller JWT or the upload token is invalid, tampered with, of the wrong kind, or expired.',
   FORBIDDEN: 'Authenticated, but not allowed: the upload or key belongs to another caller or bucket, or the JWT subject cannot scope keys.',
@@ -47,6 +48,7 @@ const CODE_MEANING: Record<ErrorCode, string> = {
   METHOD_NOT_ALLOWED: "The path exists but not with this method; the `Allow` header lists the path's methods.",
   UPLOAD_NOT_FOUND: 'The multipart upload no longer exists in OSS (completed, aborted or swept).',
   CONFLICT: 'An object already exists at the key, or a listed part has a different ETag in OSS.',
+  UPLOAD_EXPIRED: 'The `/s3/multipart` upload is past its `expiresAt` (UPLOAD_TOKEN_TTL_SECONDS after create); only abort still accepts it.',
   INCOMPLETE_UPLOAD: 'Parts are missing or have the wrong size; `details` lists them.',
   PAYLOAD_TOO_LARGE: 'The request body is over MAX_BODY_BYTES (16 KiB for callbacks).',
   FILE_TOO_LARGE: 'The file is over MAX_FILE_SIZE (or over 10,000 parts of 5 GiB).',
@@ -307,7 +309,17 @@ const schemas: Record<string, Schema> = {
       metadata: { type: ['object', 'null'], description: "Uppy's file meta; names are lower-cased to a-z0-9-, null and non-scalar values dropped, values stored percent-encoded." },
     },
   },
-  CompanionCreateResponse: obj({ key: str(), uploadId: str(), bucket: str() }, ['key', 'uploadId', 'bucket']),
+  CompanionCreateResponse: obj(
+    {
+      key: str(),
+      uploadId: str(
+        "The facade's upload id: a signed token (HS256 JWT, ~350 characters) binding the caller, bucket, key, OSS upload id, MAX_FILE_SIZE at create time and the expiry. Opaque to Uppy; send it back unchanged.",
+      ),
+      bucket: str(),
+      expiresAt: ISO_TIME('When the upload expires (UPLOAD_TOKEN_TTL_SECONDS after create): sign, list and complete then answer 410 UPLOAD_EXPIRED; abort still works.'),
+    },
+    ['key', 'uploadId', 'bucket', 'expiresAt'],
+  ),
   CompanionBatchResponse: obj({ presignedUrls: { type: 'object', additionalProperties: str(undefined, { format: 'uri' }), description: 'Part number -> presigned UploadPart URL (no headers).' } }, ['presignedUrls']),
   CompanionSignResponse: obj({ url: str('Presigned UploadPart URL, signed for no Content-Type and no Content-MD5.', { format: 'uri' }), expires: int('Seconds.') }, ['url', 'expires']),
   CompanionPart: obj({ PartNumber: int(), ETag: str(), Size: int(), LastModified: ISO_TIME('When OSS stored the part.') }, ['PartNumber', 'ETag', 'Size', 'LastModified']),
@@ -329,9 +341,16 @@ const schemas: Record<string, Schema> = {
   },
 };
 
-const companionQueryKey = { name: 'key', in: 'query', required: true, schema: { type: 'string' }, description: "The object key from create; must be under the caller's own prefix (else 403)." };
-const uploadIdParam = { name: 'uploadId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._~=-]{1,128}$' } };
-const COMPANION_GET: ErrorCode[] = [...CALLER, 'VALIDATION_FAILED'];
+const companionQueryKey = { name: 'key', in: 'query', required: true, schema: { type: 'string' }, description: 'The object key from create; must be the key the upload id binds (else 403).' };
+const uploadIdParam = {
+  name: 'uploadId',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$', maxLength: 4096 },
+  description:
+    "The id create answered (a signed token). A raw OSS upload id, a JSON-API upload token, or an altered or truncated id -> 400 UPLOAD_ID_INVALID; another caller's -> 403; expired -> 410 UPLOAD_EXPIRED (abort excepted).",
+};
+const COMPANION_GET: ErrorCode[] = [...CALLER, 'VALIDATION_FAILED', 'UPLOAD_ID_INVALID', 'UPLOAD_EXPIRED'];
 
 const paths: Record<string, Json> = {
   '/uploads': {
@@ -441,6 +460,7 @@ const paths: Record<string, Json> = {
       operationId: 'companionBatchSign',
       tags: ['companion'],
       summary: 'Presign several parts (older clients)',
+      description: 'Part numbers up to the most an upload within the MAX_FILE_SIZE bound at create can have (every part but the last is at least 100 KiB), at most 10,000; URLs never outlive the upload.',
       parameters: [uploadIdParam, companionQueryKey, { name: 'partNumbers', in: 'query', required: true, schema: { type: 'string', pattern: '^\\d{1,5}(,\\d{1,5})*$' }, description: 'e.g. `1,2,3`' }],
       responses: { ...ok(200, 'Signed URLs by part number.', ref('CompanionBatchResponse'), NO_STORE), ...errorResponses([...COMPANION_GET, 'UPLOAD_NOT_FOUND', 'OSS_ERROR']) },
     },
@@ -451,7 +471,7 @@ const paths: Record<string, Json> = {
       tags: ['companion'],
       summary: 'Presign one part',
       description:
-        'No OSS call (whatever SIGN_CHECKS_UPLOAD says): Uppy signs each part on its own. A dead upload id under the caller\'s own key only yields a URL that OSS answers 404 NoSuchUpload.',
+        'No OSS call (whatever SIGN_CHECKS_UPLOAD says): Uppy signs each part on its own. A dead upload only yields a URL that OSS answers 404 NoSuchUpload. Part numbers as for batch.',
       parameters: [uploadIdParam, { name: 'partNumber', in: 'path', required: true, schema: { type: 'integer', minimum: 1, maximum: 10000 } }, companionQueryKey],
       responses: { ...ok(200, 'A signed URL.', ref('CompanionSignResponse'), NO_STORE), ...errorResponses(COMPANION_GET) },
     },
@@ -468,8 +488,9 @@ const paths: Record<string, Json> = {
       operationId: 'companionAbort',
       tags: ['companion'],
       summary: 'Abort (safe to repeat)',
+      description: 'Also accepts an expired upload id of the same caller: aborting only cleans up that caller\'s own upload.',
       parameters: [uploadIdParam, companionQueryKey],
-      responses: { ...ok(200, 'Aborted.', obj({}, [])), ...errorResponses([...COMPANION_GET, 'OSS_ERROR']) },
+      responses: { ...ok(200, 'Aborted.', obj({}, [])), ...errorResponses([...CALLER, 'VALIDATION_FAILED', 'UPLOAD_ID_INVALID', 'OSS_ERROR']) },
     },
   },
   '/s3/multipart/{uploadId}/complete': {
@@ -481,7 +502,7 @@ const paths: Record<string, Json> = {
       requestBody: { required: true, content: json(ref('CompanionCompleteRequest')) },
       responses: {
         ...ok(200, 'Completed, with the callback result.', ref('CompanionCompleteResponse')),
-        ...errorResponses([...JSON_BODY, ...CALLER, 'UPLOAD_NOT_FOUND', 'CONFLICT', 'INCOMPLETE_UPLOAD', 'FILE_TOO_LARGE', 'OSS_ERROR', 'INTEGRITY_MISMATCH']),
+        ...errorResponses([...JSON_BODY, ...CALLER, 'UPLOAD_ID_INVALID', 'UPLOAD_EXPIRED', 'UPLOAD_NOT_FOUND', 'CONFLICT', 'INCOMPLETE_UPLOAD', 'FILE_TOO_LARGE', 'OSS_ERROR', 'INTEGRITY_MISMATCH']),
       },
     },
   },

@@ -11,12 +11,12 @@ import { installErrorHandling, httpError } from './http/errors';
 import { cors } from './http/cors';
 import type { FcContext, FcEnv } from './http/fc-adapter';
 import { authenticate, type Caller } from './auth/caller';
-import { verifyUploadToken, assertSameCaller, type UploadTokenClaims } from './auth/upload-token';
+import { verifyUploadToken, type UploadTokenClaims } from './auth/upload-token';
 import { OssClient } from './oss/client';
 import { ossPort } from './upload/oss-adapter';
 import { UploadService, type UploadSettings } from './upload/service';
 import type { JsonObject } from './http/body';
-import { keyBelongsTo } from './policy/keys';
+import { assertOwnUpload } from './policy/ownership';
 
 /** Injection points for tests and the local stack; production uses the defaults. */
 export interface Deps {
@@ -115,11 +115,6 @@ export async function requestScope(c: Context<FcEnv>, deps: Deps): Promise<Scope
 /** The upload a request's `token` names, checked to be the caller's and this bucket's. */
 export async function uploadFromBody(body: JsonObject, scope: Scope, deps: Deps): Promise<UploadTokenClaims> {
   const claims = await verifyUploadToken(body.token, scope.config.uploadToken.secret, (deps.now?.() ?? new Date()).getTime());
-  assertSameCaller(claims, scope.caller);
-  if (claims.bucket !== scope.config.oss.bucket) throw httpError('FORBIDDEN', 'This upload token belongs to another bucket');
-  // Defence in depth: even a genuinely signed token may only name a key under its caller's prefix.
-  if (!keyBelongsTo(claims.key, scope.config.policy.keyPrefix, claims.sub)) {
-    throw httpError('FORBIDDEN', "This upload token names a key outside its caller's prefix");
-  }
+  assertOwnUpload(claims, scope.caller, { bucket: scope.config.oss.bucket, keyPrefix: scope.config.policy.keyPrefix });
   return claims;
 }

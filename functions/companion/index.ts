@@ -7,15 +7,17 @@
  * | route | OSS | 200 JSON |
  * |---|---|---|
  * | GET /s3/params?filename=&type=&metadata[n]=v | none (signs a PostObject policy) | {method: "POST", url, fields, expires} |
- * | POST /s3/multipart {filename, type, metadata} | InitiateMultipartUpload | {key, uploadId, bucket} |
+ * | POST /s3/multipart {filename, type, metadata} | InitiateMultipartUpload (+ ListMultipartUploads with MAX_ACTIVE_UPLOADS) | {key, uploadId, bucket, expiresAt} |
  * | GET /s3/multipart/:uploadId/batch?key=&partNumbers=1,2 | ListParts (1 part) if SIGN_CHECKS_UPLOAD | {presignedUrls: {"1": url, …}} |
  * | GET /s3/multipart/:uploadId/:partNumber?key= | ListParts (1 part) if SIGN_CHECKS_UPLOAD | {url, expires} |
  * | GET /s3/multipart/:uploadId?key= | ListParts, every page | [{PartNumber, ETag, Size, LastModified}] |
  * | POST /s3/multipart/:uploadId/complete?key= {parts: [{PartNumber, ETag}]} | ListParts, Complete + callback | {location, key, bucket, etag, size, crc64, callbackStatus, callback?, callbackError?, recovered?} |
  * | DELETE /s3/multipart/:uploadId?key= | AbortMultipartUpload | {} |
  *
- * `expires` is in seconds (URL_EXPIRES_SECONDS), as Companion sends it. `GET /s3/sts` is not
- * served (404): Uppy's STS mode signs for AWS hosts only.
+ * `uploadId` is the facade's signed id (shared/policy/facade-upload.ts), not OSS's: every route
+ * verifies it with `?key=` before any OSS call. `expires` is in seconds (URL_EXPIRES_SECONDS, never
+ * past the upload's `expiresAt`), as Companion sends it. `GET /s3/sts` is not served (404):
+ * Uppy's STS mode signs for AWS hosts only.
  *
  * PostObject and the callback: with CALLBACK_URL set, the form carries the OSS upload callback,
  * and OSS then answers the browser's POST with the callback function's JSON (200), or with 203
@@ -36,15 +38,16 @@ import {
   companionMetadata,
   companionPart,
   companionPartsOf,
+  facadeUploadOf,
   metadataFromQuery,
   newObjectOf,
   parsePartNumber,
   parsePartNumberList,
-  uploadRefOf,
 } from '../../shared/upload/companion';
 import type { FcEnv } from '../../shared/http/fc-adapter';
 
 export function createApp(deps: Deps = {}) {
+  const now = () => (deps.now?.() ?? new Date()).getTime();
   return createFunctionApp(deps, (app) => {
     // Small files: a PostObject policy with a concrete key (Uppy v6 refuses `${filename}`).
     app.get('/s3/params', async (c) => {
@@ -60,14 +63,13 @@ export function createApp(deps: Deps = {}) {
       const { config, caller, service } = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
       const object = newObjectOf({ filename: body.filename, type: body.type, metadata: companionMetadata(body.metadata) }, config);
-      const { key, uploadId, bucket } = await service.initOpen(caller, object);
-      return c.json({ key, uploadId, bucket });
+      return c.json(await service.initOpen(caller, object));
     });
 
     // Batch sign (older clients); registered before `/:partNumber`, which would match it too.
     app.get('/s3/multipart/:uploadId/batch', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = uploadRefOf(c, config, caller);
+      const upload = await facadeUploadOf(c, config, caller, now());
       const signed = await service.signOpen(upload, parsePartNumberList(c.req.query('partNumbers')));
       noStore(c);
       return c.json({ presignedUrls: Object.fromEntries(signed.parts.map((p) => [String(p.partNumber), p.url])) });
@@ -76,11 +78,11 @@ export function createApp(deps: Deps = {}) {
     // Sign one part: a presigned UploadPart PUT with no Content-Type or Content-MD5 signed.
     // No existence check here (whatever SIGN_CHECKS_UPLOAD says): Uppy v6 signs every part on
     // its own, one after another, so a ListParts per part would double the OSS round trips.
-    // The key is the caller's (checked above) and OSS binds an uploadId to its key, so a dead
-    // or foreign upload id only yields a URL that OSS answers 404 NoSuchUpload.
+    // The signed id binds the key and OSS upload id, so a dead upload only yields a URL that OSS
+    // answers 404 NoSuchUpload.
     app.get('/s3/multipart/:uploadId/:partNumber', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = uploadRefOf(c, config, caller);
+      const upload = await facadeUploadOf(c, config, caller, now());
       const partNumber = parsePartNumber(c.req.param('partNumber'));
       const signed = await service.signOpen(upload, [partNumber], { checkUpload: false });
       noStore(c);
@@ -90,7 +92,7 @@ export function createApp(deps: Deps = {}) {
     // List: every part, paged through ListParts here (Uppy sends one request), as a bare array.
     app.get('/s3/multipart/:uploadId', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = uploadRefOf(c, config, caller);
+      const upload = await facadeUploadOf(c, config, caller, now());
       const { parts } = await service.list(upload);
       noStore(c);
       return c.json(parts.map(companionPart));
@@ -99,15 +101,16 @@ export function createApp(deps: Deps = {}) {
     // Complete: the client's parts 1..N checked against OSS, Complete with the upload callback.
     app.post('/s3/multipart/:uploadId/complete', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = uploadRefOf(c, config, caller);
+      const upload = await facadeUploadOf(c, config, caller, now());
       const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
       return c.json(await service.completeOpen(upload, companionPartsOf(body)));
     });
 
-    // Abort: an upload that is already gone counts as aborted, so repeating it is fine.
+    // Abort: an upload that is already gone counts as aborted, so repeating it is fine. An expired
+    // upload of the same caller may still be aborted: that only cleans up the caller's own upload.
     app.delete('/s3/multipart/:uploadId', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = uploadRefOf(c, config, caller);
+      const upload = await facadeUploadOf(c, config, caller, now(), { allowExpired: true });
       await service.abort(upload);
       return c.json({});
     });

@@ -5,6 +5,7 @@
  *  - `facade-upload`: the upload id the Uppy facade hands to Uppy (policy/facade-upload.ts).
  * A caller JWT carries neither (caller.ts refuses both), and each verifier refuses the other kind.
  */
+import { LONE_SURROGATE, objectKeyProblem } from '../oss/endpoint';
 import { JwtError, signOwnToken, verifyOwnToken, type Claims } from './jwt';
 
 export const UPLOAD_TOKEN_TYPE = 'upload';
@@ -30,3 +31,9 @@ export async function verifyOwnTokenOfType(token: unknown, typ: string, secret: 
   if (r.claims.typ !== typ) throw new JwtError('claims', `not a token of kind ${typ}`);
   return r;
 }
+
+// What the OSS client accepts (shared/oss/client.ts validateObjectKey / validateUploadId), so the
+// claims of a verified token can always be used in an OSS call: a key objectKeyProblem finds no
+// fault with (the rules validateObjectKey throws by); a non-blank upload id, valid UTF-16.
+export const isObjectKey = (k: unknown): k is string => typeof k === 'string' && objectKeyProblem(k) === undefined;
+export const isUploadId = (u: unknown): u is string => typeof u === 'string' && u.trim() !== '' && u.length <= 1024 && !LONE_SURROGATE.test(u);

@@ -10,11 +10,9 @@
  */
 import { httpError } from '../http/errors';
 import { isSafeSegment } from '../policy/keys';
-import { LONE_SURROGATE, objectKeyProblem } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
 import { JwtError } from './jwt';
-import { issueOwnToken, verifyOwnTokenOfType, UPLOAD_TOKEN_TYPE } from './own-tokens';
-import type { Caller } from './caller';
+import { issueOwnToken, isObjectKey, isUploadId, verifyOwnTokenOfType, UPLOAD_TOKEN_TYPE } from './own-tokens';
 
 export { UPLOAD_TOKEN_TYPE };
 
@@ -88,14 +86,9 @@ export async function verifyUploadToken(token: unknown, secret: string, nowMs = 
   return claims as unknown as UploadTokenClaims;
 }
 
-// What the OSS client accepts (shared/oss/client.ts validateObjectKey / validateUploadId), so the
-// claims of a verified token can always be used in an OSS call: a key objectKeyProblem finds no
-// fault with (the rules validateObjectKey throws by); a non-blank upload id, valid UTF-16. init
-// only issues such claims; a token with others (signed with the secret, yet not made by init) is
-// malformed, and answered 401 instead of failing inside the OSS client with 500 INTERNAL.
-const isObjectKey = (k: unknown) => typeof k === 'string' && objectKeyProblem(k) === undefined;
-const isUploadId = (u: unknown) => typeof u === 'string' && u.trim() !== '' && u.length <= 1024 && !LONE_SURROGATE.test(u);
-
+// init only issues claims the OSS client accepts (own-tokens.ts isObjectKey / isUploadId); a token
+// with others (signed with the secret, yet not made by init) is malformed, and answered 401 instead
+// of failing inside the OSS client with 500 INTERNAL.
 function assertShape(c: Record<string, unknown>): void {
   const str = (k: string) => typeof c[k] === 'string' && c[k] !== '';
   const int = (k: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
@@ -112,9 +105,4 @@ function assertShape(c: Record<string, unknown>): void {
     int('iat', 0) &&
     int('exp', 0);
   if (!ok) throw new TypeError('upload token claims are malformed');
-}
-
-/** 403 `FORBIDDEN` when the upload belongs to someone else. */
-export function assertSameCaller(claims: Pick<UploadTokenClaims, 'sub'>, caller: Caller): void {
-  if (claims.sub !== caller.sub) throw httpError('FORBIDDEN', 'This upload belongs to another caller');
 }

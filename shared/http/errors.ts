@@ -20,6 +20,8 @@ export const ERROR_CODES = {
   BAD_REQUEST: 400,
   INVALID_JSON: 400,
   VALIDATION_FAILED: 400,
+  /** A facade (`/s3/multipart`) upload id this service did not issue, or one that was altered. */
+  UPLOAD_ID_INVALID: 400,
   UNAUTHENTICATED: 401,
   TOKEN_INVALID: 401,
   FORBIDDEN: 403,
@@ -30,6 +32,8 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 405,
   UPLOAD_NOT_FOUND: 404,
   CONFLICT: 409,
+  /** A facade upload past its expiry (UPLOAD_TOKEN_TTL_SECONDS): start it again. */
+  UPLOAD_EXPIRED: 410,
   INCOMPLETE_UPLOAD: 409,
   /** The request body itself is over MAX_BODY_BYTES. */
   PAYLOAD_TOO_LARGE: 413,

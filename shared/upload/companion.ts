@@ -3,36 +3,37 @@
  * shapes its clients expect back. The routes (functions/companion) use these with UploadService,
  * so the policy (keys, types, sizes, limits, callback) is the same as for the JSON API.
  *
- * Companion names an upload by `?key=` plus the upload id in the path; there is no token. The
- * key is the only authority, so every route checks it lies under the caller's own prefix
- * (`keyBelongsTo`) before any OSS call: another caller's key is 403, whatever the upload id.
+ * Companion names an upload by `?key=` plus the upload id in the path. Our create route answers
+ * a signed upload id (policy/facade-upload.ts), and every other route verifies it, with `?key=`,
+ * before any OSS call (`facadeUploadOf`): caller, bucket, key, expiry.
  */
 import type { Context } from 'hono';
 import { httpError } from '../http/errors';
 import { isPlainObject, checkArray, type JsonObject } from '../http/body';
-import { keyBelongsTo } from '../policy/keys';
 import { LONE_SURROGATE } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
 import { assertContentTypeAllowed, normalizeContentType } from '../policy/content-type';
 import { validateMetadata } from '../policy/metadata';
 import { validateFilename } from '../policy/keys';
+import { verifyFacadeUpload, type FacadeUpload } from '../policy/facade-upload';
 import type { Config } from '../config';
 import type { Caller } from '../auth/caller';
-import type { ListedPart, NewObjectInput, UploadRef } from './service';
+import type { ListedPart, NewObjectInput } from './service';
 
-/** OSS upload ids are 32 hex digits; accept a little more, but nothing a path or query could misread. */
-const UPLOAD_ID = /^[A-Za-z0-9._~=-]{1,128}$/;
-
-/** The upload a Companion request names: `:uploadId` in the path, `?key=` in the query. 400 / 403. */
-export function uploadRefOf(c: Context, config: Config, caller: Caller): UploadRef {
-  const uploadId = c.req.param('uploadId') ?? '';
-  if (!UPLOAD_ID.test(uploadId)) throw httpError('VALIDATION_FAILED', 'The upload id in the path is not a valid OSS upload id', { field: 'uploadId' });
-  const key = c.req.query('key');
-  if (key === undefined || key === '') throw httpError('VALIDATION_FAILED', 'The query parameter key is required', { field: 'key' });
-  if (!keyBelongsTo(key, config.policy.keyPrefix, caller.sub)) {
-    throw httpError('FORBIDDEN', 'This object key is not one of your uploads');
-  }
-  return { sub: caller.sub, bucket: config.oss.bucket, key, uploadId };
+/**
+ * The upload a Companion request names: `:uploadId` in the path (the facade's signed id), `?key=`
+ * in the query; verified by policy/facade-upload.ts (400 / 403 / 410). `allowExpired`: abort.
+ */
+export async function facadeUploadOf(c: Context, config: Config, caller: Caller, nowMs: number, opts: { allowExpired?: boolean } = {}): Promise<FacadeUpload> {
+  const { expired: _, ...upload } = await verifyFacadeUpload(
+    c.req.param('uploadId'),
+    c.req.query('key'),
+    caller,
+    { bucket: config.oss.bucket, keyPrefix: config.policy.keyPrefix, secret: config.uploadToken.secret },
+    nowMs,
+    opts,
+  );
+  return upload;
 }
 
 /** A part number in a path or list: 1..10,000, decimal digits only. */

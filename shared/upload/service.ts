@@ -6,19 +6,26 @@
  * the signed upload token, and everything else is asked of OSS. A request that fails leaves OSS
  * as it was, or in a state the caller can see (list) and clean up (abort, or the sweeper).
  *
- * Two kinds of upload share the code:
- *  - planned (`init`/`sign`/`complete`): the size is declared up front and the token carries the
- *    plan, so every part is checked against it;
+ * Every rule comes from shared/policy/ (its index names them); this file makes the OSS calls in
+ * the order the rules need. Two kinds of upload share the code:
+ *  - planned (`init`/`sign`/`complete`): the size is declared up front and the upload token carries
+ *    the plan, so every part is checked against it;
  *  - open (`initOpen`/`signOpen`/`completeOpen`, the Uppy Companion facade): Companion's create
- *    route carries no size, so there is no plan and no token. The caller names the upload by key
- *    and upload id (the route checks the key is under the caller's prefix), and complete checks
- *    what can be checked without a plan: parts 1..N all present with the ETags given, every part
- *    but the last at least 100 KiB, the total within MAX_FILE_SIZE, the CRC-64 of the result.
+ *    route carries no size, so there is no plan. The facade's upload id is a signed token of its
+ *    own (policy/facade-upload.ts) binding caller, key, OSS upload id, MAX_FILE_SIZE and expiry;
+ *    sign refuses part numbers no upload within that size could have, and complete checks what can
+ *    be checked without a plan: parts 1..N all present with the ETags given, every part but the
+ *    last at least 100 KiB, the total within the size, the CRC-64 of the result.
+ * Both count against MAX_ACTIVE_UPLOADS (policy/active-uploads.ts), which holds under concurrency.
  */
 import { httpError, type HttpError } from '../http/errors';
 import { encodeCallbackParam, encodeCallbackVar } from '../oss/callback';
 import { buildObjectKey, callerPrefix } from '../policy/keys';
-import { planParts, partSizeOf, planOf, GiB, MAX_PARTS } from '../policy/parts';
+import { planParts, partSizeOf, planOf, maxPartNumber, GiB } from '../policy/parts';
+import { atActiveUploadLimit, keepsNewUpload, type ListedUpload } from '../policy/active-uploads';
+import { urlLifetime } from '../policy/expiry';
+import { issueFacadeUpload, type FacadeUpload } from '../policy/facade-upload';
+import { formatBytes } from '../policy/size';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
 import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
 import { checkPlannedParts, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts } from '../policy/part-checks';
@@ -76,10 +83,12 @@ export interface InitInput extends NewObjectInput {
   partSize?: number;
 }
 
+/** `POST /s3/multipart`'s answer: `uploadId` is the facade's signed id (policy/facade-upload.ts). */
 export interface OpenUpload {
   key: string;
   uploadId: string;
   bucket: string;
+  expiresAt: string;
 }
 
 /** A PostObject form: POST `fields` then the file (last) as multipart/form-data to `url`. */
@@ -173,36 +182,80 @@ export class UploadService {
     };
   }
 
-  /** An upload without a plan (Companion `POST /s3/multipart` sends no size); no token. */
+  /**
+   * An upload without a plan (Companion `POST /s3/multipart` sends no size). Its id is the facade's
+   * signed token, bound to MAX_FILE_SIZE as it is now and expiring with the upload token lifetime.
+   */
   async initOpen(caller: Caller, input: NewObjectInput): Promise<OpenUpload> {
-    const { key, uploadId } = await this.#initiate(caller, input);
-    return { key, uploadId, bucket: this.settings.bucket };
+    const { key, uploadId, now } = await this.#initiate(caller, input);
+    const maxSize = this.settings.maxFileSize ?? Number.MAX_SAFE_INTEGER;
+    let facade;
+    try {
+      facade = await issueFacadeUpload({ sub: caller.sub, bucket: this.settings.bucket, key, uploadId, maxSize }, this.settings.uploadTokenSecret, this.settings.uploadTokenTtlSeconds, now.getTime());
+    } catch (err) {
+      await this.#abortQuietly(key, uploadId);
+      throw err;
+    }
+    return { key, uploadId: facade.id, bucket: this.settings.bucket, expiresAt: facade.expiresAt };
   }
 
   async #initiate(caller: Caller, input: NewObjectInput): Promise<{ key: string; uploadId: string; now: Date }> {
-    await this.#checkActiveUploads(caller);
+    const limit = this.settings.maxActiveUploads;
+    const prefix = callerPrefix(this.settings.keyPrefix, caller.sub);
+    if (limit > 0) await this.#refuseAtLimit(prefix, limit);
     const now = this.now();
     const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
     const { uploadId } = await ossCall(() =>
       // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
       this.oss.initiate(key, { contentType: input.contentType, metadata: input.metadata, forbidOverwrite: true }),
     );
+    if (limit > 0) {
+      // The second half of the limit (policy/active-uploads.ts): list, then keep or abort ours.
+      let listed: ListedUpload[];
+      try {
+        listed = await ossCall(async () => {
+          const all: ListedUpload[] = [];
+          for await (const u of this.oss.uploadsUnder(prefix)) all.push(u);
+          return all;
+        });
+      } catch (err) {
+        await this.#abortQuietly(key, uploadId);
+        throw err;
+      }
+      if (!keepsNewUpload(listed, { key, uploadId }, limit)) {
+        await this.#abortQuietly(key, uploadId);
+        throw tooManyUploads(limit);
+      }
+    }
     return { key, uploadId, now };
   }
 
-  /** Counts the caller's uploads in progress (OSS is the state) and refuses past the limit. */
-  async #checkActiveUploads(caller: Caller): Promise<void> {
-    const limit = this.settings.maxActiveUploads;
-    if (limit <= 0) return;
-    const prefix = callerPrefix(this.settings.keyPrefix, caller.sub);
+  /** The cheap half of the limit: refuse without initiating when the caller already has `limit`. */
+  async #refuseAtLimit(prefix: string, limit: number): Promise<void> {
     let active = 0;
     await ossCall(async () => {
       for await (const _ of this.oss.uploadsUnder(prefix)) {
         if (++active >= limit) break;
       }
     });
-    if (active >= limit) {
-      throw httpError('TOO_MANY_UPLOADS', `You have ${limit} uploads in progress; complete or abort one before starting another.`, { limit });
+    if (atActiveUploadLimit(active, limit)) throw tooManyUploads(limit);
+  }
+
+  /**
+   * Aborts an upload this request started and will not hand out, trying three times. If OSS still
+   * refuses, the sweeper (and the bucket's lifecycle rule) is the backstop; the failure is logged.
+   */
+  async #abortQuietly(key: string, uploadId: string): Promise<void> {
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        await ossCall(() => this.oss.abort(key, uploadId));
+        return;
+      } catch (err) {
+        if (isUploadGone(err)) return;
+        if (attempt === 3) {
+          console.error(JSON.stringify({ level: 'warn', msg: 'could not abort a refused upload; the sweeper will', key, error: (err as Error).message }));
+        }
+      }
     }
   }
 
@@ -218,9 +271,7 @@ export class UploadService {
       if (!seen.has(Number(n))) throw httpError('VALIDATION_FAILED', `contentMd5 names part ${n}, which is not in partNumbers`, { field: 'contentMd5' });
       if (!/^[A-Za-z0-9+/]{22}==$/.test(md5)) throw httpError('VALIDATION_FAILED', `contentMd5 for part ${n} must be the base64 of a 16-byte MD5`, { field: 'contentMd5' });
     }
-    // URLs never outlive the upload token: past it, the upload can no longer be completed by us.
-    const tokenLeft = Math.floor((upload.exp * 1000 - this.now().getTime()) / 1000);
-    const expires = Math.max(1, Math.min(this.settings.urlExpiresSeconds, tokenLeft));
+    const expires = urlLifetime(upload.exp, this.now().getTime(), this.settings.urlExpiresSeconds);
     const plan = planOf(upload);
     const signed = await this.#presign(
       upload,
@@ -238,16 +289,28 @@ export class UploadService {
   }
 
   /**
-   * Presigned UploadPart URLs of an open upload: any part numbers 1..10,000, no Content-MD5, no
-   * Content-Type (a browser PUTs a Blob slice without one). `expires` is in seconds.
+   * Presigned UploadPart URLs of a facade upload: part numbers up to the largest an upload within
+   * its size limit can have (policy/parts.ts maxPartNumber), no Content-MD5, no Content-Type (a
+   * browser PUTs a Blob slice without one), URLs that do not outlive the upload. `expires` is in
+   * seconds.
    */
   async signOpen(
-    upload: UploadRef,
+    upload: FacadeUpload,
     partNumbers: number[],
     opts: { checkUpload?: boolean } = {},
   ): Promise<{ parts: Array<{ partNumber: number; url: string }>; expires: number; expiresAt: string }> {
-    this.#checkPartNumbers(partNumbers, MAX_PARTS);
-    const expires = this.settings.urlExpiresSeconds;
+    const maxPart = maxPartNumber(upload.maxSize);
+    for (const n of partNumbers) {
+      if (Number.isInteger(n) && n > maxPart) {
+        throw httpError(
+          'VALIDATION_FAILED',
+          `Part number ${n} is beyond ${maxPart}, the most parts an upload of at most ${formatBytes(upload.maxSize)} can have (every part but the last is at least 100 KiB)`,
+          { field: 'partNumber', partNumber: n, maxPartNumber: maxPart },
+        );
+      }
+    }
+    this.#checkPartNumbers(partNumbers, maxPart);
+    const expires = urlLifetime(upload.exp, this.now().getTime(), this.settings.urlExpiresSeconds);
     const signed = await this.#presign(upload, partNumbers.map((n) => ({ partNumber: n })), expires, opts.checkUpload);
     return {
       parts: signed.map((p, i) => ({ partNumber: partNumbers[i], url: p.url })),
@@ -353,7 +416,7 @@ export class UploadService {
    * within MAX_FILE_SIZE. When the upload is gone and an object exists at its key (unique to the
    * upload), an earlier attempt completed it: reported as `recovered`.
    */
-  async completeOpen(upload: UploadRef, clientParts: Array<{ partNumber: number; etag: string }>): Promise<CompleteResult> {
+  async completeOpen(upload: FacadeUpload, clientParts: Array<{ partNumber: number; etag: string }>): Promise<CompleteResult> {
     checkOpenPartsList(clientParts);
     let listed: PartInfo[];
     try {
@@ -362,7 +425,7 @@ export class UploadService {
       if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
       throw err;
     }
-    const parts = matchOpenParts(clientParts, listed, this.settings.maxFileSize);
+    const parts = matchOpenParts(clientParts, listed, upload.maxSize);
     return this.#completeParts(upload, parts, parts.reduce((sum, p) => sum + p.size, 0));
   }
 
@@ -440,6 +503,10 @@ export class UploadService {
       throw err;
     }
   }
+}
+
+function tooManyUploads(limit: number) {
+  return httpError('TOO_MANY_UPLOADS', `You have ${limit} uploads in progress; complete or abort one before starting another.`, { limit });
 }
 
 /**

@@ -25,7 +25,12 @@ const q = (params: Record<string, string>) => new URLSearchParams(params).toStri
 async function create(stack: TestStack, body: Record<string, unknown> = {}, opts: Opts = {}) {
   const r = await stack.request('POST', '/s3/multipart', { body: { filename: 'data.bin', type: 'application/octet-stream', ...body }, ...opts });
   assert.equal(r.status, 200, JSON.stringify(r.body));
-  return r.body as { key: string; uploadId: string; bucket: string };
+  return r.body as { key: string; uploadId: string; bucket: string; expiresAt: string };
+}
+
+/** The claims of a facade upload id (not verified here: the routes do that). */
+function facadeClaims(id: string): { typ: string; sub: string; key: string; uploadId: string; maxSize: number; exp: number } {
+  return JSON.parse(Buffer.from(id.split('.')[1], 'base64url').toString('utf8'));
 }
 
 async function signPart(stack: TestStack, up: { key: string; uploadId: string }, n: number, opts: Opts = {}) {
@@ -76,7 +81,14 @@ test('multipart: create, sign each part, PUT, list (bare array), complete with c
   const up = await create(s, { filename: 'résumé.bin', type: 'application/octet-stream', metadata: { name: 'résumé.bin', type: 'application/octet-stream', relativePath: null } });
   assert.match(up.key, /^uploads\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{16}\/résumé\.bin$/);
   assert.equal(up.bucket, 'test-bucket');
-  assert.match(up.uploadId, /^[0-9A-F]{32}$/);
+  // The upload id is the facade's signed id, binding the key, OSS's upload id and the expiry.
+  const bound = facadeClaims(up.uploadId);
+  assert.equal(bound.typ, 'facade-upload');
+  assert.equal(bound.key, up.key);
+  assert.match(bound.uploadId, /^[0-9A-F]{32}$/);
+  assert.equal(bound.maxSize, 5 * 1024 ** 3);
+  assert.equal(up.expiresAt, new Date(bound.exp * 1000).toISOString());
+  assert.ok(Math.abs(bound.exp - Date.now() / 1000 - 86_400) < 5, 'expires with the upload token lifetime');
 
   const urls: Array<[number, string]> = [];
   for (const n of [1, 2, 3]) {
@@ -108,7 +120,7 @@ test('multipart: create, sign each part, PUT, list (bare array), complete with c
   assert.equal(done.body.callbackStatus, 'ok');
   assert.equal(done.body.callback.ok, true);
   assert.equal(done.body.callback.key, up.key);
-  assert.equal(done.body.callback.uploadId, up.uploadId);
+  assert.equal(done.body.callback.uploadId, bound.uploadId);
   assert.equal(done.body.callback.sub, 'alice');
   assert.equal(done.body.callback.size, data.length);
 
@@ -265,7 +277,7 @@ test("key ownership: bob's key with alice's token is 403 on every route, before 
   assertUppyError(await s.request('DELETE', path(bobs), asAlice), 403, 'FORBIDDEN');
   // Bob's upload id under a key of alice's naming does not reach bob's upload either.
   const alicesKey = bobs.key.replace('/bob/', '/alice/');
-  assertUppyError(await s.request('GET', `/s3/multipart/${bobs.uploadId}?${q({ key: alicesKey })}`, asAlice), 404, 'UPLOAD_NOT_FOUND');
+  assertUppyError(await s.request('GET', `/s3/multipart/${bobs.uploadId}?${q({ key: alicesKey })}`, asAlice), 403, 'FORBIDDEN');
   // Keys that only look like alice's: traversal, prefix only, another prefix.
   for (const key of ['uploads/alice/../bob/x', 'uploads/alice/', 'uploads/alicex/y', 'other/alice/y', '/uploads/alice/y']) {
     assertUppyError(await s.request('GET', `/s3/multipart/${bobs.uploadId}?${q({ key })}`, asAlice), 403, 'FORBIDDEN');
@@ -300,23 +312,22 @@ test('auth: no credentials is 401 on every route; the caller cookie works like a
   await s.request('DELETE', path(up));
 });
 
-test('unknown upload id: batch, list and complete are 404; single-part sign signs and OSS refuses the PUT; abort is {}', async () => {
+test('a dead upload (aborted) under its genuine id: batch, list and complete are 404; single-part sign signs and OSS refuses the PUT; abort is {}', async () => {
   const up = await create(s);
-  const ghost = { key: up.key, uploadId: '0123456789ABCDEF0123456789ABCDEF' };
+  assert.deepEqual((await s.request('DELETE', path(up))).body, {});
   // Single-part sign makes no OSS call (Uppy v6 signs every part): the URL is signed, and OSS
   // itself answers the PUT with 404 NoSuchUpload, which Uppy reports.
-  const one = await s.request('GET', path(ghost, '/1'));
+  const one = await s.request('GET', path(up, '/1'));
   assert.equal(one.status, 200);
   const put = await fetch(one.body.url, { method: 'PUT', body: new Uint8Array([120]) }); // bytes: no Content-Type, like a Blob slice
   assert.equal(put.status, 404);
   assert.match(await put.text(), /<Code>NoSuchUpload<\/Code>/);
-  assertUppyError(await s.request('GET', `/s3/multipart/${ghost.uploadId}/batch?${q({ key: ghost.key, partNumbers: '1,2' })}`), 404, 'UPLOAD_NOT_FOUND');
-  assertUppyError(await s.request('GET', path(ghost)), 404, 'UPLOAD_NOT_FOUND');
-  assertUppyError(await s.request('POST', path(ghost, '/complete'), { body: { parts: [{ PartNumber: 1, ETag: '"A"' }] } }), 404, 'UPLOAD_NOT_FOUND');
-  const del = await s.request('DELETE', path(ghost));
+  assertUppyError(await s.request('GET', `/s3/multipart/${encodeURIComponent(up.uploadId)}/batch?${q({ key: up.key, partNumbers: '1,2' })}`), 404, 'UPLOAD_NOT_FOUND');
+  assertUppyError(await s.request('GET', path(up)), 404, 'UPLOAD_NOT_FOUND');
+  assertUppyError(await s.request('POST', path(up, '/complete'), { body: { parts: [{ PartNumber: 1, ETag: '"A"' }] } }), 404, 'UPLOAD_NOT_FOUND');
+  const del = await s.request('DELETE', path(up));
   assert.equal(del.status, 200);
   assert.deepEqual(del.body, {});
-  await s.request('DELETE', path(up));
 });
 
 test('input checks: part number, upload id and key are validated (400)', async () => {
@@ -327,8 +338,8 @@ test('input checks: part number, upload id and key are validated (400)', async (
   assert.equal((await s.request('GET', path(up, '/10000'))).status, 200);
   assertUppyError(await s.request('GET', `/s3/multipart/${up.uploadId}/1`), 400, 'VALIDATION_FAILED');
   assertUppyError(await s.request('GET', `/s3/multipart/${up.uploadId}?key=`), 400, 'VALIDATION_FAILED');
-  assertUppyError(await s.request('GET', `/s3/multipart/${encodeURIComponent('a b')}?${q({ key: up.key })}`), 400, 'VALIDATION_FAILED');
-  assertUppyError(await s.request('DELETE', `/s3/multipart/${encodeURIComponent('x/../y')}?${q({ key: up.key })}`), 400, 'VALIDATION_FAILED');
+  assertUppyError(await s.request('GET', `/s3/multipart/${encodeURIComponent('a b')}?${q({ key: up.key })}`), 400, 'UPLOAD_ID_INVALID');
+  assertUppyError(await s.request('DELETE', `/s3/multipart/${encodeURIComponent('x/../y')}?${q({ key: up.key })}`), 400, 'UPLOAD_ID_INVALID');
   assertUppyError(await s.request('POST', '/s3/multipart', { body: { type: 'text/plain' } }), 400, 'VALIDATION_FAILED');
   assertUppyError(await s.request('POST', '/s3/multipart', { body: { filename: 'a', metadata: 'x' } }), 400, 'VALIDATION_FAILED');
   assertUppyError(await s.request('POST', '/s3/multipart', { raw: 'filename=a', headers: { 'content-type': 'text/plain' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');

@@ -392,6 +392,46 @@ describe('upload policy (ALLOWED_CONTENT_TYPES=image/*, MAX_FILE_SIZE=1MiB, MAX_
 
 // ---------------------------------------------------------------------------------------------
 
+describe('active-upload limit under concurrency (MAX_ACTIVE_UPLOADS=30, 150 parallel creates)', () => {
+  let q: TestStack;
+  before(async () => {
+    q = await startStack({ env: { MAX_ACTIVE_UPLOADS: '30' } });
+  });
+  after(() => q?.close());
+
+  const countInOss = async (sub: string) => {
+    let n = 0;
+    for await (const _ of q.oss.iterateMultipartUploads({ prefix: `uploads/${sub}/` })) n++;
+    return n;
+  };
+
+  for (const [route, body] of [
+    ['/uploads', { filename: 'race.bin', size: 1000 }],
+    ['/s3/multipart', { filename: 'race.bin', type: 'application/octet-stream' }],
+  ] as const) {
+    test(`${route}: at most 30 multipart uploads survive in OSS, every refusal is a 429, none left behind`, async () => {
+      const sub = `racer-${route.length}`;
+      const results = await Promise.all(Array.from({ length: 150 }, () => q.post(route, body, { sub })));
+      const ok = results.filter((r) => r.status === 200 || r.status === 201);
+      const refused = results.filter((r) => !(r.status === 200 || r.status === 201));
+      for (const r of refused) expectError(q, r, 429, 'TOO_MANY_UPLOADS');
+      const inOss = await countInOss(sub);
+      assert.ok(inOss <= 30, `${inOss} multipart uploads in OSS`);
+      assert.equal(inOss, ok.length, 'every accepted create is in OSS, no refused one is');
+      assert.ok(ok.length >= 1, 'the rule is not absurd: some creates succeed');
+      console.log(`# ${route}: ${ok.length} of 150 parallel creates accepted, ${refused.length} refused (429), ${inOss} uploads in OSS`);
+      // Sequentially, up to the limit: refusals under a burst were not a lasting leak.
+      const more = [];
+      for (let i = ok.length; i < 30; i++) more.push(await q.post(route, body, { sub }));
+      assert.ok(more.every((r) => r.status === 200 || r.status === 201), JSON.stringify(more.map((r) => r.status)));
+      expectError(q, await q.post(route, body, { sub }), 429, 'TOO_MANY_UPLOADS');
+      assert.equal(await countInOss(sub), 30);
+    });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('filenames (policy: sanitised into a safe key when a name can be made, else 400)', () => {
   const KEY = /^uploads\/alice\/\d{4}\/\d{2}\/[A-Za-z0-9_-]{16}\/([^/]+)$/;
 

@@ -9,7 +9,7 @@ import { openApiDocument, openApiJson } from '../../functions/openapi.ts';
 import { ROUTES, routeFor } from '../../functions/routes.ts';
 import { ERROR_CODES } from '../../shared/http/errors.ts';
 import { signHs256 } from '../helpers/jwt.ts';
-import { startStack, putParts, type TestStack } from '../helpers/stack.ts';
+import { startStack, putParts, UPLOAD_SECRET, type TestStack } from '../helpers/stack.ts';
 import { initUpload, signParts } from '../helpers/upload.ts';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -353,8 +353,8 @@ describe('real responses match the documented schemas', () => {
     await callApp(initApp, { ...s.env, ALLOWED_CONTENT_TYPES: 'image/*' }, '/uploads', jsonInit({ filename: 'a', size: 1, contentType: 'text/html' }, jwt)); // UNSUPPORTED_MEDIA_TYPE (policy)
     await callApp(initApp, { ...s.env, MAX_ACTIVE_UPLOADS: '1' }, '/uploads', jsonInit({ filename: 'a', size: 1 }, jwt)); // TOO_MANY_UPLOADS (alice has uploads open)
     await callApp(listApp, { ...s.env, UPLOAD_TOKEN_SECRET: undefined }, '/uploads/list', jsonInit({ token: up2.token }, jwt)); // MISCONFIGURED
-    const rs256 = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString('base64url')}.${Buffer.from(`{"sub":"alice","exp":${Math.floor(Date.now() / 1000) + 600}}`).toString('base64url')}.c2ln`;
-    await callApp(initApp, { ...s.env, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json' }, '/uploads', jsonInit({ filename: 'a', size: 1 }, rs256)); // AUTH_UNAVAILABLE
+    const rs256 = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString('base64url')}.${Buffer.from(`{"sub":"alice","aud":"uploads","exp":${Math.floor(Date.now() / 1000) + 600}}`).toString('base64url')}.c2ln`;
+    await callApp(initApp, { ...s.env, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json', AUTH_AUDIENCE: 'uploads' }, '/uploads', jsonInit({ filename: 'a', size: 1 }, rs256)); // AUTH_UNAVAILABLE
     // A conflict on initiate: OSS says an object exists (forbid-overwrite).
     s.emulator.admin.faults.add({ op: 'InitiateMultipartUpload', action: 'error', status: 409, code: 'FileAlreadyExists', count: 1 });
     await call('POST', '/uploads', { body: { filename: 'a', size: 1 } }); // CONFLICT on init
@@ -409,7 +409,11 @@ describe('real responses match the documented schemas', () => {
     await call('GET', `${otherBase}/batch?${q({ key: other.key, partNumbers: '1' })}`); // UPLOAD_NOT_FOUND
     await call('GET', `${otherBase}?${q({ key: other.key })}`); // UPLOAD_NOT_FOUND (list)
     await call('GET', `${otherBase}?${q({ key: other.key.replace('/alice/', '/bob/') })}`); // FORBIDDEN
-    await call('GET', `/s3/multipart/bad%20id?${q({ key: other.key })}`); // VALIDATION_FAILED
+    await call('GET', `/s3/multipart/bad%20id?${q({ key: other.key })}`); // UPLOAD_ID_INVALID
+    await call('GET', `${otherBase}?key=`); // VALIDATION_FAILED
+    const claims = JSON.parse(Buffer.from(other.uploadId.split('.')[1], 'base64url').toString('utf8'));
+    const expired = signHs256({ ...claims, iat: claims.iat - 7200, exp: claims.iat - 3600 }, UPLOAD_SECRET);
+    await call('GET', `/s3/multipart/${expired}?${q({ key: other.key })}`); // UPLOAD_EXPIRED
     await call('GET', `/s3/params?${q({ filename: 'a' })}`, { sub: null }); // UNAUTHENTICATED
   });
 

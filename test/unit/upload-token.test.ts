@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { issueUploadToken, verifyUploadToken, assertSameCaller, type UploadTokenInput } from '../../shared/auth/upload-token';
+import { issueUploadToken, verifyUploadToken, type UploadTokenInput } from '../../shared/auth/upload-token';
+import { assertOwnUpload } from '../../shared/policy/ownership';
 import { signHs256 } from '../helpers/jwt.ts';
 import { HttpError } from '../../shared/http/errors';
 
@@ -87,12 +88,13 @@ describe('upload tokens', () => {
   });
 });
 
-describe('assertSameCaller', () => {
-  it('passes for the owner', () => assert.doesNotThrow(() => assertSameCaller({ sub: 'alice' }, { sub: 'alice' })));
-  it('403 FORBIDDEN for anyone else', () => {
-    assert.throws(
-      () => assertSameCaller({ sub: 'alice' }, { sub: 'bob' }),
-      (e: unknown) => e instanceof HttpError && e.status === 403 && e.code === 'FORBIDDEN',
-    );
+describe('assertOwnUpload (policy/ownership.ts)', () => {
+  const where = { bucket: 'my-bucket', keyPrefix: 'uploads' };
+  const forbidden = (e: unknown) => e instanceof HttpError && e.status === 403 && e.code === 'FORBIDDEN';
+  it('passes for the owner, in this bucket, under the prefix', () => assert.doesNotThrow(() => assertOwnUpload(INPUT, { sub: 'alice' }, where)));
+  it('403 FORBIDDEN for another caller, another bucket, or a key outside the prefix', () => {
+    assert.throws(() => assertOwnUpload(INPUT, { sub: 'bob' }, where), forbidden);
+    assert.throws(() => assertOwnUpload({ ...INPUT, bucket: 'other' }, { sub: 'alice' }, where), forbidden);
+    for (const key of ['uploads/bob/x', 'other/alice/x', 'uploads/alice/../bob/x']) assert.throws(() => assertOwnUpload({ ...INPUT, key }, { sub: 'alice' }, where), forbidden);
   });
 });
