@@ -34,7 +34,8 @@ optional:
   --version v4|v1            signature version (default v4)
   --query name=value         query parameter, raw (repeatable); --query name for a bare one
   --header "Name: value"     request header (repeatable); repeated names are joined with ","
-  --additional-headers a,b   V4 only: extra header names to sign (host is filled from the URL)
+  --additional-headers a,b   V4 only: extra header names to sign (host is filled from the URL; names
+                             not among --header, and x-oss-*, are dropped with a note, as the SDKs do)
   --security-token T         STS token
   --presign                  presigned URL instead of an Authorization header (needs --expires)
   --expires SECONDS          presign lifetime: V4 1..${MAX_V4_EXPIRES} (x-oss-expires), V1 >= 1
@@ -269,19 +270,38 @@ export function endpointFor(bucket: string, region: string, endpoint: string | u
 // ---------------------------------------------------------------------------------------------
 // Signing
 
-export function signRequest(opts: SignOptions, credentials: Credentials): HeaderOutput | PresignOutput {
+/**
+ * Signs the request. `--additional-headers` names the request does not carry, and names V4 signs
+ * anyway (x-oss-*, content-type, content-md5), are dropped before signing, as the official SDKs do
+ * (go-sdk-v2 getCommonAdditionalHeaders, python-sdk-v2 _common_additional_headers): OSS would
+ * reject a listed name that is missing from the request (EC 0002-00000078). `host` is filled from
+ * the URL. Each dropped name is reported through `warn`.
+ */
+export function signRequest(opts: SignOptions, credentials: Credentials, warn: (message: string) => void = () => {}): HeaderOutput | PresignOutput {
   const ep = endpointFor(opts.bucket, opts.region, opts.endpoint);
   const headers = { ...opts.headers };
-  if (opts.additionalHeaders) {
-    for (const name of opts.additionalHeaders) {
+  let additionalHeaders = opts.additionalHeaders;
+  if (additionalHeaders) {
+    const kept: string[] = [];
+    for (const name of additionalHeaders) {
       const lower = name.toLowerCase();
-      if (findHeader(headers, lower) !== undefined) continue;
-      if (lower === 'host') headers['Host'] = bucketHost(ep, opts.bucket);
-      else throw new UsageError(`--additional-headers lists ${JSON.stringify(name)} but no such --header is given (OSS rejects that, EC 0002-00000078)`);
+      if (lower.startsWith('x-oss-') || lower === 'content-type' || lower === 'content-md5') {
+        warn(`--additional-headers: dropped ${JSON.stringify(name)}: V4 signs it whenever the request carries it`);
+        continue;
+      }
+      if (findHeader(headers, lower) === undefined) {
+        if (lower !== 'host') {
+          warn(`--additional-headers: dropped ${JSON.stringify(name)}: no such --header (OSS rejects a listed header the request lacks, EC 0002-00000078)`);
+          continue;
+        }
+        headers['Host'] = bucketHost(ep, opts.bucket);
+      }
+      kept.push(name);
     }
+    additionalHeaders = kept.length > 0 ? kept : undefined;
   }
   const req = { method: opts.method, bucket: opts.bucket, key: opts.key, query: opts.query, headers };
-  const ctx = { credentials, region: opts.region, date: opts.date, additionalHeaders: opts.additionalHeaders };
+  const ctx = { credentials, region: opts.region, date: opts.date, additionalHeaders };
 
   if (opts.presign) {
     const r = presign(opts.version, req, { ...ctx, expires: opts.expires! });
@@ -327,7 +347,7 @@ export const command: Command = {
       io.stderr('sign: missing credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET in the environment\n');
       return EXIT_USAGE;
     }
-    io.stdout(`${JSON.stringify(signRequest(opts, credentials), null, 2)}\n`);
+    io.stdout(`${JSON.stringify(signRequest(opts, credentials, (m) => io.stderr(`sign: note: ${m}\n`)), null, 2)}\n`);
     return 0;
   },
 };

@@ -880,17 +880,22 @@ export class OssClient {
     return one;
   }
 
-  /** Many part URLs with one credentials lookup and one signing time. */
+  /**
+   * Many part URLs with one credentials lookup and one signing time. A part's `contentLength` is
+   * signed on V4 (OSS then refuses a body of another length; docs/oss.md "Pinning a part's size");
+   * V1 cannot sign it and ignores it.
+   */
   async presignUploadParts(
     key: string,
     uploadId: string,
-    parts: ReadonlyArray<{ partNumber: number; contentMd5?: string }>,
+    parts: ReadonlyArray<{ partNumber: number; contentMd5?: string; contentLength?: number }>,
     opts: Omit<PresignPartOptions, 'contentMd5'>,
   ): Promise<PresignedRequest[]> {
     validateObjectKey(key);
     validateUploadId(uploadId);
-    for (const { partNumber, contentMd5 } of parts) {
+    for (const { partNumber, contentMd5, contentLength } of parts) {
       if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > 10000) throw new RangeError(`part number ${partNumber} is outside 1..10000`);
+      if (contentLength !== undefined && !(Number.isSafeInteger(contentLength) && contentLength >= 0)) throw new RangeError(`part ${partNumber}: contentLength must be a non-negative integer`);
       if (contentMd5 !== undefined && !/^[A-Za-z0-9+/]{22}==$/.test(contentMd5)) {
         throw new TypeError(`part ${partNumber}: contentMd5 must be the base64 of a 16-byte MD5`);
       }

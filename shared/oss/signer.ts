@@ -359,8 +359,13 @@ export interface UploadPartBatch {
   bucket: string;
   key: string;
   uploadId: string;
-  /** A Content-MD5 given for a part is signed, so the browser must send exactly that header. */
-  parts: ReadonlyArray<{ partNumber: number; contentMd5?: string }>;
+  /**
+   * A Content-MD5 given for a part is signed, so the browser must send exactly that header. A
+   * `contentLength` is signed too, as an additional header (`x-oss-additional-headers=content-length`):
+   * OSS then refuses a body of any other length (docs/oss.md, "Pinning a part's size"). Browsers
+   * set Content-Length themselves, from the body.
+   */
+  parts: ReadonlyArray<{ partNumber: number; contentMd5?: string; contentLength?: number }>;
   /** The object's URL without a query (`objectUrl(endpoint, bucket, key)`); the host is not signed. */
   objectUrl: string;
 }
@@ -399,27 +404,33 @@ export function presignUploadPartsV4(batch: UploadPartBatch, ctx: SignContext & 
   const token = ctx.credentials.securityToken;
   const tokenParam = token ? `&x-oss-security-token=${encodeRfc3986(token)}` : '';
 
-  // Canonical query in byte order: partNumber < uploadId < x-oss-credential < x-oss-date <
-  // x-oss-expires < x-oss-security-token < x-oss-signature-version. URL query in presignV4's order.
+  // Canonical query in byte order: partNumber < uploadId < x-oss-additional-headers <
+  // x-oss-credential < x-oss-date < x-oss-expires < x-oss-security-token <
+  // x-oss-signature-version. URL query in presignV4's order. Each has a form with the
+  // content-length additional header (`…Pinned`) and one without.
   const canonicalHead = `PUT\n${canonicalUriV4(batch.bucket, batch.key)}\npartNumber=`;
-  const canonicalQueryTail =
-    `&uploadId=${uploadId}&x-oss-credential=${credential}&x-oss-date=${dt}&x-oss-expires=${ctx.expires}` +
-    `${tokenParam}&x-oss-signature-version=${V4_ALGORITHM}\n`;
+  const queryAfterAdditional = `&x-oss-credential=${credential}&x-oss-date=${dt}&x-oss-expires=${ctx.expires}${tokenParam}&x-oss-signature-version=${V4_ALGORITHM}\n`;
+  const canonicalQueryTail = `&uploadId=${uploadId}${queryAfterAdditional}`;
+  const canonicalQueryTailPinned = `&uploadId=${uploadId}&x-oss-additional-headers=content-length${queryAfterAdditional}`;
   const canonicalEnd = `\n\n${UNSIGNED_PAYLOAD}`;
+  const canonicalEndPinned = `\ncontent-length\n${UNSIGNED_PAYLOAD}`;
   const stringToSignHead = `${V4_ALGORITHM}\n${dt}\n${scope}\n`;
   const urlHead = `${batch.objectUrl}?partNumber=`;
-  const urlTail =
-    `&uploadId=${uploadId}&x-oss-signature-version=${V4_ALGORITHM}&x-oss-date=${dt}&x-oss-expires=${ctx.expires}` +
-    `&x-oss-credential=${credential}${tokenParam}&x-oss-signature=`;
+  const urlBeforeCredential = `&uploadId=${uploadId}&x-oss-signature-version=${V4_ALGORITHM}&x-oss-date=${dt}&x-oss-expires=${ctx.expires}&x-oss-credential=${credential}`;
+  const urlTail = `${urlBeforeCredential}${tokenParam}&x-oss-signature=`;
+  const urlTailPinned = `${urlBeforeCredential}&x-oss-additional-headers=content-length${tokenParam}&x-oss-signature=`;
   const key = signingKeyV4(ctx.credentials.accessKeySecret, day, ctx.region, ctx.product);
 
   const parts: PresignedPartUrl[] = new Array(batch.parts.length);
   for (let i = 0; i < batch.parts.length; i++) {
-    const { partNumber, contentMd5 } = batch.parts[i];
-    const headers = contentMd5 === undefined ? '' : `content-md5:${contentMd5.trim()}\n`;
-    const canonicalRequest = canonicalHead + partNumber + canonicalQueryTail + headers + canonicalEnd;
+    const { partNumber, contentMd5, contentLength } = batch.parts[i];
+    const pinned = contentLength !== undefined;
+    if (pinned && !(Number.isSafeInteger(contentLength) && contentLength >= 0)) throw new RangeError(`part ${partNumber}: contentLength must be a non-negative integer`);
+    // Canonical headers in name order: content-length < content-md5.
+    const headers = (pinned ? `content-length:${contentLength}\n` : '') + (contentMd5 === undefined ? '' : `content-md5:${contentMd5.trim()}\n`);
+    const canonicalRequest = canonicalHead + partNumber + (pinned ? canonicalQueryTailPinned : canonicalQueryTail) + headers + (pinned ? canonicalEndPinned : canonicalEnd);
     const signature = createHmac('sha256', key).update(stringToSignHead + sha256Hex(canonicalRequest), 'utf8').digest('hex');
-    parts[i] = { url: urlHead + partNumber + urlTail + signature, signature };
+    parts[i] = { url: urlHead + partNumber + (pinned ? urlTailPinned : urlTail) + signature, signature };
   }
   return { parts, expiresAt: new Date(date.getTime() + ctx.expires * 1000) };
 }

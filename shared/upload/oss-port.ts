@@ -55,8 +55,11 @@ export interface OssPort {
   complete(key: string, uploadId: string, opts: CompleteOptions): Promise<CompleteOutcome>;
   abort(key: string, uploadId: string): Promise<void>;
   head(key: string): Promise<HeadOutcome | null>;
-  /** Presigned UploadPart URLs for a batch, with one credentials lookup and one signing time. */
-  presignParts(key: string, uploadId: string, parts: Array<{ partNumber: number; contentMd5?: string }>, expires: number): Promise<PresignedPart[]>;
+  /**
+   * Presigned UploadPart URLs for a batch, with one credentials lookup and one signing time. A
+   * `contentLength` pins the part's size where the signature version can (V4; V1 ignores it).
+   */
+  presignParts(key: string, uploadId: string, parts: Array<{ partNumber: number; contentMd5?: string; contentLength?: number }>, expires: number): Promise<PresignedPart[]>;
   /** A signed PostObject policy over `conditions`: the bucket URL and the authentication fields. */
   presignPost(conditions: PostPolicyCondition[], expires: number): Promise<PresignedPost>;
   /** The object's URL as browsers see it (public endpoint). */

@@ -273,9 +273,10 @@ export class UploadService {
     }
     const expires = urlLifetime(upload.exp, this.now().getTime(), this.settings.urlExpiresSeconds);
     const plan = planOf(upload);
+    // Each URL pins its part's planned size (V4: OSS refuses another length; docs/oss.md).
     const signed = await this.#presign(
       upload,
-      partNumbers.map((n) => ({ partNumber: n, contentMd5: contentMd5[String(n)] })),
+      partNumbers.map((n) => ({ partNumber: n, contentMd5: contentMd5[String(n)], contentLength: partSizeOf(plan, n) })),
       expires,
     );
     const parts: SignedPart[] = signed.map((p, i) => ({
@@ -329,7 +330,7 @@ export class UploadService {
   }
 
   /** `checkUpload` overrides SIGN_CHECKS_UPLOAD for one call. */
-  async #presign(upload: UploadRef, parts: Array<{ partNumber: number; contentMd5?: string }>, expires: number, checkUpload?: boolean) {
+  async #presign(upload: UploadRef, parts: Array<{ partNumber: number; contentMd5?: string; contentLength?: number }>, expires: number, checkUpload?: boolean) {
     if (checkUpload ?? this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
     return this.oss.presignParts(upload.key, upload.uploadId, parts, expires);
   }

@@ -296,6 +296,60 @@ describe('part numbers', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('the part plan, enforced by OSS where the signature can pin it', () => {
+  test('V4: a part URL signs its planned size; OSS refuses any other length with 403 SignatureDoesNotMatch', async () => {
+    const up = await initUpload(s, 250 * KiB, 100 * KiB); // parts of 100, 100 and 50 KiB
+    const [p1, , p3] = await signParts(s, up.token, [1, 2, 3]);
+    for (const p of [p1, p3]) {
+      assert.equal(new URL(p.url).searchParams.get('x-oss-additional-headers'), 'content-length');
+      assert.ok(!Object.keys(p.headers).some((h) => h.toLowerCase() === 'content-length'), 'browsers set Content-Length themselves');
+    }
+    for (const bytes of [5 * 1024 * KiB, 100 * KiB - 1, 100 * KiB + 1, 0]) {
+      const res = await fetch(p1.url, { method: 'PUT', headers: p1.headers, body: randomBytes(bytes) });
+      const xml = await res.text();
+      assert.equal(res.status, 403, `${bytes} bytes: ${xml}`);
+      assert.match(xml, /<Code>SignatureDoesNotMatch<\/Code>/);
+      assert.match(xml, /<Message>The request signature we calculated does not match the signature you provided\. Check your key and signing method\.<\/Message>/);
+      assert.match(xml, new RegExp(`content-length:${bytes}\\n`), 'the canonical request OSS computed holds the length it received');
+    }
+    assert.equal((await fetch(p3.url, { method: 'PUT', headers: p3.headers, body: randomBytes(100 * KiB) })).status, 403, 'the last part is pinned too');
+    assert.deepEqual((await s.post('/uploads/list', { token: up.token })).body.parts, [], 'nothing was stored');
+    const data = randomBytes(250 * KiB);
+    await putParts([p1, p3], data, up.partSize);
+    assert.deepEqual((await s.post('/uploads/list', { token: up.token })).body.parts.map((p: { size: number }) => p.size), [100 * KiB, 50 * KiB]);
+    await s.post('/uploads/abort', { token: up.token });
+  });
+
+  test('V1 cannot sign a length: an oversize part is stored by OSS, and complete refuses the upload (409), storing nothing', async () => {
+    const v1 = await startStack({ env: { OSS_SIGNATURE_VERSION: 'v1' } });
+    try {
+      const up = await initUpload(v1, 250 * KiB, 100 * KiB);
+      const signed = await signParts(v1, up.token, [1, 2, 3]);
+      assert.equal(new URL(signed[0].url).searchParams.get('x-oss-additional-headers'), null);
+      const big = await fetch(signed[0].url, { method: 'PUT', body: randomBytes(5 * 1024 * KiB) });
+      assert.equal(big.status, 200, 'V1: OSS cannot tell');
+      await putParts(signed.slice(1), randomBytes(250 * KiB), up.partSize);
+      const r = await v1.post('/uploads/complete', { token: up.token });
+      expectError(v1, r, 409, 'INCOMPLETE_UPLOAD');
+      assert.deepEqual(r.body.error.details.wrongSize, [{ partNumber: 1, size: 5 * 1024 * KiB, expected: 100 * KiB }]);
+      assert.equal(await v1.oss.headObject(up.key), null);
+      // With a signed Content-MD5 OSS itself refuses other bytes (V1 and V4 alike).
+      const md5 = (await import('node:crypto')).createHash('md5');
+      const bytes = randomBytes(100 * KiB);
+      const withMd5 = await v1.post('/uploads/sign', { token: up.token, partNumbers: [1], contentMd5: { 1: md5.update(bytes).digest('base64') } });
+      const part = withMd5.body.parts[0];
+      const wrong = await fetch(part.url, { method: 'PUT', headers: part.headers, body: randomBytes(5 * 1024 * KiB) });
+      assert.equal(wrong.status, 400);
+      assert.match(await wrong.text(), /<Code>InvalidDigest<\/Code>/);
+      assert.equal((await fetch(part.url, { method: 'PUT', headers: part.headers, body: bytes })).status, 200);
+    } finally {
+      await v1.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('request bodies', () => {
   let token: string;
   before(async () => {

@@ -11,18 +11,15 @@ const general = (
   bucket: string,
   key: string,
   uploadId: string,
-  part: { partNumber: number; contentMd5?: string },
+  part: { partNumber: number; contentMd5?: string; contentLength?: number },
   ctx: Parameters<typeof presignV4>[1],
 ) => {
+  const headers: Record<string, string> = {};
+  if (part.contentMd5 !== undefined) headers['Content-MD5'] = part.contentMd5;
+  if (part.contentLength !== undefined) headers['Content-Length'] = String(part.contentLength);
   const signed = presignV4(
-    {
-      method: 'PUT',
-      bucket,
-      key,
-      query: [['partNumber', String(part.partNumber)], ['uploadId', uploadId]],
-      headers: part.contentMd5 === undefined ? {} : { 'Content-MD5': part.contentMd5 },
-    },
-    ctx,
+    { method: 'PUT', bucket, key, query: [['partNumber', String(part.partNumber)], ['uploadId', uploadId]], headers },
+    part.contentLength === undefined ? ctx : { ...ctx, additionalHeaders: ['content-length'] },
   );
   return objectUrl(ep, bucket, key, signed.query);
 };
@@ -31,13 +28,20 @@ const keyArb = fc.stringMatching(/^[^\/\\][\s\S]{0,60}$/).filter((k) => k.length
 const textArb = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
 const md5Arb = fc.uint8Array({ minLength: 16, maxLength: 16 }).map((b) => Buffer.from(b).toString('base64'));
 
-test('property: batch URLs equal presignV4 + objectUrl for every part (keys, ids, tokens, MD5s, endpoints)', () => {
+test('property: batch URLs equal presignV4 + objectUrl for every part (keys, ids, tokens, MD5s, pinned lengths, endpoints)', () => {
   fc.assert(
     fc.property(
       keyArb,
       textArb,
       fc.option(textArb, { nil: undefined }),
-      fc.array(fc.record({ partNumber: fc.integer({ min: 1, max: 10000 }), contentMd5: fc.option(md5Arb, { nil: undefined }) }), { minLength: 1, maxLength: 5 }),
+      fc.array(
+        fc.record({
+          partNumber: fc.integer({ min: 1, max: 10000 }),
+          contentMd5: fc.option(md5Arb, { nil: undefined }),
+          contentLength: fc.option(fc.integer({ min: 0, max: 5 * 1024 ** 3 }), { nil: undefined }),
+        }),
+        { minLength: 1, maxLength: 5 },
+      ),
       fc.integer({ min: 0, max: 4102444800 }),
       fc.integer({ min: 1, max: 604800 }),
       fc.constantFrom('https://oss-cn-hangzhou.aliyuncs.com', 'http://127.0.0.1:9000', 'https://files.example.com'),
