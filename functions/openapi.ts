@@ -270,8 +270,9 @@ const schemas: Record<string, Schema> = {
       crc64: str('Decimal, or empty.', { pattern: '^[0-9]{0,20}$' }),
       uploadId: str('Empty for PostObject uploads.'),
       sub: str('The caller.'),
+      issuedAt: str('When complete (or the form) asked for this callback, seconds since the epoch; older than UPLOAD_TOKEN_TTL_SECONDS is refused (400).', { pattern: '^[0-9]{1,12}$' }),
     },
-    ['bucket', 'key', 'etag', 'size', 'mimeType', 'crc64', 'uploadId', 'sub'],
+    ['bucket', 'key', 'etag', 'size', 'mimeType', 'crc64', 'uploadId', 'sub', 'issuedAt'],
     { description: 'What OSS expands the callback body template to (JSON mode). Signed by OSS; sent by OSS, not by browsers.' },
   ),
   CallbackResponse: obj(
@@ -285,9 +286,10 @@ const schemas: Record<string, Schema> = {
       crc64: str(),
       uploadId: str(),
       sub: str(),
+      issuedAt: int('When complete (or the form) asked for this callback, seconds since the epoch.'),
       verifiedAt: ISO_TIME('When the signature was verified.'),
     },
-    ['ok', 'bucket', 'key', 'size', 'etag', 'mimeType', 'crc64', 'uploadId', 'sub', 'verifiedAt'],
+    ['ok', 'bucket', 'key', 'size', 'etag', 'mimeType', 'crc64', 'uploadId', 'sub', 'issuedAt', 'verifiedAt'],
   ),
 
   // ---- Uppy Companion /s3/* ----
@@ -418,7 +420,7 @@ const paths: Record<string, Json> = {
       tags: ['oss'],
       summary: 'OSS upload callback (called by OSS, not by browsers)',
       description:
-        'OSS POSTs here after CompleteMultipartUpload (or a PostObject) with `x-oss-callback`. The RSA-MD5 signature over the path, query and raw body is verified first (pinned OSS key, plus CALLBACK_PUBLIC_KEYS and CALLBACK_KEY_URL_PREFIXES), then the body must be the one complete asked for. The JSON answer is what the completing caller receives in `callback`. The function answers on any path; this is the one the route table gives it.',
+        'OSS POSTs here after CompleteMultipartUpload (or a PostObject) with `x-oss-callback`. The RSA-MD5 signature over the path, query and raw body is verified first (pinned OSS key, plus CALLBACK_PUBLIC_KEYS and CALLBACK_KEY_URL_PREFIXES), then the body must be the one complete asked for, issued no longer ago than UPLOAD_TOKEN_TTL_SECONDS (a replayed capture is refused after that). The JSON answer is what the completing caller receives in `callback`. The function answers on any path; this is the one the route table gives it.',
       security: [],
       parameters: [
         { name: 'authorization', in: 'header', required: true, schema: { type: 'string' }, description: 'Base64 RSA-MD5 signature by OSS.' },

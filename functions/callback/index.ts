@@ -4,15 +4,16 @@
  * (pinned OSS key, plus CALLBACK_PUBLIC_KEYS / CALLBACK_KEY_URL_PREFIXES), then checks the body
  * is the one complete asked for. Its JSON answer is what complete's caller receives, so it must
  * come back within OSS's 5 s.
- * -> 200 {ok, bucket, key, size, etag, mimeType, crc64, uploadId, sub, verifiedAt}
+ * -> 200 {ok, bucket, key, size, etag, mimeType, crc64, uploadId, sub, issuedAt, verifiedAt}
  * -> 403 CALLBACK_SIGNATURE_INVALID (bad signature, or a key URL on an unlisted host)
- * -> 400 VALIDATION_FAILED (genuine signature over a body we did not ask for)
+ * -> 400 VALIDATION_FAILED (genuine signature over a body we did not ask for, or a stale one:
+ *    shared/policy/callback.ts)
  */
 import { httpError } from '../../shared/http/errors';
 import { handle } from '../../shared/http/fc-adapter';
 import { isPlainObject, readBody } from '../../shared/http/body';
 import { CallbackVerifier } from '../../shared/oss/callback';
-import { isSafeSegment, keyBelongsTo } from '../../shared/policy/keys';
+import { checkCallbackFacts, type CallbackFacts } from '../../shared/policy/callback';
 import { createFunctionApp, configOf, type Deps } from '../../shared/runtime';
 import type { Config } from '../../shared/config';
 
@@ -46,24 +47,16 @@ export function createApp(deps: Deps = {}) {
       });
       if (!verdict.ok) throw httpError('CALLBACK_SIGNATURE_INVALID', `Callback signature rejected (${verdict.reason})`);
 
-      return c.json({ ok: true, ...parseCallbackBody(body, config), verifiedAt: new Date().toISOString() });
+      const now = (deps.now?.() ?? new Date()).getTime();
+      const facts = parseCallbackBody(body);
+      checkCallbackFacts(facts, { bucket: config.oss.bucket, keyPrefix: config.policy.keyPrefix, maxAgeSeconds: config.uploadToken.ttlSeconds }, now);
+      return c.json({ ok: true, ...facts, verifiedAt: new Date(now).toISOString() });
     });
   });
 }
 
-export interface CallbackFacts {
-  bucket: string;
-  key: string;
-  size: number;
-  etag: string;
-  mimeType: string;
-  crc64: string;
-  uploadId: string;
-  sub: string;
-}
-
-/** The body our CALLBACK_BODY template expands to, checked field by field. */
-export function parseCallbackBody(raw: Uint8Array, config: Config): CallbackFacts {
+/** The body our CALLBACK_BODY template expands to, parsed field by field (policy checks follow). */
+export function parseCallbackBody(raw: Uint8Array): CallbackFacts {
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
@@ -80,7 +73,12 @@ export function parseCallbackBody(raw: Uint8Array, config: Config): CallbackFact
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
     throw httpError('VALIDATION_FAILED', 'Callback body field size must be a non-negative integer', { field: 'size' });
   }
-  const facts: CallbackFacts = {
+  const seconds = (name: string) => {
+    const v = str(name);
+    if (!/^\d{1,12}$/.test(v)) throw httpError('VALIDATION_FAILED', `Callback body field ${name} must be whole seconds`, { field: name });
+    return Number(v);
+  };
+  return {
     bucket: str('bucket'),
     key: str('key'),
     size,
@@ -89,14 +87,8 @@ export function parseCallbackBody(raw: Uint8Array, config: Config): CallbackFact
     crc64: str('crc64'),
     uploadId: str('uploadId'),
     sub: str('sub'),
+    issuedAt: seconds('issuedAt'),
   };
-  if (facts.bucket !== config.oss.bucket) throw httpError('VALIDATION_FAILED', 'Callback names another bucket', { field: 'bucket' });
-  if (!isSafeSegment(facts.sub)) throw httpError('VALIDATION_FAILED', 'Callback sub is not a caller id', { field: 'sub' });
-  if (!keyBelongsTo(facts.key, config.policy.keyPrefix, facts.sub)) {
-    throw httpError('VALIDATION_FAILED', "Callback key is not under its caller's prefix", { field: 'key' });
-  }
-  if (facts.crc64 !== '' && !/^\d{1,20}$/.test(facts.crc64)) throw httpError('VALIDATION_FAILED', 'Callback crc64 must be decimal', { field: 'crc64' });
-  return facts;
 }
 
 export const app = createApp();

@@ -43,6 +43,10 @@ export const EC = {
   ADDITIONAL_HEADER_MISSING: '0002-00000078',
   URL_EXPIRED: '0002-00000069',
   CALLBACK_FAILED: '0007-00000203',
+  /** PostObject: a policy condition names a form field the form lacks (docs/oss.md). */
+  POST_POLICY_FIELD_MISSING: '0006-00000226',
+  /** PostObject: a form field fails its policy condition. */
+  POST_POLICY_CONDITION_FAILED: '0006-00000227',
   OBJECT_NAME_EMPTY: '0016-00000001',
   OBJECT_NAME_TOO_LONG: '0016-00000003',
   OBJECT_NAME_LEADING_SLASH: '0016-00000005',

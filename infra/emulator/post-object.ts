@@ -6,11 +6,14 @@
  * Policy: base64 JSON `{expiration, conditions}`; conditions are `{"field": value}` (exact),
  * `["eq"|"starts-with", "$field", value]`, `["in"|"not-in", "$field", [values]]` and
  * `["content-length-range", min, max]`. A V4 form's policy must mention x-oss-signature-version,
- * x-oss-credential and x-oss-date.
+ * x-oss-credential and x-oss-date. As OSS (docs/oss.md, "PostObject policy conditions"): fields
+ * the policy does not name are accepted; a condition naming a field the form lacks fails (it is
+ * not compared as ""), EC 0006-00000226; a field failing its condition is 403 AccessDenied
+ * "Invalid according to Policy: Policy Condition failed: …", EC 0006-00000227.
  */
 import { parseCallbackValues } from './callback';
 import { entityTooLarge, receiveStream } from './body';
-import { Errors, OssError } from './errors';
+import { EC, Errors, OssError } from './errors';
 import { checkForbidOverwrite, isTrue, objectLocation, storeUploadedObject, uploadedBodyFields, validateKey, STORAGE_CLASSES } from './objects';
 import type { ObjectRecord } from './storage';
 import type { OpContext, OssResponse } from './types';
@@ -147,8 +150,8 @@ interface Policy {
   conditions: unknown[];
 }
 
-function policyFailed(detail: string): OssError {
-  return new OssError(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ${detail}`);
+function policyFailed(detail: string, ec: string = EC.POST_POLICY_CONDITION_FAILED): OssError {
+  return new OssError(403, 'AccessDenied', `Invalid according to Policy: Policy Condition failed: ${detail}`, {}, ec);
 }
 
 function parsePolicy(b64: string): Policy {
@@ -166,10 +169,11 @@ function parsePolicy(b64: string): Policy {
   return { expiration, conditions: o.conditions };
 }
 
-function fieldValue(name: string, fields: Map<string, string>, bucket: string): string {
+/** The value a condition compares: the bucket, or the form field (undefined when the form lacks it). */
+function fieldValue(name: string, fields: Map<string, string>, bucket: string): string | undefined {
   const n = name.replace(/^\$/, '').toLowerCase();
   if (n === 'bucket') return bucket;
-  return fields.get(n) ?? '';
+  return fields.get(n);
 }
 
 /** Checks every condition except content-length-range; returns that range if given. */
@@ -191,6 +195,7 @@ function checkConditions(policy: Policy, fields: Map<string, string>, bucket: st
       mentioned.add(name);
       const actual = fieldValue(name, fields, bucket);
       const expected = c[2];
+      if (actual === undefined) throw policyFailed(`[${c.map((v) => JSON.stringify(v)).join(', ')}]`, EC.POST_POLICY_FIELD_MISSING);
       if (op === 'eq') {
         if (actual !== String(expected)) throw policyFailed(`["eq", "$${name}", ${JSON.stringify(expected)}]`);
       } else if (op === 'starts-with') {
@@ -206,7 +211,9 @@ function checkConditions(policy: Policy, fields: Map<string, string>, bucket: st
       for (const [k, v] of Object.entries(c as Record<string, unknown>)) {
         const name = k.toLowerCase();
         mentioned.add(name);
-        if (fieldValue(name, fields, bucket) !== String(v)) throw policyFailed(`{"${k}": ${JSON.stringify(v)}}`);
+        const actual = fieldValue(name, fields, bucket);
+        if (actual === undefined) throw policyFailed(`{"${k}": ${JSON.stringify(v)}}`, EC.POST_POLICY_FIELD_MISSING);
+        if (actual !== String(v)) throw policyFailed(`{"${k}": ${JSON.stringify(v)}}`);
       }
     } else {
       throw new OssError(400, 'InvalidPolicyDocument', 'Invalid Policy: a condition must be an object or an array.');

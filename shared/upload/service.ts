@@ -26,6 +26,8 @@ import { atActiveUploadLimit, keepsNewUpload, type ListedUpload } from '../polic
 import { urlLifetime } from '../policy/expiry';
 import { issueFacadeUpload, type FacadeUpload } from '../policy/facade-upload';
 import { formatBytes } from '../policy/size';
+import { CALLBACK_BODY, callbackVariables } from '../policy/callback';
+import { postFormPolicy } from '../policy/post-form';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
 import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
 import { checkPlannedParts, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts } from '../policy/part-checks';
@@ -338,37 +340,26 @@ export class UploadService {
   // ---- PostObject (small files in one request) -----------------------------------------------
 
   /**
-   * A signed PostObject form for a new object under the caller's prefix. The policy pins the
-   * bucket, the exact key, the content type, every metadata field and success_action_status,
-   * and caps the file at MAX_FILE_SIZE (at most OSS's 5 GB for one request). With CALLBACK_URL,
-   * the form carries the upload callback too (see functions/companion for why that is safe
-   * with Uppy). Makes no OSS call.
+   * A signed PostObject form for a new object under the caller's prefix; what the policy pins is
+   * policy/post-form.ts. With CALLBACK_URL, the form carries the upload callback too (see
+   * functions/companion for why that is safe with Uppy). Makes no OSS call.
    */
   async postForm(caller: Caller, input: NewObjectInput): Promise<PostForm> {
-    const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now: this.now(), filename: input.filename });
-    const maxSize = Math.min(this.settings.maxFileSize ?? MAX_POST_OBJECT_SIZE, MAX_POST_OBJECT_SIZE);
-    const fields: Record<string, string> = {
+    const now = this.now();
+    const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
+    const { fields, conditions } = postFormPolicy({
       key,
-      'Content-Type': input.contentType,
-      success_action_status: '201',
-      // Keys are unique per form; a second POST of the same form must not replace the first file.
-      'x-oss-forbid-overwrite': 'true',
-    };
-    const conditions: PostPolicyCondition[] = [
-      ['eq', '$key', key],
-      ['content-length-range', 0, maxSize],
-      ['eq', '$content-type', input.contentType],
-      ['eq', '$success_action_status', '201'],
-    ];
-    for (const [name, value] of Object.entries(input.metadata ?? {})) {
-      fields[`x-oss-meta-${name}`] = value;
-      conditions.push(['eq', `$x-oss-meta-${name}`, value]);
-    }
-    if (this.settings.callbackUrl) {
-      fields.callback = encodeCallbackParam({ url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' });
+      contentType: input.contentType,
+      metadata: input.metadata ?? {},
+      maxSize: Math.min(this.settings.maxFileSize ?? MAX_POST_OBJECT_SIZE, MAX_POST_OBJECT_SIZE),
       // No multipart upload id: the callback body says "" for it.
-      fields['callback-var'] = encodeCallbackVar({ 'x:sub': caller.sub, 'x:upload_id': '' });
-    }
+      callback: this.settings.callbackUrl
+        ? {
+            param: encodeCallbackParam({ url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' }),
+            vars: encodeCallbackVar(callbackVariables(caller.sub, '', now.getTime())),
+          }
+        : undefined,
+    });
     const expires = this.settings.urlExpiresSeconds;
     const signed = await ossCall(() => this.oss.presignPost(conditions, expires));
     return { method: 'POST', url: signed.url, fields: { ...fields, ...signed.fields }, expires, expiresAt: signed.expiresAt.toISOString() };
@@ -439,7 +430,7 @@ export class UploadService {
         this.oss.complete(upload.key, upload.uploadId, {
           parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
           callback: this.settings.callbackUrl ? { url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' } : undefined,
-          callbackVar: this.settings.callbackUrl ? { 'x:sub': upload.sub, 'x:upload_id': upload.uploadId } : undefined,
+          callbackVar: this.settings.callbackUrl ? callbackVariables(upload.sub, upload.uploadId, this.now().getTime()) : undefined,
           forbidOverwrite: true,
         }),
       );
@@ -509,11 +500,3 @@ export class UploadService {
 function tooManyUploads(limit: number) {
   return httpError('TOO_MANY_UPLOADS', `You have ${limit} uploads in progress; complete or abort one before starting another.`, { limit });
 }
-
-/**
- * The callback body OSS expands (JSON mode): bare variables become JSON strings or numbers;
- * crc64 is quoted because a 20-digit number would lose precision in any JSON parser.
- */
-export const CALLBACK_BODY =
-  '{"bucket":${bucket},"key":${object},"etag":${etag},"size":${size},"mimeType":${mimeType},' +
-  '"crc64":"${crc64}","uploadId":${x:upload_id},"sub":${x:sub}}';

@@ -204,6 +204,28 @@ describe('PostObject', () => {
     assert.equal((await post(anon)).status, 403);
   });
 
+  test('as OSS: fields the policy does not name are accepted; a condition on an absent field fails (not compared as "")', async () => {
+    // Unnamed fields are stored as given.
+    const extra = await post(v4Form({ key: 'post/extra', fields: { 'Cache-Control': 'max-age=60', 'x-oss-meta-free': 'yes' } }));
+    assert.equal(extra.status, 204, await extra.text());
+    assert.equal((await aliClient().head('post/extra')).meta.free, 'yes');
+    // ["eq", "$x", ""] with the field absent: 403, EC 0006-00000226; with the field empty: accepted.
+    const cond = [['eq', '$cache-control', '']];
+    const absent = await post(v4Form({ key: 'post/absent', conditions: cond }));
+    const xml = await absent.text();
+    assert.equal(absent.status, 403, xml);
+    assert.match(xml, /<Code>AccessDenied<\/Code>/);
+    assert.match(xml, /<Message>Invalid according to Policy: Policy Condition failed: \["eq", "\$cache-control", ""\]<\/Message>/);
+    assert.match(xml, /<EC>0006-00000226<\/EC>/);
+    assert.equal((await post(v4Form({ key: 'post/empty', conditions: cond, fields: { 'Cache-Control': '' } }))).status, 204);
+    // A field that fails its condition: EC 0006-00000227.
+    const wrong = await post(v4Form({ key: 'post/wrong', conditions: [['eq', '$x-oss-forbid-overwrite', 'true']], fields: { 'x-oss-forbid-overwrite': 'false' } }));
+    const wrongXml = await wrong.text();
+    assert.equal(wrong.status, 403, wrongXml);
+    assert.match(wrongXml, /Policy Condition failed: \["eq", "\$x-oss-forbid-overwrite", "true"\]/);
+    assert.match(wrongXml, /<EC>0006-00000227<\/EC>/);
+  });
+
   test('V1 form from ali-oss calculatePostSignature', async () => {
     const oss = aliClient();
     const sig = oss.calculatePostSignature({

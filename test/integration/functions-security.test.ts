@@ -350,6 +350,99 @@ describe('the part plan, enforced by OSS where the signature can pin it', () => 
 
 // ---------------------------------------------------------------------------------------------
 
+describe('POST forms (GET /s3/params): single-use, callback never of the caller\'s choosing', () => {
+  let catcher: Server;
+  let caught = 0;
+  let catcherUrl: string;
+  before(async () => {
+    catcher = createServer((req, res) => {
+      caught++;
+      req.resume();
+      res.setHeader('content-type', 'application/json');
+      res.end('{"hijacked":true}');
+    });
+    await new Promise<void>((r) => catcher.listen(0, '127.0.0.1', r));
+    catcherUrl = `http://127.0.0.1:${(catcher.address() as AddressInfo).port}/steal`;
+  });
+  after(() => new Promise<void>((r) => catcher.close(() => r())));
+
+  const params = async (filename: string, type = 'text/plain') => {
+    const r = await s.request('GET', `/s3/params?${new URLSearchParams({ filename, type, 'metadata[tag]': 'ours' })}`);
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body as { url: string; fields: Record<string, string> };
+  };
+  const postForm = async (url: string, fields: Record<string, string | undefined>, data: Uint8Array) => {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) form.set(k, v);
+    form.set('file', new Blob([data as BlobPart]), 'f');
+    const res = await fetch(url, { method: 'POST', body: form });
+    return { status: res.status, text: await res.text() };
+  };
+  const evilCallback = () => Buffer.from(JSON.stringify({ callbackUrl: catcherUrl, callbackBody: 'x=${object}' })).toString('base64');
+  const alterations = (fields: Record<string, string>): Array<[string, Record<string, string | undefined>]> => [
+    ['as given', {}],
+    ['x-oss-forbid-overwrite=false', { 'x-oss-forbid-overwrite': 'false' }],
+    ['x-oss-forbid-overwrite dropped', { 'x-oss-forbid-overwrite': undefined }],
+    ['no callback', { callback: undefined, 'callback-var': undefined }],
+    ['a callback URL of the caller\'s choosing', { callback: evilCallback() }],
+    ['other callback variables', { 'callback-var': Buffer.from(JSON.stringify({ 'x:sub': 'bob', 'x:upload_id': '', 'x:issued_at': fields['callback-var'] ? '1' : '1' })).toString('base64') }],
+    ['Content-Disposition: attachment; filename=a.exe', { 'Content-Disposition': 'attachment; filename=a.exe' }],
+    ['Content-Encoding: gzip', { 'Content-Encoding': 'gzip' }],
+    ['x-oss-object-acl: public-read', { 'x-oss-object-acl': 'public-read' }],
+    ['Content-Type: text/html', { 'Content-Type': 'text/html' }],
+    ['Cache-Control for a year and extra metadata', { 'Cache-Control': 'public, max-age=31536000', 'x-oss-meta-evil': 'x' }],
+    ['our metadata changed', { 'x-oss-meta-tag': 'theirs' }],
+  ];
+
+  test('the policy pins forbid-overwrite, the callback and its variables, disposition, encoding, ACL, type and metadata', async () => {
+    const { fields } = await params('pin.txt');
+    const policy = JSON.parse(Buffer.from(fields.policy, 'base64').toString('utf8')) as { conditions: unknown[] };
+    const eq = (name: string) => policy.conditions.find((c) => Array.isArray(c) && c[0] === 'eq' && c[1] === `$${name}`);
+    assert.deepEqual(eq('x-oss-forbid-overwrite'), ['eq', '$x-oss-forbid-overwrite', 'true']);
+    assert.deepEqual(eq('callback'), ['eq', '$callback', fields.callback]);
+    assert.deepEqual(eq('callback-var'), ['eq', '$callback-var', fields['callback-var']]);
+    assert.deepEqual(eq('content-disposition'), ['eq', '$content-disposition', 'inline']);
+    assert.deepEqual(eq('content-encoding'), ['eq', '$content-encoding', 'identity']);
+    assert.deepEqual(eq('x-oss-object-acl'), ['eq', '$x-oss-object-acl', 'default']);
+    assert.deepEqual(eq('x-oss-meta-tag'), ['eq', '$x-oss-meta-tag', 'ours']);
+    const vars = JSON.parse(Buffer.from(fields['callback-var'], 'base64').toString('utf8'));
+    assert.deepEqual(Object.keys(vars).sort(), ['x:issued_at', 'x:sub', 'x:upload_id']);
+  });
+
+  test('altering a form before its first POST: every pinned field refused by OSS (403), nothing stored, no foreign callback', async () => {
+    for (const [what, change] of alterations({}).filter(([w]) => !['as given', 'Cache-Control for a year and extra metadata'].includes(w))) {
+      const { url, fields } = await params('first.txt');
+      const r = await postForm(url, { ...fields, ...change }, Buffer.from('<svg onload=alert(1)>'));
+      assert.equal(r.status, 403, `${what}: ${r.text}`);
+      assert.match(r.text, /<Code>AccessDenied<\/Code>/, what);
+      assert.match(r.text, /Invalid according to Policy: Policy Condition failed/, what);
+      assert.equal(await s.oss.headObject(fields.key), null, `${what}: nothing stored`);
+    }
+    assert.equal(caught, 0, 'the foreign callback URL was never called');
+  });
+
+  test('re-posting a used form, altered or not, changes nothing stored (byte for byte, headers and all)', async () => {
+    const { url, fields } = await params('used.txt');
+    const original = Buffer.from('hello, OSS\n');
+    const first = await postForm(url, fields, original);
+    assert.equal(first.status, 200, first.text);
+    assert.equal(JSON.parse(first.text).key, fields.key, 'our callback answered');
+    const stored = () => s.emulator.admin.storage.listObjects(BUCKET).find((o) => o.key === fields.key);
+    const before = structuredClone(stored());
+    assert.equal(before?.contentDisposition, 'inline');
+    assert.equal(before?.cacheControl, undefined);
+    for (const [what, change] of alterations(fields)) {
+      const r = await postForm(url, { ...fields, ...change }, Buffer.from(`<html>${what}</html>`));
+      assert.ok(r.status === 409 || r.status === 403, `${what}: ${r.status} ${r.text}`);
+      assert.ok(Buffer.from((await s.oss.getObject(fields.key)).body).equals(original), `${what}: bytes unchanged`);
+      assert.deepEqual(stored(), before, `${what}: the stored object (headers, metadata, blob) unchanged`);
+    }
+    assert.equal(caught, 0, 'the foreign callback URL was never called');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('request bodies', () => {
   let token: string;
   before(async () => {
@@ -579,13 +672,27 @@ describe('forged OSS callbacks', () => {
   const signWith = (pem: string | import('node:crypto').KeyObject, body: string, path = '/oss/callback') =>
     sign('md5', callbackSignedMessage(path, '', Buffer.from(body)), pem).toString('base64');
   const facts = (over: Record<string, unknown> = {}) =>
-    JSON.stringify({ bucket: BUCKET, key: genuine.key, etag: 'E', size: 1000, mimeType: 'application/octet-stream', crc64: '1', uploadId: 'U', sub: 'alice', ...over });
+    JSON.stringify({ bucket: BUCKET, key: genuine.key, etag: 'E', size: 1000, mimeType: 'application/octet-stream', crc64: '1', uploadId: 'U', sub: 'alice', issuedAt: String(now()), ...over });
 
-  test('the genuine callback, replayed byte for byte, verifies (baseline)', async () => {
+  test('the genuine callback, replayed byte for byte within the upload token lifetime, verifies (baseline); it carries its issue time', async () => {
     const r = await postCallback(genuine.body, { authorization: genuine.authorization, 'x-oss-pub-key-url': genuine.pubKeyUrl });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     assert.equal(r.body.ok, true);
     assert.equal(r.body.key, genuine.key);
+    assert.ok(Math.abs(r.body.issuedAt - now()) < 60, String(r.body.issuedAt));
+  });
+
+  test('the genuine callback replayed after the upload token lifetime -> 400 VALIDATION_FAILED (stale)', async () => {
+    const later = callbackApp({ env: s.env, now: () => new Date(Date.now() + 86_401_000) });
+    const res = await later.request('/oss/callback', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: genuine.authorization, 'x-oss-pub-key-url': genuine.pubKeyUrl },
+      body: genuine.body,
+    });
+    const r: Res = { status: res.status, body: await res.json(), headers: res.headers };
+    expectError(s, r, 400, 'VALIDATION_FAILED', genuine.authorization);
+    assert.equal(r.body.error.details.field, 'issuedAt');
+    assert.match(r.body.message, /stale/);
   });
 
   test('the genuine signature over an altered body, path or query -> 403 CALLBACK_SIGNATURE_INVALID', async () => {
@@ -647,6 +754,12 @@ describe('forged OSS callbacks', () => {
       [facts({ sub: '' }), 'sub'],
       [facts({ sub: 'alice/..' }), 'sub'],
       [facts({ sub: '..' }), 'sub'],
+      [facts({ issuedAt: undefined }), 'issuedAt'],
+      [facts({ issuedAt: now() }), 'issuedAt'],
+      [facts({ issuedAt: '1e9' }), 'issuedAt'],
+      // Older than the upload token lifetime (86400 s): a replayed capture.
+      [facts({ issuedAt: String(now() - 86_401) }), 'issuedAt'],
+      [facts({ issuedAt: String(now() + 3600) }), 'issuedAt'],
       ['bucket=test-bucket&object=x', ''],
       ['[]', ''],
     ];
