@@ -296,6 +296,205 @@ describe('part numbers', () => {
 
 // ---------------------------------------------------------------------------------------------
 
+describe('the Uppy facade: signed upload ids, bound like upload tokens', () => {
+  const q = (p: Record<string, string>) => new URLSearchParams(p).toString();
+  const create = async (sub = 'alice', stack = s) => {
+    const r = await stack.request('POST', '/s3/multipart', { sub, body: { filename: 'f.bin', type: 'application/octet-stream' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body as { key: string; uploadId: string; expiresAt: string };
+  };
+  const claimsOf = (id: string) => JSON.parse(Buffer.from(id.split('.')[1], 'base64url').toString('utf8'));
+  /** Every facade route for (id, key), with a body where one is needed. */
+  const routes = (id: string, key: string): Array<[string, string, unknown?]> => {
+    const p = `/s3/multipart/${encodeURIComponent(id)}`;
+    return [
+      ['GET', `${p}/1?${q({ key })}`],
+      ['GET', `${p}/batch?${q({ key, partNumbers: '1,2' })}`],
+      ['GET', `${p}?${q({ key })}`],
+      ['POST', `${p}/complete?${q({ key })}`, { parts: [{ PartNumber: 1, ETag: '"0123456789ABCDEF0123456789ABCDEF"' }] }],
+      ['DELETE', `${p}?${q({ key })}`],
+    ];
+  };
+  const expectEverywhere = async (id: string, key: string, status: number, code: string, sub = 'alice') => {
+    for (const [method, path, body] of routes(id, key)) expectError(s, await s.request(method, path, { sub, body }), status, code, id);
+  };
+  const stillThere = async (up: { key: string; uploadId: string }, sub = 'alice') =>
+    assert.equal((await s.request('GET', `/s3/multipart/${encodeURIComponent(up.uploadId)}?${q({ key: up.key })}`, { sub })).status, 200, 'the upload is untouched');
+
+  test('nothing started on one API can be driven through the other', async () => {
+    // A JSON-API upload (a 10-byte plan): neither its OSS upload id nor its token is a facade id.
+    const json = await initUpload(s, 10);
+    await expectEverywhere(json.uploadId, json.key, 400, 'UPLOAD_ID_INVALID');
+    await expectEverywhere(json.token, json.key, 400, 'UPLOAD_ID_INVALID');
+    assert.deepEqual((await s.post('/uploads/list', { token: json.token })).body.parts, [], 'the JSON-API upload is untouched');
+    // A facade id is not an upload token.
+    const facade = await create();
+    for (const path of TOKEN_ROUTES) expectError(s, await s.post(path, bodyFor(path, facade.uploadId)), 401, 'TOKEN_INVALID', facade.uploadId);
+    // Nor is OSS's own upload id, taken from inside the facade id.
+    await expectEverywhere(claimsOf(facade.uploadId).uploadId, facade.key, 400, 'UPLOAD_ID_INVALID');
+    await stillThere(facade);
+  });
+
+  test('tampered, truncated or forged ids -> 400 UPLOAD_ID_INVALID on every route; the upload is untouched', async () => {
+    const up = await create();
+    const [h, p, sig] = up.uploadId.split('.');
+    const claims = claimsOf(up.uploadId);
+    const tamper = (change: Record<string, unknown>) => `${h}.${Buffer.from(JSON.stringify({ ...claims, ...change })).toString('base64url')}.${sig}`;
+    const forged: Array<[string, string]> = [
+      ['bigger size limit', tamper({ maxSize: claims.maxSize * 1000 })],
+      ['later expiry', tamper({ exp: claims.exp + 86400 })],
+      ['another OSS upload id', tamper({ uploadId: '0'.repeat(32) })],
+      ['truncated signature', `${h}.${p}.${sig.slice(0, -4)}`],
+      ['truncated payload', `${h}.${p.slice(0, p.length >> 1)}.${sig}`],
+      ['two segments', `${h}.${p}`],
+      ['signed with the caller JWT secret', signHs256(claims, JWT_SECRET)],
+      ['an upload token kind', signHs256({ ...claims, typ: 'upload' }, UPLOAD_SECRET)],
+      ['alg none', `${b64url({ alg: 'none' })}.${p}.`],
+    ];
+    for (const [what, id] of forged) {
+      for (const [method, path, body] of routes(id, up.key)) {
+        const r = await s.request(method, path, { body });
+        expectError(s, r, 400, 'UPLOAD_ID_INVALID', id);
+        assert.ok(r.body.message.length > 0, what);
+      }
+    }
+    await stillThere(up);
+  });
+
+  test("another caller's id, or another key -> 403 FORBIDDEN on every route", async () => {
+    const bobs = await create('bob');
+    await expectEverywhere(bobs.uploadId, bobs.key, 403, 'FORBIDDEN', 'alice');
+    // Bob rewriting the sub to his own in Alice's id breaks the signature instead.
+    const alices = await create('alice');
+    await expectEverywhere(alices.uploadId, (await create('alice')).key, 403, 'FORBIDDEN', 'alice');
+    await expectEverywhere(alices.uploadId, alices.key.replace('/alice/', '/bob/'), 403, 'FORBIDDEN', 'alice');
+    await stillThere(bobs, 'bob');
+    await stillThere(alices);
+  });
+
+  test('expired: sign, list and complete -> 410 UPLOAD_EXPIRED; abort still cleans up the caller\'s own upload', async () => {
+    const up = await create();
+    const claims = claimsOf(up.uploadId);
+    for (const ago of [1, 30, 3600]) {
+      const expired = signHs256({ ...claims, exp: now() - ago }, UPLOAD_SECRET);
+      for (const [method, path, body] of routes(expired, up.key).filter(([m]) => m !== 'DELETE')) {
+        expectError(s, await s.request(method, path, { body }), 410, 'UPLOAD_EXPIRED', expired);
+      }
+    }
+    const expired = signHs256({ ...claims, exp: now() - 60 }, UPLOAD_SECRET);
+    const del = await s.request('DELETE', `/s3/multipart/${expired}?${q({ key: up.key })}`);
+    assert.equal(del.status, 200, JSON.stringify(del.body));
+    assert.deepEqual(del.body, {});
+    expectError(s, await s.request('GET', `/s3/multipart/${up.uploadId}?${q({ key: up.key })}`), 404, 'UPLOAD_NOT_FOUND');
+    // An expired id of another caller aborts nothing.
+    const bobs = await create('bob');
+    const bobsExpired = signHs256({ ...claimsOf(bobs.uploadId), exp: now() - 60 }, UPLOAD_SECRET);
+    expectError(s, await s.request('DELETE', `/s3/multipart/${bobsExpired}?${q({ key: bobs.key })}`), 403, 'FORBIDDEN', bobsExpired);
+    await stillThere(bobs, 'bob');
+  });
+
+  test('part numbers beyond what MAX_FILE_SIZE allows are not signed; the size limit is bound at create', async () => {
+    const t = await startStack({ env: { MAX_FILE_SIZE: '250KiB' } });
+    try {
+      const up = await create('alice', t);
+      assert.equal(claimsOf(up.uploadId).maxSize, 250 * KiB);
+      const p = `/s3/multipart/${up.uploadId}`;
+      // Parts 1 and 2 of 100 KiB and a last one: at most 3.
+      assert.equal((await t.request('GET', `${p}/3?${q({ key: up.key })}`)).status, 200);
+      for (const [path, field] of [[`${p}/4?${q({ key: up.key })}`, 'partNumber'], [`${p}/10000?${q({ key: up.key })}`, 'partNumber'], [`${p}/batch?${q({ key: up.key, partNumbers: '1,2,3,4' })}`, 'partNumber']]) {
+        const r = await t.request('GET', path);
+        expectError(t, r, 400, 'VALIDATION_FAILED');
+        assert.equal(r.body.error.details.field, field);
+        assert.match(r.body.message, /250 KiB/);
+      }
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('a worst-case id (128-byte sub, longest key) keeps path plus query within FC\'s 4 KB', async () => {
+    const sub = 'a'.repeat(128);
+    const r = await s.request('POST', '/s3/multipart', { sub, body: { filename: `${'é'.repeat(150)}.bin`, type: 'application/octet-stream' } });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    // What Uppy requests: the id URL-encoded into the path, the key as a query parameter.
+    const path = `/s3/multipart/${encodeURIComponent(r.body.uploadId)}/10000?${new URLSearchParams({ key: r.body.key })}`;
+    assert.ok(path.length <= 4096, `${path.length} characters`);
+    assert.equal((await s.request('GET', path, { sub })).status, 200);
+    await s.request('DELETE', `/s3/multipart/${encodeURIComponent(r.body.uploadId)}?${new URLSearchParams({ key: r.body.key })}`, { sub });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('byte-level outcome: after every abuse path the bucket holds exactly what the policy allowed', () => {
+  test('form re-post, oversize part, facade on a JSON-API upload, expired state: only the legitimate objects, byte for byte', async () => {
+    const b = await startStack();
+    const q = (p: Record<string, string>) => new URLSearchParams(p).toString();
+    const allowed = new Map<string, Buffer>();
+    const putPart = (url: string, body: Uint8Array, headers: Record<string, string> = {}) => fetch(url, { method: 'PUT', headers, body: body as BodyInit });
+    try {
+      // 1. A JSON-API upload, attacked with an oversize part first, then completed as planned.
+      const data1 = randomBytes(250 * KiB);
+      const up1 = await initUpload(b, data1.length, 100 * KiB);
+      const signed1 = await signParts(b, up1.token, [1, 2, 3]);
+      assert.equal((await putPart(signed1[0].url, randomBytes(5 * 1024 * KiB), signed1[0].headers)).status, 403);
+      await putParts(signed1, data1, up1.partSize);
+      assert.equal((await b.post('/uploads/complete', { token: up1.token })).status, 200);
+      allowed.set(up1.key, data1);
+
+      // 2. A facade upload, completed; then its id, expired, may complete nothing more.
+      const created = (await b.request('POST', '/s3/multipart', { body: { filename: 'f.bin', type: 'application/octet-stream' } })).body;
+      const fpath = (suffix = '') => `/s3/multipart/${encodeURIComponent(created.uploadId)}${suffix}?${q({ key: created.key })}`;
+      const data2 = randomBytes(150 * KiB);
+      const urls = (await b.request('GET', `/s3/multipart/${created.uploadId}/batch?${q({ key: created.key, partNumbers: '1,2' })}`)).body.presignedUrls;
+      const etags = [];
+      for (const n of [1, 2]) {
+        const res = await putPart(urls[n], data2.subarray((n - 1) * 100 * KiB, n * 100 * KiB));
+        etags.push({ PartNumber: n, ETag: res.headers.get('etag') });
+      }
+      const claims = JSON.parse(Buffer.from(created.uploadId.split('.')[1], 'base64url').toString('utf8'));
+      const expiredId = signHs256({ ...claims, exp: now() - 1 }, UPLOAD_SECRET);
+      expectError(b, await b.request('POST', `/s3/multipart/${expiredId}/complete?${q({ key: created.key })}`, { body: { parts: etags } }), 410, 'UPLOAD_EXPIRED');
+      assert.equal(await b.oss.headObject(created.key), null, 'nothing completed with the expired id');
+      assert.equal((await b.request('POST', fpath('/complete'), { body: { parts: etags } })).status, 200);
+      allowed.set(created.key, data2);
+
+      // 3. A JSON-API upload driven through the facade: refused, and no bytes reach OSS.
+      const up3 = await initUpload(b, 10);
+      expectError(b, await b.request('GET', `/s3/multipart/${up3.uploadId}/1?${q({ key: up3.key })}`), 400, 'UPLOAD_ID_INVALID');
+      expectError(b, await b.request('POST', `/s3/multipart/${up3.uploadId}/complete?${q({ key: up3.key })}`, { body: { parts: [{ PartNumber: 1, ETag: '"A"' }] } }), 400, 'UPLOAD_ID_INVALID');
+      // …nor can an expired upload token complete it.
+      const expiredToken = signHs256({ ...JSON.parse(Buffer.from(up3.token.split('.')[1], 'base64url').toString('utf8')), exp: now() - 1 }, UPLOAD_SECRET);
+      const [part3] = await signParts(b, up3.token, [1]);
+      assert.equal((await putPart(part3.url, randomBytes(10), part3.headers)).status, 200);
+      expectError(b, await b.post('/uploads/complete', { token: expiredToken }), 401, 'TOKEN_INVALID');
+
+      // 4. A form: posted once, then re-posted altered and unaltered.
+      const form = (await b.request('GET', `/s3/params?${q({ filename: 'small.txt', type: 'text/plain' })}`)).body;
+      const post = async (fields: Record<string, string | undefined>, bytes: Uint8Array) => {
+        const fd = new FormData();
+        for (const [k, v] of Object.entries(fields)) if (v !== undefined) fd.set(k, v);
+        fd.set('file', new Blob([bytes as BlobPart]), 'f');
+        return (await fetch(form.url, { method: 'POST', body: fd })).status;
+      };
+      const data4 = randomBytes(3000);
+      assert.equal(await post(form.fields, data4), 200);
+      allowed.set(form.fields.key, data4);
+      assert.equal(await post(form.fields, randomBytes(10)), 409);
+      assert.equal(await post({ ...form.fields, 'x-oss-forbid-overwrite': 'false', callback: undefined, 'callback-var': undefined }, Buffer.from('<svg/>')), 403);
+
+      // The bucket: exactly the allowed objects, byte for byte.
+      const stored = b.emulator.admin.storage.listObjects(BUCKET).map((o) => o.key).sort();
+      assert.deepEqual(stored, [...allowed.keys()].sort());
+      for (const [key, bytes] of allowed) assert.ok(Buffer.from((await b.oss.getObject(key)).body).equals(bytes), key);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
 describe('the part plan, enforced by OSS where the signature can pin it', () => {
   test('V4: a part URL signs its planned size; OSS refuses any other length with 403 SignatureDoesNotMatch', async () => {
     const up = await initUpload(s, 250 * KiB, 100 * KiB); // parts of 100, 100 and 50 KiB
