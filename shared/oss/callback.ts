@@ -81,6 +81,12 @@ export interface CallbackVerifierOptions {
   fetch?: typeof fetch;
   /** Key fetch timeout; the whole callback must answer within OSS's 5 s. */
   fetchTimeoutMs?: number;
+  /** Fetched keys kept (by URL), oldest dropped first. Default 16. */
+  maxCachedKeys?: number;
+  /** A failed fetch is remembered (and not retried) this long. Default 30 s. */
+  failureTtlMs?: number;
+  /** Clock in ms, for tests. */
+  now?: () => number;
 }
 
 export type CallbackVerdict =
@@ -96,14 +102,22 @@ export class CallbackVerifier {
   readonly #prefixes: string[];
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
-  // Fetched keys by URL, for the life of the instance (a cold start). Failures are not cached.
-  readonly #fetched = new Map<string, Promise<KeyObject>>();
+  readonly #maxCached: number;
+  readonly #failureTtlMs: number;
+  readonly #now: () => number;
+  // Fetched keys by URL, for the life of the instance (a cold start), at most #maxCached of them
+  // (oldest dropped first: the URLs come from requests, so their number must be bounded). A
+  // failure is kept #failureTtlMs, so a bad or unreachable URL is not fetched on every callback.
+  readonly #fetched = new Map<string, { key: Promise<KeyObject>; failedAt?: number }>();
 
   constructor(opts: CallbackVerifierOptions = {}) {
     this.#trusted = (opts.trustedKeys ?? []).map((pem) => createPublicKey(pem));
     this.#prefixes = (opts.keyUrlPrefixes ?? []).filter((p) => p.length > 0);
     this.#fetch = opts.fetch ?? fetch;
     this.#timeoutMs = opts.fetchTimeoutMs ?? 2000;
+    this.#maxCached = opts.maxCachedKeys ?? 16;
+    this.#failureTtlMs = opts.failureTtlMs ?? 30_000;
+    this.#now = opts.now ?? Date.now;
   }
 
   async verify(req: CallbackRequest): Promise<CallbackVerdict> {
@@ -135,19 +149,22 @@ export class CallbackVerifier {
   }
 
   #keyFrom(url: string): Promise<KeyObject> {
-    let p = this.#fetched.get(url);
-    if (!p) {
-      p = (async () => {
+    const cached = this.#fetched.get(url);
+    if (cached && (cached.failedAt === undefined || this.#now() - cached.failedAt < this.#failureTtlMs)) return cached.key;
+    if (cached) this.#fetched.delete(url);
+    while (this.#fetched.size >= this.#maxCached) this.#fetched.delete(this.#fetched.keys().next().value!);
+    const entry: { key: Promise<KeyObject>; failedAt?: number } = {
+      key: (async () => {
         const res = await this.#fetch(url, { signal: AbortSignal.timeout(this.#timeoutMs), redirect: 'error' });
         if (!res.ok) throw new Error(`public key fetch answered ${res.status}`);
         const pem = await res.text();
         if (pem.length > 16384) throw new Error('public key too large');
         return createPublicKey(pem);
-      })();
-      this.#fetched.set(url, p);
-      p.catch(() => this.#fetched.delete(url));
-    }
-    return p;
+      })(),
+    };
+    entry.key.catch(() => (entry.failedAt = this.#now()));
+    this.#fetched.set(url, entry);
+    return entry.key;
   }
 }
 

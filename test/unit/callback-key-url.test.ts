@@ -45,3 +45,41 @@ test('key URLs that leave the configured prefix (dot segments, encoded separator
     server.close();
   }
 });
+
+test('fetched keys: at most 16 URLs kept (oldest dropped), and a failed fetch is remembered for 30 s', async () => {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const fetched: string[] = [];
+  const server = createServer((req, res) => {
+    fetched.push(req.url ?? '');
+    if (req.url?.includes('broken')) res.statusCode = 500;
+    res.end(pem);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  try {
+    const body = Buffer.from('{"bucket":"b"}');
+    const authorization = sign('md5', callbackSignedMessage('/oss/callback', '', body), privateKey).toString('base64');
+    const clock = { t: 0 };
+    const v = new CallbackVerifier({ keyUrlPrefixes: [`${origin}/keys/`], now: () => clock.t });
+    const verify = (url: string) => v.verify({ path: '/oss/callback', rawQuery: '', body, authorization, pubKeyUrl: b64(url) });
+    const count = (path: string) => fetched.filter((f) => f === path).length;
+
+    // Failures are cached: no refetch within 30 s, one after.
+    assert.deepEqual(await verify(`${origin}/keys/broken.pem`), { ok: false, reason: 'key-unavailable' });
+    assert.deepEqual(await verify(`${origin}/keys/broken.pem`), { ok: false, reason: 'key-unavailable' });
+    assert.equal(count('/keys/broken.pem'), 1);
+    clock.t += 30_001;
+    assert.deepEqual(await verify(`${origin}/keys/broken.pem`), { ok: false, reason: 'key-unavailable' });
+    assert.equal(count('/keys/broken.pem'), 2);
+
+    // 20 distinct URLs: the cache keeps the newest 16, so the first is fetched again, the last is not.
+    for (let i = 0; i < 20; i++) assert.equal((await verify(`${origin}/keys/k${i}.pem`)).ok, true);
+    assert.equal((await verify(`${origin}/keys/k19.pem`)).ok, true);
+    assert.equal(count('/keys/k19.pem'), 1, 'the newest is cached');
+    assert.equal((await verify(`${origin}/keys/k0.pem`)).ok, true);
+    assert.equal(count('/keys/k0.pem'), 2, 'the oldest was dropped');
+  } finally {
+    server.close();
+  }
+});
