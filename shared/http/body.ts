@@ -84,14 +84,24 @@ function tooLarge(maxBytes: number): HttpError {
   return httpError('PAYLOAD_TOO_LARGE', `Request body is larger than ${maxBytes} bytes`, { maxBytes });
 }
 
-/** Reads the whole body, failing as soon as it passes `maxBytes` (the rest is not read). */
+/**
+ * Reads the whole body, failing as soon as it passes `maxBytes` (the rest is not read). A client
+ * that closes the connection mid-body is its own fault, not ours: 400, not 500 with a stack trace
+ * in the log. (Only off FC: FC hands the function the whole body.)
+ */
 async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
   if (!req.body) return new Uint8Array(0);
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let chunk;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw httpError('BAD_REQUEST', 'The request body ended early: the client closed the connection');
+    }
+    const { done, value } = chunk;
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {

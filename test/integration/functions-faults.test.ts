@@ -1,11 +1,11 @@
 // The upload functions under OSS faults (emulator fault injection), end to end over HTTP:
 // 5xx bursts are retried to success, a lost complete response is recovered, a corrupted CRC is
 // detected, and a failing upload callback is reported without losing the stored object.
-import { test, describe, before, after, beforeEach } from 'node:test';
+import { test, describe, before, after, beforeEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { startStack, putParts, type TestStack } from '../helpers/stack.ts';
 import { initUpload, signParts, uploadAllParts } from '../helpers/upload.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
@@ -301,5 +301,43 @@ describe('a failing upload callback', () => {
     assert.equal(again.status, 200);
     assert.equal(again.body.recovered, true);
     await assertStored(s, up.key, data);
+  });
+});
+
+describe('a client that drops the connection mid-body', () => {
+  let s: TestStack;
+  before(async () => {
+    s = await startStack();
+  });
+  after(() => s?.close());
+
+  test('gets no 500, and the function log gets no error line or stack trace', async () => {
+    const logs: string[] = [];
+    mock.method(console, 'error', (...a: unknown[]) => logs.push(a.map(String).join(' ')));
+    try {
+      const u = new URL(s.functions.url);
+      for (const path of ['/uploads', '/uploads/sign', '/s3/multipart', '/oss/callback']) {
+        const answer = await new Promise<string>((resolve) => {
+          const sock = connect(Number(u.port), u.hostname, () => {
+            sock.write(
+              `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Bearer ${s.jwt('alice')}\r\n` +
+                `Content-Length: 1000\r\n\r\n{"filename":"a.bin","size":1000,"pad":"${'x'.repeat(400)}`,
+            );
+            // Half the body, then the client goes away (FIN), still reading whatever comes back.
+            setTimeout(() => sock.end(), 50);
+          });
+          let out = '';
+          sock.on('data', (d) => (out += d));
+          sock.on('close', () => resolve(out));
+          sock.on('error', () => resolve(out));
+        });
+        assert.doesNotMatch(answer, /^HTTP\/1\.1 5\d\d/, `${path}: ${answer.slice(0, 100)}`);
+      }
+      // Let the handlers finish what they started.
+      await new Promise((r) => setTimeout(r, 200));
+      assert.deepEqual(logs.filter((l) => /"level":"error"|stack|INTERNAL/.test(l)), []);
+    } finally {
+      mock.restoreAll();
+    }
   });
 });
