@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { startEmulator, DEFAULT_BUCKET, type RunningEmulator } from './emulator/server.ts';
 import { composeFunctions } from './local/functions-server.ts';
 import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
@@ -31,7 +31,9 @@ import { openApiDocument } from '../functions/openapi.ts';
 import { OssClient } from '../shared/oss/client.ts';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
 import { OssError } from '../shared/oss/errors.ts';
-import { jsonErrorResponse as jsonError, routeMiss } from '../shared/http/errors.ts';
+import { HttpError, jsonErrorResponse as jsonError, redactSecrets, routeMiss } from '../shared/http/errors.ts';
+import { authenticate } from '../shared/auth/caller.ts';
+import { keyBelongsTo } from '../shared/policy/keys.ts';
 
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_OSS_PORT = 9000;
@@ -376,7 +378,8 @@ function logRequests(handler: Fetch, log: ((line: string) => void) | undefined):
   return async (req) => {
     const started = performance.now();
     const res = await handler(req);
-    log(`${req.method} ${new URL(req.url).pathname} ${res.status} ${Math.round(performance.now() - started)}ms`);
+    // redactSecrets: the facade's upload ids (signed tokens) travel in /s3/multipart paths.
+    log(redactSecrets(`${req.method} ${new URL(req.url).pathname} ${res.status} ${Math.round(performance.now() - started)}ms`));
     return res;
   };
 }
@@ -437,20 +440,20 @@ function localRoutes(d: LocalRouteDeps): Fetch {
   app.get('/favicon.ico', (c) => favicon(c));
   app.get('/openapi.json', (c) => c.json(openApiDocument, 200, { 'access-control-allow-origin': '*' }));
 
-  // --- /_local: helpers for the demo page (not part of the product API)
-  const keyParam = (raw: string | undefined): string => {
-    const prefix = `${loadConfig(d.env).policy.keyPrefix}/`;
-    if (!raw || !raw.startsWith(prefix) || raw.length > 1023) throw new Error(`key must be an object key under ${prefix}`);
+  // --- /_local: helpers for the demo page (not part of the product API). They authenticate the
+  // caller as the functions do (under AUTH_MODE=jwt a caller JWT is required, 401 without one) and
+  // serve only the caller's own objects (403 otherwise), so no helper opens a path around the policy.
+  const callerKey = async (c: Context, raw: string | undefined): Promise<string> => {
+    const config = loadConfig(d.env);
+    const caller = await authenticate(c, config);
+    const prefix = `${config.policy.keyPrefix}/`;
+    if (!raw || !raw.startsWith(prefix) || raw.length > 1023) throw new HttpError(400, 'VALIDATION_FAILED', `key must be an object key under ${prefix}`);
+    if (!keyBelongsTo(raw, config.policy.keyPrefix, caller.sub)) throw new HttpError(403, 'FORBIDDEN', 'This object is not one of your uploads');
     return raw;
   };
   app.get('/_local/health', (c) => c.json({ ok: true, oss: d.emulator.url, bucket: d.oss.bucket }));
   app.get('/_local/objects', async (c) => {
-    let key: string;
-    try {
-      key = keyParam(c.req.query('key'));
-    } catch (e) {
-      return jsonError(400, 'VALIDATION_FAILED', (e as Error).message);
-    }
+    const key = await callerKey(c, c.req.query('key'));
     const info = await d.oss.headObject(key);
     if (!info) return jsonError(404, 'NOT_FOUND', 'No such object');
     return c.json({
@@ -467,12 +470,7 @@ function localRoutes(d: LocalRouteDeps): Fetch {
     }, 200, noStore);
   });
   app.get('/_local/objects/download', async (c) => {
-    let key: string;
-    try {
-      key = keyParam(c.req.query('key'));
-    } catch (e) {
-      return jsonError(400, 'VALIDATION_FAILED', (e as Error).message);
-    }
+    const key = await callerKey(c, c.req.query('key'));
     try {
       const obj = await d.oss.getObject(key);
       const name = key.slice(key.lastIndexOf('/') + 1);
@@ -494,6 +492,7 @@ function localRoutes(d: LocalRouteDeps): Fetch {
     // Same-origin only: a page elsewhere must not reconfigure the emulator through a browser.
     const origin = c.req.header('origin');
     if (origin && origin !== new URL(c.req.url).origin) return jsonError(403, 'FORBIDDEN', 'Same-origin only');
+    await authenticate(c, loadConfig(d.env));
     let body: { slow?: unknown };
     try {
       body = await c.req.json();
@@ -506,6 +505,7 @@ function localRoutes(d: LocalRouteDeps): Fetch {
 
   app.notFound((c) => routeMiss(app, c));
   app.onError((err) => {
+    if (err instanceof HttpError) return jsonError(err.status, err.code, err.message);
     console.error('[local]', err);
     return jsonError(500, 'INTERNAL', 'Local helper failed');
   });

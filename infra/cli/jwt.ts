@@ -5,7 +5,7 @@
  * AUTH_JWKS_URL verify tokens from their identity provider: ask it for one instead.
  */
 import { parseArgs } from 'node:util';
-import { signHs256 } from '../../shared/auth/jwt.ts';
+import { signHs256Jwt } from '../../shared/auth/jwt.ts';
 import { isSafeSegment, SAFE_SEGMENT_HINT } from '../../shared/policy/keys.ts';
 import { EXIT_USAGE, UsageError, type CliIo, type Command } from './common.ts';
 
@@ -27,7 +27,7 @@ exit codes: 0 printed, 2 bad flags or no AUTH_JWT_SECRET
 export const command: Command = {
   summary: 'print a short-lived caller JWT signed with AUTH_JWT_SECRET (for smoke)',
   usage,
-  run(argv: string[], io: CliIo): number {
+  async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseArgs({ args: argv, strict: true, allowPositionals: false, options: { sub: { type: 'string' }, ttl: { type: 'string' } } });
     const sub = values.sub ?? 'oss-upload-smoke';
     // The caller id becomes a key segment: the functions refuse any other.
@@ -43,7 +43,7 @@ export const command: Command = {
     const claims: Record<string, unknown> = { sub, iat: now, exp: now + ttl };
     if (io.env.AUTH_ISSUER?.trim()) claims.iss = io.env.AUTH_ISSUER.trim();
     if (io.env.AUTH_AUDIENCE?.trim()) claims.aud = io.env.AUTH_AUDIENCE.trim();
-    io.stdout(`${signHs256(claims, secret)}\n`);
+    io.stdout(`${await signHs256Jwt(claims, secret)}\n`);
     return 0;
   },
 };

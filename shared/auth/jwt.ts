@@ -82,8 +82,8 @@ function checkLength(token: unknown): asserts token is string {
 // ---------------------------------------------------------------------------------------------
 // Our own tokens
 
-/** Signs `claims` (which carry their own `iat` and `exp`) as an HS256 JWT. */
-export async function signOwnToken(claims: Record<string, unknown>, secret: string): Promise<string> {
+/** Signs `claims` (which carry their own `iat` and `exp`) as an HS256 JWT: our own tokens, and `cli jwt`. */
+export async function signHs256Jwt(claims: Record<string, unknown>, secret: string): Promise<string> {
   return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(await hmacKey(secret));
 }
 

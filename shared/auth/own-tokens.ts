@@ -6,7 +6,7 @@
  * A caller JWT carries neither (caller.ts refuses both), and each verifier refuses the other kind.
  */
 import { LONE_SURROGATE, objectKeyProblem } from '../oss/endpoint';
-import { JwtError, signOwnToken, verifyOwnToken, type Claims } from './jwt';
+import { JwtError, signHs256Jwt, verifyOwnToken, type Claims } from './jwt';
 
 export const UPLOAD_TOKEN_TYPE = 'upload';
 export const FACADE_UPLOAD_TYPE = 'facade-upload';
@@ -22,7 +22,7 @@ export async function issueOwnToken<C extends Record<string, unknown>>(typ: stri
   const iat = Math.floor(nowMs / 1000);
   if (!Number.isSafeInteger(exp) || exp <= iat) throw new RangeError('exp must be a whole second after now');
   const full = { typ, ...claims, iat, exp };
-  return { token: await signOwnToken(full, secret), claims: full };
+  return { token: await signHs256Jwt(full, secret), claims: full };
 }
 
 /** Verifies a token of kind `typ` (JwtError `claims` for another kind). */

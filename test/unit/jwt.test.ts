@@ -5,7 +5,7 @@
 import { describe, it, mock, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { JwksKeys, JwksUnavailableError, JwtError, signOwnToken, verifyCallerJwt, verifyOwnToken, type CallerJwtRules, type JwtFailure } from '../../shared/auth/jwt';
+import { JwksKeys, JwksUnavailableError, JwtError, signHs256Jwt, verifyCallerJwt, verifyOwnToken, type CallerJwtRules, type JwtFailure } from '../../shared/auth/jwt';
 import { signHs256 } from '../helpers/jwt.ts';
 import { hangingFetch } from '../helpers/hanging-fetch';
 
@@ -46,7 +46,7 @@ function signAsym(alg: 'RS256' | 'ES256', privateKey: KeyObject, claims: Record<
 describe('our own tokens (HS256, no clock tolerance)', () => {
   it('verifies what it signs, and an independently minted token', async () => {
     const claims = { typ: 'upload', sub: 'alice', iat: NOW, exp: NOW + 60 };
-    const mine = await signOwnToken(claims, SECRET);
+    const mine = await signHs256Jwt(claims, SECRET);
     assert.deepEqual((await verifyOwnToken(mine, SECRET, NOW * 1000)).claims, claims);
     assert.deepEqual((await verifyOwnToken(signHs256(claims, SECRET), SECRET, NOW * 1000)).claims, claims);
   });
