@@ -10,7 +10,9 @@
 // Companion: random methods and paths under /s3/ with random queries and bodies, then every route
 // with junk and plausible input: params (PostObject form), create, sign one part, batch sign,
 // list, complete, abort, with the caller's own uploads, another caller's, junk keys and upload ids,
-// and caller-auth attacks (Bearer and cookie).
+// and caller-auth attacks (Bearer and cookie). The facade's signed upload ids: a claim changed
+// (signature kept), truncated, a character flipped, re-signed expired, another kind of token, OSS's
+// raw id, another caller's, each with the status it must get (400, 403 or 410).
 //
 // Invariants as in fuzz-json.test.ts (lib/fuzz.ts); the campaign prints what it tried.
 import { test, before, after } from 'node:test';
@@ -41,6 +43,7 @@ import {
 import { campaignSeed, Rng, seedBanner } from './lib/seed.ts';
 import { report } from './lib/report.ts';
 import { functionEnv } from '../helpers/stack.ts';
+import { signHs256 } from '../helpers/jwt.ts';
 
 const BUCKET = 'fuzz-cb-bucket';
 const JWT_SECRET = 'fuzz-cb-caller-jwt-secret-0123456789abcdef';
@@ -128,7 +131,7 @@ async function openUpload(sub: string, state: 'none' | 'some' | 'all' | 'complet
 // Callback inputs
 
 const b64 = (s: string | Uint8Array) => Buffer.from(s).toString('base64');
-const CALLBACK_FIELDS = ['bucket', 'key', 'etag', 'size', 'mimeType', 'crc64', 'uploadId', 'sub'] as const;
+const CALLBACK_FIELDS = ['bucket', 'key', 'etag', 'size', 'mimeType', 'crc64', 'uploadId', 'sub', 'issuedAt'] as const;
 
 function validFacts(): Record<string, unknown> {
   return {
@@ -140,6 +143,7 @@ function validFacts(): Record<string, unknown> {
     crc64: '1234567890123456789',
     uploadId: '0004B9894A22E5B1888A1E29F8236E2D',
     sub: 'alice',
+    issuedAt: String(Math.floor(Date.now() / 1000)),
   };
 }
 
@@ -279,6 +283,68 @@ function compCase(method: string, path: string, headers: Record<string, string>,
   return { method, path, headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) };
 }
 
+// The facade's signed upload ids (shared/policy/facade-upload.ts): forgeries and the status each must get.
+const claimsOf = (id: string): Record<string, unknown> => JSON.parse(Buffer.from(id.split('.')[1], 'base64url').toString('utf8'));
+const FACADE_CLAIMS = ['typ', 'sub', 'bucket', 'key', 'uploadId', 'maxSize', 'iat', 'exp'] as const;
+/** A facade route for `id` and `key`, and a body where it needs one. */
+const facadeRoute = fc.constantFrom('GET /1', 'GET /batch', 'GET', 'POST /complete');
+function facadeCase(route: string, id: string, u: OpenUpload, expect: number[], keyOverride?: string): Omit<FuzzCase, 'kind'> {
+  const [m, suffix = ''] = route.split(' ');
+  const key = keyOverride ?? u.key;
+  const path = `/s3/multipart/${encodeURIComponentSafe(id)}${suffix}${q([['key', key], ...(suffix === '/batch' ? [['partNumbers', '1'] as [string, string]] : [])])}`;
+  return { ...compCase(m, path, authHeader('alice'), m === 'POST' ? { parts: u.parts } : undefined), expect };
+}
+function facadeIdKinds(): Array<fc.Arbitrary<FuzzCase>> {
+  const nowS = () => Math.floor(Date.now() / 1000);
+  return [
+    kind(
+      'facade id: a claim changed, signature kept',
+      fc.tuple(ownUpload, fc.constantFrom(...FACADE_CLAIMS), fc.oneof(junk, anyString, fc.integer(), fc.constantFrom('bob', 'upload', 10 ** 15, 'uploads/bob/x'))).map(([u, claim, value]) => {
+        const [h, , sig] = u.uploadId.split('.');
+        const changed = { ...claimsOf(u.uploadId), [claim]: value };
+        const id = `${h}.${Buffer.from(JSON.stringify(changed)).toString('base64url')}.${sig}`;
+        return { u, id, same: id === u.uploadId };
+      }).filter((x) => !x.same).chain(({ u, id }) => facadeRoute.map((r) => facadeCase(r, id, u, [400]))),
+    ),
+    kind(
+      'facade id: truncated',
+      fc.tuple(ownUpload, fc.nat(), facadeRoute).map(([u, i, r]) => facadeCase(r, u.uploadId.slice(0, 1 + (i % (u.uploadId.length - 1))), u, [400])),
+    ),
+    kind(
+      'facade id: one character changed (not a segment\'s last, whose low bits base64 ignores)',
+      fc.tuple(ownUpload, fc.nat(), fc.constantFrom(...'AZaz09-_.'), facadeRoute).map(([u, i, ch, r]) => {
+        const id = u.uploadId;
+        const candidates = [...id].map((_, j) => j).filter((j) => id[j] !== '.' && id[j + 1] !== '.' && j !== id.length - 1);
+        const at = candidates[i % candidates.length];
+        const flipped = id.slice(0, at) + (id[at] === ch ? (ch === 'A' ? 'B' : 'A') : ch) + id.slice(at + 1);
+        return facadeCase(r, flipped, u, [400]);
+      }),
+    ),
+    kind(
+      'facade id: genuine but expired',
+      fc.tuple(ownUpload, fc.integer({ min: 0, max: 10 ** 6 }), facadeRoute).map(([u, ago, r]) => facadeCase(r, signHs256({ ...claimsOf(u.uploadId), exp: nowS() - ago }, UPLOAD_SECRET), u, [410])),
+    ),
+    kind(
+      'facade id: another kind of token, or none of ours',
+      fc.tuple(ownUpload, fc.constantFrom('upload token', 'caller JWT', 'OSS upload id', 'caller secret', 'alg none'), facadeRoute).map(([u, what, r]) => {
+        const c = claimsOf(u.uploadId);
+        const id =
+          what === 'upload token' ? signHs256({ ...c, typ: 'upload' }, UPLOAD_SECRET)
+          : what === 'caller JWT' ? jwt.valid('alice')
+          : what === 'OSS upload id' ? String(c.uploadId)
+          : what === 'caller secret' ? signHs256(c, JWT_SECRET)
+          : `${Buffer.from('{"alg":"none"}').toString('base64url')}.${u.uploadId.split('.')[1]}.`;
+        return facadeCase(r, id, u, [400]);
+      }),
+    ),
+    kind(
+      "facade id: genuine, with another key or another caller's",
+      fc.tuple(ownUpload, fc.oneof(bobUpload.map((b) => b.key), ownUpload.map((o) => o.key)), facadeRoute).filter(([u, k]) => k !== u.key).map(([u, k, r]) => facadeCase(r, u.uploadId, u, [403], k)),
+    ),
+    kind("facade id: another caller's, genuine", fc.tuple(bobUpload, facadeRoute).map(([u, r]) => facadeCase(r, u.uploadId, u, [403]))),
+  ];
+}
+
 function companionKinds(): Array<fc.Arbitrary<FuzzCase>> {
   const segment = fc.oneof(
     fc.constantFrom('multipart', 'batch', 'complete', 'params', 'sts', '', '..', '.', '%2e%2e', '%2F', '%zz', '1', '10001', 'é', '%C3%A9'),
@@ -339,7 +405,7 @@ test(`fuzz: the callback endpoint and the Companion routes, ${FUZZ_RUNS} inputs 
     let n = 0;
     const refills = ['all', 'some', 'none', 'all'] as const;
     await fc.assert(
-      fc.asyncProperty(fc.oneof(...companionKinds()), async (c) => {
+      fc.asyncProperty(fc.oneof(...companionKinds(), ...facadeIdKinds()), async (c) => {
         // complete, abort and random routes use up uploads: keep live ones coming.
         if (++n % 250 === 0) spent.push(await openUpload('alice', refills[(n / 250) % refills.length]));
         await tally.run('companion', c, companion);

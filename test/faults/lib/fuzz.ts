@@ -22,6 +22,8 @@ export interface FuzzCase {
   path: string;
   headers: Record<string, string>;
   body?: string | Uint8Array;
+  /** When set, the only statuses this input may get (on top of the general invariants). */
+  expect?: readonly number[];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -206,6 +208,7 @@ export class Tally {
     const text = await res.text();
     this.count(endpoint, c.kind, res.status, performance.now() - started);
     if (res.status >= 500) return this.#fail(endpoint, c, `answered ${res.status}: ${text.slice(0, 500)}`);
+    if (c.expect && !c.expect.includes(res.status)) return this.#fail(endpoint, c, `answered ${res.status}, expected ${c.expect.join(' or ')}: ${text.slice(0, 300)}`);
     for (const s of this.#secrets) if (text.includes(s)) return this.#fail(endpoint, c, 'a secret appears in the response');
     const isJson = /json/i.test(res.headers.get('content-type') ?? '');
     if (res.status >= 400 && c.method !== 'HEAD') {
