@@ -197,10 +197,17 @@ const schemas: Record<string, Schema> = {
   SignedPart: obj(
     {
       partNumber: int(),
-      url: str('Presigned UploadPart URL on OSS_PUBLIC_ENDPOINT.', { format: 'uri' }),
+      url: str(
+        'Presigned UploadPart URL on OSS_PUBLIC_ENDPOINT. With V4 signatures (the default) it also signs the part size (`x-oss-additional-headers=content-length`): OSS answers a body of any other length with 403 SignatureDoesNotMatch.',
+        { format: 'uri' },
+      ),
       method: { type: 'string', enum: ['PUT'] },
-      headers: { type: 'object', additionalProperties: { type: 'string' }, description: 'Headers the PUT must send exactly (e.g. Content-MD5).' },
-      size: int('Bytes this part must have.'),
+      headers: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Headers the PUT must send exactly (e.g. Content-MD5). Never Content-Length: browsers and fetch set it from the body, which must be `size` bytes.',
+      },
+      size: int('Bytes this part must have (signed into the URL with V4; checked at complete either way).'),
     },
     ['partNumber', 'url', 'method', 'headers', 'size'],
   ),
@@ -323,7 +330,10 @@ const schemas: Record<string, Schema> = {
     ['key', 'uploadId', 'bucket', 'expiresAt'],
   ),
   CompanionBatchResponse: obj({ presignedUrls: { type: 'object', additionalProperties: str(undefined, { format: 'uri' }), description: 'Part number -> presigned UploadPart URL (no headers).' } }, ['presignedUrls']),
-  CompanionSignResponse: obj({ url: str('Presigned UploadPart URL, signed for no Content-Type and no Content-MD5.', { format: 'uri' }), expires: int('Seconds.') }, ['url', 'expires']),
+  CompanionSignResponse: obj(
+    { url: str('Presigned UploadPart URL, signed for no Content-Type, no Content-MD5 and no size (Uppy parts have no plan).', { format: 'uri' }), expires: int('Seconds (URL_EXPIRES_SECONDS, never past the upload\'s expiresAt).') },
+    ['url', 'expires'],
+  ),
   CompanionPart: obj({ PartNumber: int(), ETag: str(), Size: int(), LastModified: ISO_TIME('When OSS stored the part.') }, ['PartNumber', 'ETag', 'Size', 'LastModified']),
   CompanionCompleteRequest: {
     type: 'object',

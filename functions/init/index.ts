@@ -1,14 +1,12 @@
 /**
  * init: POST /uploads {filename, size, contentType?, partSize?, metadata?}
- * Policy (size, type, part plan, active uploads), key choice, then OSS InitiateMultipartUpload.
+ * Policy (shared/policy: the new object, part plan, active uploads), key choice, then OSS
+ * InitiateMultipartUpload.
  * -> 201 {uploadId, bucket, key, partSize, partCount, token, expiresAt}
  */
 import { readJson, optionalInt, optionalString } from '../../shared/http/body';
 import { handle } from '../../shared/http/fc-adapter';
-import { validateFilename } from '../../shared/policy/keys';
-import { assertContentTypeAllowed, normalizeContentType } from '../../shared/policy/content-type';
-import { validateMetadata } from '../../shared/policy/metadata';
-import { assertSizeAllowed } from '../../shared/policy/size';
+import { checkNewSizedObject } from '../../shared/policy/new-object';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
 
 export function createApp(deps: Deps = {}) {
@@ -17,13 +15,11 @@ export function createApp(deps: Deps = {}) {
       const scope = await requestScope(c, deps);
       const { config } = scope;
       const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
-      const filename = validateFilename(body.filename);
-      const size = assertSizeAllowed(body.size, config.policy.maxFileSize);
-      const contentType = normalizeContentType(optionalString(body, 'contentType'));
-      assertContentTypeAllowed(contentType, config.policy.allowedContentTypes);
-      const partSize = optionalInt(body, 'partSize');
-      const metadata = body.metadata === undefined ? undefined : validateMetadata(body.metadata);
-      const result = await scope.service.init(scope.caller, { filename, size, contentType, partSize, metadata });
+      const object = checkNewSizedObject(
+        { filename: body.filename, size: body.size, contentType: optionalString(body, 'contentType'), metadata: body.metadata },
+        config.policy,
+      );
+      const result = await scope.service.init(scope.caller, { ...object, partSize: optionalInt(body, 'partSize') });
       return c.json(result, 201);
     });
   });

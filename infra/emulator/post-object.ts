@@ -235,6 +235,18 @@ export async function postObject(ctx: OpContext): Promise<OssResponse> {
   const m = /^multipart\/form-data\s*;.*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ct);
   if (!m) throw new OssError(400, 'InvalidArgument', 'PostObject needs a multipart/form-data body with a boundary.', { ArgumentName: 'Content-Type', ArgumentValue: ct });
   const form = await parseForm(req.body(), m[1] ?? m[2]);
+  try {
+    return await storeForm(ctx, form);
+  } catch (err) {
+    // Refused before the file was read: read the rest of the body (discarding it) before
+    // answering, so the client gets the answer on a connection it can keep using.
+    await form.reader.drain().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function storeForm(ctx: OpContext, form: ParsedForm): Promise<OssResponse> {
+  const { core } = ctx;
   const { fields, file } = form;
 
   const principal = core.auth.authenticatePost(fields);

@@ -12,9 +12,8 @@ import { httpError } from '../http/errors';
 import { isPlainObject, checkArray, type JsonObject } from '../http/body';
 import { LONE_SURROGATE } from '../oss/endpoint';
 import { MAX_PARTS } from '../policy/parts';
-import { assertContentTypeAllowed, normalizeContentType } from '../policy/content-type';
 import { validateMetadata } from '../policy/metadata';
-import { validateFilename } from '../policy/keys';
+import { checkNewObject } from '../policy/new-object';
 import { verifyFacadeUpload, type FacadeUpload } from '../policy/facade-upload';
 import type { Config } from '../config';
 import type { Caller } from '../auth/caller';
@@ -93,12 +92,9 @@ export function metadataFromQuery(url: URL): Record<string, string> {
   return companionMetadata(raw);
 }
 
-/** The new object a Companion request describes: `filename`, `type`, metadata; type allow-list applied. */
+/** The new object a Companion request describes (`filename`, `type`, metadata), checked by the policy. */
 export function newObjectOf(input: { filename: unknown; type: unknown; metadata: Record<string, string> }, config: Config): NewObjectInput {
-  const filename = validateFilename(input.filename);
-  const contentType = normalizeContentType(input.type, 'type');
-  assertContentTypeAllowed(contentType, config.policy.allowedContentTypes);
-  return { filename, contentType, metadata: input.metadata };
+  return checkNewObject({ filename: input.filename, contentType: input.type, metadata: input.metadata }, config.policy, { contentType: 'type' });
 }
 
 /** Companion's complete body: `{parts: [{PartNumber, ETag}]}`. PartNumber may be a number or digits. */

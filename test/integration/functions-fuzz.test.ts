@@ -142,6 +142,10 @@ const FIELDS: Record<string, Record<string, fc.Arbitrary<unknown>>> = {
     crc64: fc.oneof({ weight: 4, arbitrary: fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map(String) }, { weight: 1, arbitrary: fc.constantFrom('', '-1', '1e3', '0x1', '1'.repeat(21)) }),
     uploadId: hex(),
     sub: fc.oneof({ weight: 4, arbitrary: fc.constant('alice') }, { weight: 1, arbitrary: fc.string() }),
+    issuedAt: fc.oneof(
+      { weight: 4, arbitrary: fc.constant(null).map(() => String(Math.floor(Date.now() / 1000))) },
+      { weight: 1, arbitrary: fc.constantFrom('0', '99999999999', '-1', '1e9', '') },
+    ),
   },
 };
 
