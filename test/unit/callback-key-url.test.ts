@@ -9,22 +9,32 @@ import { CallbackVerifier, callbackSignedMessage } from '../../shared/oss/callba
 
 const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 
-test('key URLs that leave the configured prefix (dot segments, encoded separators, credentials) are refused without a fetch', async () => {
+/**
+ * A key server (serving the attacker's key on any path, 500 for paths with "broken") and a verifier
+ * trusting `<origin>/keys/`, with a signature by that key over a fixed body.
+ */
+async function keyServerAndVerifier(opts: { now?: () => number } = {}) {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
   const fetched: string[] = [];
-  // Serves the attacker's key anywhere: only the prefix check stands between it and the verifier.
   const server = createServer((req, res) => {
     fetched.push(req.url ?? '');
+    if (req.url?.includes('broken')) res.statusCode = 500;
     res.end(pem);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const body = Buffer.from('{"bucket":"b"}');
+  const authorization = sign('md5', callbackSignedMessage('/oss/callback', '', body), privateKey).toString('base64');
+  const v = new CallbackVerifier({ keyUrlPrefixes: [`${origin}/keys/`], now: opts.now });
+  const verify = (url: string) => v.verify({ path: '/oss/callback', rawQuery: '', body, authorization, pubKeyUrl: b64(url) });
+  return { origin, fetched, verify, close: () => server.close() };
+}
+
+test('key URLs that leave the configured prefix (dot segments, encoded separators, credentials) are refused without a fetch', async () => {
+  // The server serves the attacker's key anywhere: only the prefix check stands between it and the verifier.
+  const { origin, fetched, verify, close } = await keyServerAndVerifier();
   try {
-    const body = Buffer.from('{"bucket":"b"}');
-    const authorization = sign('md5', callbackSignedMessage('/oss/callback', '', body), privateKey).toString('base64');
-    const v = new CallbackVerifier({ keyUrlPrefixes: [`${origin}/keys/`] });
-    const verify = (url: string) => v.verify({ path: '/oss/callback', rawQuery: '', body, authorization, pubKeyUrl: b64(url) });
     for (const url of [
       `${origin}/keys/../evil/k.pem`,
       `${origin}/keys/%2e%2e/evil/k.pem`,
@@ -42,27 +52,14 @@ test('key URLs that leave the configured prefix (dot segments, encoded separator
     assert.equal((await verify(`${origin}/keys/k.pem`)).ok, true);
     assert.deepEqual(fetched, ['/keys/k.pem']);
   } finally {
-    server.close();
+    close();
   }
 });
 
 test('fetched keys: at most 16 URLs kept (oldest dropped), and a failed fetch is remembered for 30 s', async () => {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
-  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const fetched: string[] = [];
-  const server = createServer((req, res) => {
-    fetched.push(req.url ?? '');
-    if (req.url?.includes('broken')) res.statusCode = 500;
-    res.end(pem);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const clock = { t: 0 };
+  const { origin, fetched, verify, close } = await keyServerAndVerifier({ now: () => clock.t });
   try {
-    const body = Buffer.from('{"bucket":"b"}');
-    const authorization = sign('md5', callbackSignedMessage('/oss/callback', '', body), privateKey).toString('base64');
-    const clock = { t: 0 };
-    const v = new CallbackVerifier({ keyUrlPrefixes: [`${origin}/keys/`], now: () => clock.t });
-    const verify = (url: string) => v.verify({ path: '/oss/callback', rawQuery: '', body, authorization, pubKeyUrl: b64(url) });
     const count = (path: string) => fetched.filter((f) => f === path).length;
 
     // Failures are cached: no refetch within 30 s, one after.
@@ -80,6 +77,6 @@ test('fetched keys: at most 16 URLs kept (oldest dropped), and a failed fetch is
     assert.equal((await verify(`${origin}/keys/k0.pem`)).ok, true);
     assert.equal(count('/keys/k0.pem'), 2, 'the oldest was dropped');
   } finally {
-    server.close();
+    close();
   }
 });
