@@ -76,8 +76,8 @@ test("README's log lines are the ones the functions write, and the error line ha
   stack ??= await startStack({ env: { AUTH_MODE: 'none' } });
   // JWKS unreachable: the warn line, then the 503's error line.
   const { createApp } = await import('../../functions/init/index.ts');
-  const rs256 = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString('base64url')}.${Buffer.from(`{"sub":"alice","exp":${Math.floor(Date.now() / 1000) + 600}}`).toString('base64url')}.c2ln`;
-  const env = { ...stack.env, AUTH_MODE: 'jwt', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json' };
+  const rs256 = `${Buffer.from('{"alg":"RS256","kid":"k"}').toString('base64url')}.${Buffer.from(`{"sub":"alice","aud":"uploads","exp":${Math.floor(Date.now() / 1000) + 600}}`).toString('base64url')}.c2ln`;
+  const env = { ...stack.env, AUTH_MODE: 'jwt', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: 'http://127.0.0.1:1/jwks.json', AUTH_AUDIENCE: 'uploads' };
   const { result: res, lines } = await captured('error', async () =>
     createApp({ env }).request('/uploads', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${rs256}` }, body: '{"filename":"a","size":1}' }),
   );
