@@ -102,6 +102,8 @@ function assertShape(c: Record<string, unknown>): void {
     int('size', 0) &&
     int('partSize', 1) &&
     int('partCount', 1, MAX_PARTS) &&
+    // A plan that cuts `size` into exactly `partCount` parts (the last one possibly shorter).
+    c.partCount === Math.max(1, Math.ceil((c.size as number) / (c.partSize as number))) &&
     int('iat', 0) &&
     int('exp', 0);
   if (!ok) throw new TypeError('upload token claims are malformed');
