@@ -230,7 +230,7 @@ function checkConditions(policy: Policy, fields: Map<string, string>, bucket: st
 // --- the operation --------------------------------------------------------------------------------
 
 export async function postObject(ctx: OpContext): Promise<OssResponse> {
-  const { req, core } = ctx;
+  const { req } = ctx;
   const ct = req.headers['content-type'] ?? '';
   const m = /^multipart\/form-data\s*;.*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(ct);
   if (!m) throw new OssError(400, 'InvalidArgument', 'PostObject needs a multipart/form-data body with a boundary.', { ArgumentName: 'Content-Type', ArgumentValue: ct });

@@ -29,7 +29,7 @@ import { formatBytes } from '../policy/size';
 import { CALLBACK_BODY, callbackVariables } from '../policy/callback';
 import { postFormPolicy } from '../policy/post-form';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
-import type { OssPort, PartInfo, PostPolicyCondition } from './oss-port';
+import type { OssPort, PartInfo } from './oss-port';
 import { checkPlannedParts, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts } from '../policy/part-checks';
 import { isUploadGone, ossCall } from './oss-errors';
 
