@@ -10,6 +10,8 @@
  *   DELETE /_emulator/faults/:id           admin     remove one rule
  *   POST   /_emulator/buckets              admin     {"name": "..."} create a bucket
  *   GET    /_emulator/callbacks            admin     the last 100 callback requests and results
+ *   GET    /_emulator/requests             admin     OSS requests answered: ?op=&keyPrefix=&uploadId=&since=
+ *   DELETE /_emulator/requests             admin     forget them
  *
  * "admin": allowed when the request carries `x-emulator-admin: <token>` matching the configured
  * admin token; without a configured token, allowed only from a loopback address.
@@ -20,12 +22,14 @@ import { timingSafeEqual } from 'node:crypto';
 import type { CallbackService } from './callback';
 import { FaultRuleError, type FaultInjector } from './faults';
 import { isValidBucketName } from './request';
+import type { RequestLog } from './request-log';
 import type { Storage } from './storage';
 
 export interface AdminDeps {
   faults: FaultInjector;
   storage: Storage;
   callbacks: CallbackService;
+  requests: RequestLog;
   adminToken?: string;
   region: string;
 }
@@ -87,6 +91,21 @@ export function adminApp(deps: AdminDeps): Hono<{ Bindings: HttpBindings }> {
   });
 
   app.get('/callbacks', (c) => c.json({ callbacks: deps.callbacks.log }));
+
+  app.get('/requests', (c) => {
+    const since = c.req.query('since');
+    const requests = deps.requests.list({
+      op: c.req.query('op'),
+      keyPrefix: c.req.query('keyPrefix'),
+      uploadId: c.req.query('uploadId'),
+      since: since === undefined ? undefined : Number(since),
+    });
+    return c.json({ requests, last: deps.requests.last });
+  });
+  app.delete('/requests', (c) => {
+    deps.requests.clear();
+    return c.body(null, 204);
+  });
 
   app.notFound((c) => c.json({ error: 'not found' }, 404));
   return app;

@@ -17,13 +17,15 @@ import { getBucketLifecycle } from './lifecycle';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart';
 import { deleteObject, getObject, getObjectMeta, putObject, validateKey } from './objects';
 import { postObject } from './post-object';
-import { bodyFrom, headersFromFetch, headersFromRaw, isValidBucketName, parseQuery, parseTarget, queryHas, splitTarget, type OssRequest } from './request';
+import type { RequestLog } from './request-log';
+import { bodyFrom, headersFromFetch, headersFromRaw, isValidBucketName, parseQuery, parseTarget, queryGet, queryHas, splitTarget, type OssRequest } from './request';
 import type { Core, OpContext, OpName, OssResponse } from './types';
 import { el, xmlDocument } from './xml';
 
 export interface AppDeps extends AdminDeps {
   core: Core;
   faults: FaultInjector;
+  requests: RequestLog;
   log?: (line: string) => void;
 }
 
@@ -300,7 +302,7 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
         }
         dropAfter = plan.dropAfter;
         corrupt = plan.corruptCrc;
-        const ctx: OpContext = { core, req, bucket, key: target.key, principal };
+        const ctx: OpContext = { core, req, bucket, key: target.key, principal, corruptStored: plan.corruptStored };
         res = await run(op, ctx);
       }
     } catch (err) {
@@ -310,6 +312,20 @@ export function createApp(deps: AppDeps): Hono<{ Bindings: HttpBindings }> {
       } else {
         res = errorResponse(err, requestId, host, method);
       }
+    }
+
+    if (op && op !== 'Options' && req) {
+      const partNumber = queryGet(req.query, 'partNumber');
+      const uploadId = queryGet(req.query, 'uploadId');
+      deps.requests.record({
+        op,
+        method,
+        bucket: req.target.bucket ?? '',
+        key: req.target.key,
+        partNumber: partNumber === undefined ? undefined : Number(partNumber),
+        uploadId,
+        status: dropAfter ? 0 : res.status,
+      });
     }
 
     if (dropAfter) {

@@ -10,12 +10,15 @@
  *   drop-after   perform the operation, then destroy the connection instead of answering
  *   corrupt-crc  perform the operation but report a wrong x-oss-hash-crc64ecma (the header, and
  *                the HashCrc64ecma of ListParts)
+ *   corrupt-part UploadPart: answer as if the bytes were stored intact (their ETag and CRC-64), but
+ *                store them with the first byte flipped; ListParts then reports the stored bytes'
+ *                CRC-64 (the ETag stays the one answered). A part gone bad in OSS after its PUT
  * Rules are checked after authentication, so a fault never hides a signature error.
  */
 import { randomBytes } from 'node:crypto';
 import type { OpName } from './types';
 
-export type FaultAction = 'error' | 'delay' | 'drop-before' | 'drop-after' | 'corrupt-crc';
+export type FaultAction = 'error' | 'delay' | 'drop-before' | 'drop-after' | 'corrupt-crc' | 'corrupt-part';
 
 export interface FaultRuleInput {
   op?: OpName | '*';
@@ -43,7 +46,7 @@ export interface FaultRule extends Required<Pick<FaultRuleInput, 'op' | 'action'
   fired: number;
 }
 
-const ACTIONS: FaultAction[] = ['error', 'delay', 'drop-before', 'drop-after', 'corrupt-crc'];
+const ACTIONS: FaultAction[] = ['error', 'delay', 'drop-before', 'drop-after', 'corrupt-crc', 'corrupt-part'];
 
 export class FaultRuleError extends Error {}
 
@@ -84,6 +87,7 @@ export interface FaultPlan {
   dropBefore: boolean;
   dropAfter: boolean;
   corruptCrc: boolean;
+  corruptStored: boolean;
 }
 
 export class FaultInjector {
@@ -112,7 +116,7 @@ export class FaultInjector {
 
   /** Consumes the rules matching this request and says what to do. */
   take(op: OpName, bucket: string | undefined, key: string): FaultPlan {
-    const plan: FaultPlan = { delayMs: 0, dropBefore: false, dropAfter: false, corruptCrc: false };
+    const plan: FaultPlan = { delayMs: 0, dropBefore: false, dropAfter: false, corruptCrc: false, corruptStored: false };
     for (const rule of this.#rules) {
       if (rule.remaining === 0) continue;
       if (rule.op !== '*' && rule.op !== op) continue;
@@ -138,6 +142,9 @@ export class FaultInjector {
           break;
         case 'corrupt-crc':
           plan.corruptCrc = true;
+          break;
+        case 'corrupt-part':
+          plan.corruptStored = true;
           break;
       }
     }

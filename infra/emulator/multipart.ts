@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { crc64Combine } from '../../shared/oss/crc64';
-import { readSmallBody, receiveBody } from './body';
+import { readSmallBody, receiveBody, receiveStream, type ReceivedBody } from './body';
 import { parseCallbackParams } from './callback';
 import { EC, Errors, OssError } from './errors';
 import {
@@ -104,13 +104,15 @@ export async function uploadPart(ctx: OpContext): Promise<OssResponse> {
   const body = await receiveBody(req, core.storage.blobs, { maxSize: core.limits.maxPartSize });
   await verifyDigests(ctx, body, md5, clientCrc);
   const md5Hex = body.md5.toString('hex').toUpperCase();
+  // Fault corrupt-part: the stored bytes (and the CRC-64 ListParts reports) differ from what was answered.
+  const stored = ctx.corruptStored && body.size > 0 ? await storeFlipped(core, body) : body;
   const part: PartRecord = {
     partNumber,
-    blob: body.blob.id,
+    blob: stored.blob.id,
     size: body.size,
     etag: `"${md5Hex}"`,
     md5Hex,
-    crc64: body.crc64.toString(),
+    crc64: stored.crc64.toString(),
     lastModified: Date.now(),
   };
   if (!(await core.storage.putPart(ctx.bucket, upload.uploadId, part))) throw Errors.noSuchUpload(upload.uploadId, EC.UPLOAD_PART_NO_SUCH_UPLOAD);
@@ -119,9 +121,27 @@ export async function uploadPart(ctx: OpContext): Promise<OssResponse> {
     headers: {
       ETag: part.etag,
       'Content-MD5': body.md5.toString('base64'),
-      'x-oss-hash-crc64ecma': part.crc64,
+      'x-oss-hash-crc64ecma': body.crc64.toString(),
     },
   };
+}
+
+/** A copy of the body's blob with its first byte flipped (the original is deleted). */
+async function storeFlipped(core: OpContext['core'], body: ReceivedBody): Promise<ReceivedBody> {
+  let first = true;
+  const flipped = (async function* () {
+    for await (const chunk of core.storage.blobs.read(body.blob.id)) {
+      const bytes = Uint8Array.from(chunk as Buffer);
+      if (first && bytes.length > 0) {
+        bytes[0] ^= 0xff;
+        first = false;
+      }
+      yield bytes;
+    }
+  })();
+  const copy = await receiveStream(flipped, core.storage.blobs, { maxSize: body.size });
+  await core.storage.blobs.delete(body.blob.id);
+  return copy;
 }
 
 // --- CompleteMultipartUpload -------------------------------------------------------------------

@@ -12,6 +12,7 @@ import { Authenticator, type AccessKey, type StsToken } from './auth';
 import { CallbackService, keyFromPem, loadOrCreateKey } from './callback';
 import { OssError, errorXml, newRequestId } from './errors';
 import { FaultInjector, type FaultRule, type FaultRuleInput } from './faults';
+import { RequestLog } from './request-log';
 import { Storage } from './storage';
 import { DEFAULT_LIMITS, type Core, type Limits } from './types';
 
@@ -68,6 +69,8 @@ export interface EmulatorAdmin {
     remove(id: string): boolean;
   };
   createBucket(name: string): Promise<boolean>;
+  /** Every OSS request answered (or dropped), for counting what a client sent. */
+  requests: RequestLog;
   storage: Storage;
   callbacks: CallbackService;
   /** PEM of the public key callbacks are signed with. */
@@ -144,7 +147,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   });
   const core: Core = { storage, auth, callbacks, limits: { ...DEFAULT_LIMITS, ...options.limits } };
   const adminToken = options.adminToken ?? (process.env.OSS_EMULATOR_ADMIN_TOKEN || undefined);
-  const app = createApp({ core, faults, storage, callbacks, adminToken, region, log });
+  const requests = new RequestLog();
+  const app = createApp({ core, faults, requests, storage, callbacks, adminToken, region, log });
 
   const listener = getRequestListener(app.fetch, {
     overrideGlobalObjects: false,
@@ -188,6 +192,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         remove: (id) => faults.remove(id),
       },
       createBucket: (name) => storage.createBucket(name),
+      requests,
       storage,
       callbacks,
       callbackPublicKey: key.publicKeyPem,

@@ -65,4 +65,6 @@ export interface OpContext {
   bucket: string;
   key: string;
   principal: Principal;
+  /** Fault `corrupt-part`: store the part with a byte flipped (multipart.ts uploadPart). */
+  corruptStored?: boolean;
 }

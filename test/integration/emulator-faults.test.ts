@@ -1,5 +1,6 @@
-// Fault injection: each action (error, delay, drop-before, drop-after, corrupt-crc), matching by
-// operation and key prefix, counts, the admin HTTP API, the programmatic API and the env variable.
+// Fault injection: each action (error, delay, drop-before, drop-after, corrupt-crc, corrupt-part), matching by
+// operation and key prefix, counts, the admin HTTP API, the programmatic API and the env variable;
+// the request log.
 import { test, before, after, describe, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -124,6 +125,51 @@ describe('actions', () => {
     await signed('POST', key, { query: [['uploadId', uploadId]], headers: { 'x-oss-complete-all': 'yes' } });
     assert.notEqual((await signed('HEAD', key)).headers.get('x-oss-hash-crc64ecma'), crc64(body).toString());
     assert.equal((await signed('HEAD', key)).headers.get('x-oss-hash-crc64ecma'), crc64(body).toString());
+  });
+});
+
+describe('corrupt-part and the request log', () => {
+  test('corrupt-part: the PUT is answered as stored intact, but OSS holds other bytes; Complete shows it', async () => {
+    const key = 'f/rot.bin';
+    const uploadId = await newUpload(key);
+    const body = randomBytes(3000);
+    em.admin.faults.add({ op: 'UploadPart', action: 'corrupt-part' });
+    const r = await signed('PUT', key, { query: partQuery(uploadId, 1), body });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('x-oss-hash-crc64ecma'), crc64(body).toString(), 'answered with the CRC-64 of the bytes sent');
+    const etag = r.headers.get('etag')!;
+    const list = await (await signed('GET', key, { query: [['uploadId', uploadId]] })).text();
+    const stored = Buffer.from(body);
+    stored[0] ^= 0xff;
+    assert.equal(/<HashCrc64ecma>(\d+)<\/HashCrc64ecma>/.exec(list)![1], crc64(stored).toString(), 'ListParts reports the stored bytes');
+    assert.equal(/<ETag>([^<]+)<\/ETag>/.exec(list)![1], etag, 'the ETag stays the one answered');
+    const xml = `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${etag}</ETag></Part></CompleteMultipartUpload>`;
+    const done = await signed('POST', key, { query: [['uploadId', uploadId]], body: Buffer.from(xml) });
+    assert.equal(done.status, 200);
+    assert.equal(done.headers.get('x-oss-hash-crc64ecma'), crc64(stored).toString());
+    const get = await signed('GET', key);
+    assert.deepEqual(Buffer.from(await get.arrayBuffer()), stored);
+  });
+
+  test('the request log: each OSS request with its operation, part number, upload id and status (0 when dropped)', async () => {
+    const key = 'f/log.bin';
+    const since = em.admin.requests.last;
+    const uploadId = await newUpload(key);
+    em.admin.faults.add({ op: 'UploadPart', action: 'drop-before' });
+    await signed('PUT', key, { query: partQuery(uploadId, 2), body: randomBytes(10) }).catch(() => undefined);
+    await signed('PUT', key, { query: partQuery(uploadId, 2), body: randomBytes(10) });
+    const seen = em.admin.requests.list({ keyPrefix: key, since }).map((e) => [e.op, e.partNumber, e.uploadId, e.status]);
+    assert.deepEqual(seen, [
+      ['InitiateMultipartUpload', undefined, undefined, 200],
+      ['UploadPart', 2, uploadId, 0],
+      ['UploadPart', 2, uploadId, 200],
+    ]);
+    const res = await admin('GET', `/requests?op=UploadPart&keyPrefix=${encodeURIComponent(key)}&since=${since}`);
+    const body = (await res.json()) as { requests: Array<{ partNumber: number; status: number }>; last: number };
+    assert.deepEqual(body.requests.map((e) => e.status), [0, 200]);
+    assert.equal(body.last, em.admin.requests.last);
+    assert.equal((await admin('DELETE', '/requests')).status, 204);
+    assert.deepEqual(em.admin.requests.list({ since }), []);
   });
 });
 
