@@ -11,6 +11,7 @@
  *                                 licences of the npm packages inside the bundle (the minified file keeps
  *                                 no comments: `legalComments: 'none'`, notices live beside it instead)
  *   dist/sizes.json               raw and gzip bytes per function, and what went into each bundle
+ *   dist/client/                  the browser client (infra/build-client.ts), unless `--only`
  *
  * Which functions: `ALL_FUNCTIONS` in functions/routes.ts, each built when functions/<name>/index.ts
  * exists (a listed function without a source is reported and skipped, so a function still being
@@ -34,6 +35,7 @@ import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import * as esbuild from 'esbuild';
 import { ALL_FUNCTIONS } from '../functions/routes.ts';
+import { buildClient } from './build-client.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -335,6 +337,8 @@ async function main(argv: string[]): Promise<number> {
       analyze: values.analyze,
       log: values.quiet ? () => {} : undefined,
     });
+    // The browser client (infra/build-client.ts): dist/client/index.js, size printed.
+    if (!values.only) await buildClient({ outDir: values.out, log: values.quiet ? () => {} : undefined });
     return 0;
   } catch (e) {
     console.error(`\nbuild FAILED: ${e instanceof Error ? e.message : String(e)}`);

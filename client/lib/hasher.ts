@@ -65,6 +65,14 @@ function workerMain(makeKernel: () => HashKernel): void {
   };
 }
 
+/**
+ * The Worker's source. `__name` is there for builds that keep function names (esbuild's keepNames,
+ * tsx): they wrap functions in a `__name` helper that lives outside the stringified code.
+ */
+export function workerSource(): string {
+  return `var __name = function (f) { return f; };\n(${workerMain.toString()})(${hashKernel.toString()});`;
+}
+
 function finish(lo: number, hi: number): bigint {
   return ((BigInt(~hi >>> 0) << 32n) | BigInt(~lo >>> 0));
 }
@@ -117,7 +125,7 @@ export function createHasher(useWorker: boolean): Hasher {
   const start = (): Worker | undefined => {
     if (worker || failed) return worker;
     try {
-      url = URL.createObjectURL(new Blob([`(${workerMain.toString()})(${hashKernel.toString()})`], { type: 'text/javascript' }));
+      url = URL.createObjectURL(new Blob([workerSource()], { type: 'text/javascript' }));
       worker = new Worker(url);
     } catch {
       fallBack();
