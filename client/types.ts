@@ -104,4 +104,6 @@ export interface UploadStats {
   retries: number;
   resigns: number;
   restarts: number;
+  /** Whether parts are hashed in a Web Worker (false: on the calling thread). */
+  hashedInWorker: boolean;
 }

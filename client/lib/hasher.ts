@@ -4,8 +4,8 @@
  * Content-Security-Policy forbids `blob:` workers (`worker-src blob:` allows them).
  *
  * The Worker is inline: its source is `hashKernel` and `workerMain` as text, started from a Blob
- * URL, so the bundle ships as one file. The Worker reads the slice itself and hands the bytes back
- * as a transferred ArrayBuffer (no copy): the bytes that were hashed are the bytes that are sent.
+ * URL, so the bundle ships as one file. The Worker reads the slice itself (Files pass to Workers
+ * by reference) and answers with the digests only.
  */
 import { FileReadError } from '../errors';
 import { hashKernel, type HashKernel } from './hash-kernel';
@@ -15,14 +15,11 @@ export interface HashRequest {
   end: number;
   /** Also compute the MD5 (base64, for Content-MD5). */
   md5: boolean;
-  /** Hand the bytes back (the PUT body); otherwise only the digests. */
-  keep: boolean;
 }
 
 export interface HashResult {
   crc64: bigint;
   md5?: string;
-  bytes?: Uint8Array;
 }
 
 export interface Hasher {
@@ -37,7 +34,6 @@ interface WorkerReply {
   lo?: number;
   hi?: number;
   md5?: Uint8Array;
-  buf?: ArrayBuffer;
   error?: string;
 }
 
@@ -50,15 +46,13 @@ export function localKernel(): HashKernel {
 /** The Worker's whole program; stringified, so it may only use its argument and Worker globals. */
 function workerMain(makeKernel: () => HashKernel): void {
   const k = makeKernel();
-  const scope = self as unknown as { onmessage: (e: MessageEvent) => void; postMessage(m: unknown, t?: Transferable[]): void };
+  const scope = self as unknown as { onmessage: (e: MessageEvent) => void; postMessage(m: unknown): void };
   scope.onmessage = async (e: MessageEvent) => {
-    const { id, file, start, end, md5, keep } = e.data as { id: number; file: Blob } & HashRequest;
+    const { id, file, start, end, md5 } = e.data as { id: number; file: Blob } & HashRequest;
     try {
-      const buf = await file.slice(start, end).arrayBuffer();
-      const bytes = new Uint8Array(buf);
+      const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
       const [lo, hi] = k.crc64(bytes, -1, -1);
-      const digest = md5 ? k.md5(bytes) : undefined;
-      scope.postMessage({ id, lo, hi, md5: digest, buf: keep ? buf : undefined }, keep ? [buf] : []);
+      scope.postMessage({ id, lo, hi, md5: md5 ? k.md5(bytes) : undefined });
     } catch (err) {
       scope.postMessage({ id, error: `${(err as Error)?.name}: ${(err as Error)?.message}` });
     }
@@ -93,7 +87,7 @@ async function hashHere(file: Blob, req: HashRequest): Promise<HashResult> {
   const bytes = new Uint8Array(buf);
   const k = localKernel();
   const [lo, hi] = k.crc64(bytes, -1, -1);
-  return { crc64: finish(lo, hi), md5: req.md5 ? base64(k.md5(bytes)) : undefined, bytes: req.keep ? bytes : undefined };
+  return { crc64: finish(lo, hi), md5: req.md5 ? base64(k.md5(bytes)) : undefined };
 }
 
 function readError(detail: string, cause?: unknown): FileReadError {
@@ -137,7 +131,7 @@ export function createHasher(useWorker: boolean): Hasher {
       if (!p) return;
       pending.delete(r.id);
       if (r.error !== undefined) p.reject(readError(r.error));
-      else p.resolve({ crc64: finish(r.lo!, r.hi!), md5: r.md5 ? base64(r.md5) : undefined, bytes: r.buf ? new Uint8Array(r.buf) : undefined });
+      else p.resolve({ crc64: finish(r.lo!, r.hi!), md5: r.md5 ? base64(r.md5) : undefined });
     };
     worker.onerror = (e) => {
       e.preventDefault?.();

@@ -29,7 +29,7 @@ export class PutFailure extends Error {
 export interface PutOptions {
   url: string;
   headers: Record<string, string>;
-  body: Uint8Array | Blob;
+  body: Blob;
   /** Any of them aborting abandons the PUT (pause, abort, another part failing). */
   signals: AbortSignal[];
   stallMs: number;
@@ -94,20 +94,19 @@ function putXhr(o: PutOptions): Promise<PutAnswer> {
     };
     unsubscribe = onAnyAbort(o.signals, () => fail('aborted', 'aborted'));
     arm();
-    // A Uint8Array over a whole ArrayBuffer (the hasher's) is sent as is.
-    xhr.send(o.body as XMLHttpRequestBodyInit);
+    xhr.send(o.body);
   });
 }
 
 async function putFetch(o: PutOptions): Promise<PutAnswer> {
   const f = o.fetch ?? fetch;
   const ctl = new AbortController();
-  const size = o.body instanceof Uint8Array ? o.body.byteLength : o.body.size;
+  const size = o.body.size;
   // fetch gives no upload progress: allow the whole body at a slow-but-alive 64 KiB/s on top.
   const stall = setTimeout(() => ctl.abort('stalled'), o.stallMs + (size / 65536) * 1000);
   const unsubscribe = onAnyAbort(o.signals, () => ctl.abort('aborted'));
   try {
-    const res = await f(o.url, { method: 'PUT', headers: o.headers, body: o.body as BodyInit, signal: ctl.signal });
+    const res = await f(o.url, { method: 'PUT', headers: o.headers, body: o.body, signal: ctl.signal });
     const text = await res.text();
     if (res.ok) o.onProgress(size);
     return {

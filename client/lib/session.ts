@@ -104,7 +104,7 @@ const bareEtag = (e: string) => e.replace(/"/g, '').toUpperCase();
 
 export class UploadSession {
   state: UploadState = 'idle';
-  readonly stats: UploadStats = {
+  readonly #counts: Omit<UploadStats, 'hashedInWorker'> = {
     calls: { init: 0, sign: 0, list: 0, complete: 0, abort: 0 },
     partPuts: 0,
     partsKept: 0,
@@ -160,12 +160,16 @@ export class UploadSession {
       retry: this.#retry,
       timeoutMs: this.#timeoutMs,
       emit: (e) => {
-        if (e.type === 'request') this.stats.calls[e.op]++;
+        if (e.type === 'request') this.#counts.calls[e.op]++;
         this.#emit(e);
       },
     });
     options.signal?.addEventListener('abort', () => void this.abort(), { once: true });
     if (options.signal?.aborted) this.#aborted = true;
+  }
+
+  get stats(): UploadStats {
+    return { ...this.#counts, calls: { ...this.#counts.calls }, hashedInWorker: this.#hasher?.inWorker ?? false };
   }
 
   get progress(): UploadProgress {
@@ -268,7 +272,7 @@ export class UploadSession {
           return answer;
         } catch (e) {
           if (!(e instanceof Restart) || this.#aborted || restarts >= MAX_RESTARTS) throw e;
-          this.stats.restarts++;
+          this.#counts.restarts++;
           this.#emit({ type: 'restarted', reason: e.message });
           await this.#forget();
         }
@@ -365,7 +369,7 @@ export class UploadSession {
     this.#emit({ type: 'upload', key: up.key, uploadId: up.uploadId, partCount: up.parts.length, partSize: up.partSize, resumed: true });
     await this.#reconcile(up, listed, known);
     const kept = up.parts.filter((p) => p.done).length;
-    this.stats.partsKept += kept;
+    this.#counts.partsKept += kept;
     this.#emit({ type: 'resumed', partsKept: kept, partsToSend: up.parts.length - kept });
     return up;
   }
@@ -398,7 +402,7 @@ export class UploadSession {
         p.done = { etag: l.etag, crc: k.crc };
       } else if (l.crc64 !== null) {
         await this.#gate();
-        const h = await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: false, keep: false });
+        const h = await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: false });
         if (h.crc64.toString() === l.crc64) p.done = { etag: l.etag, crc: h.crc64 };
       }
       if (p.done) {
@@ -444,7 +448,7 @@ export class UploadSession {
     for (const p of todo) {
       chain = chain.then(async () => {
         await this.#gate();
-        const h = await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: true, keep: false });
+        const h = await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: true });
         p.crc = h.crc64;
         p.md5 = h.md5;
       });
@@ -455,7 +459,6 @@ export class UploadSession {
 
   async #sendPart(up: Active, p: Part, stop: AbortSignal): Promise<void> {
     const size = p.end - p.start;
-    let bytes: Uint8Array | undefined;
     let attempt = 0;
     let resigns = 0;
     for (;;) {
@@ -466,20 +469,18 @@ export class UploadSession {
       let corrupt = false;
       try {
         if (p.digested) await p.digested;
-        else if (!bytes) {
-          const h = await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: false, keep: true });
-          bytes = h.bytes;
-          p.crc = h.crc64;
-        }
+        else if (p.crc === undefined) p.crc = (await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: false })).crc64;
         const signed = await this.#urlFor(up, p);
         await this.#gate();
         if (stop.aborted) throw STOPPED;
-        this.stats.partPuts++;
+        this.#counts.partPuts++;
         this.#emit({ type: 'part-start', partNumber: p.n, size, attempt });
         const answer = await putPart({
           url: signed.url,
           headers: signed.headers,
-          body: bytes ?? this.#file.slice(p.start, p.end),
+          // The file's own slice, not the bytes hashed: Chromium sends a Blob 3-5x faster than an
+          // ArrayBuffer. OSS's CRC-64 of what it received is checked against the hash below.
+          body: this.#file.slice(p.start, p.end),
           signals: [this.#pauseCtl.signal, stop],
           stallMs: this.#timeoutMs,
           fetch: this.#o.fetch,
@@ -529,7 +530,7 @@ export class UploadSession {
         throw new NetworkError(`part ${p.n}: ${reason} (${attempt} attempts)`);
       }
       const delayMs = backoffMs(this.#retry, attempt);
-      this.stats.retries++;
+      this.#counts.retries++;
       this.#emit({ type: 'part-retry', partNumber: p.n, reason, delayMs });
       await whenOnline(this.#abortCtl.signal);
       await sleep(delayMs, this.#abortCtl.signal);
@@ -577,7 +578,7 @@ export class UploadSession {
   async #sign(up: Active, batch: Part[]): Promise<void> {
     const again = batch.filter((q) => q.signed);
     if (again.length) {
-      this.stats.resigns += again.length;
+      this.#counts.resigns += again.length;
       this.#emit({ type: 'resign', partNumbers: again.map((q) => q.n), reason: again.some((q) => q.expired) ? 'expired' : 'expiring' });
     }
     const body: Record<string, unknown> = { token: up.token, partNumbers: batch.map((q) => q.n) };

@@ -48,18 +48,17 @@ test('the build refuses inputs from the functions, npm packages or the emulator'
 });
 
 test('the Worker program works from its text alone (it refers to nothing outside itself)', async () => {
-  const replies: Array<{ id: number; lo: number; hi: number; md5: Uint8Array; buf?: ArrayBuffer; error?: string }> = [];
+  const replies: Array<{ id: number; lo: number; hi: number; md5: Uint8Array; error?: string }> = [];
   const self = { postMessage: (m: (typeof replies)[number]) => replies.push(m), onmessage: undefined as unknown as (e: unknown) => Promise<void> };
   new Function('self', workerSource())(self);
   const data = randomBytes(100_003);
   const file = new Blob([data]);
   for (const [i, start] of [0, 1, 3].entries()) {
-    await self.onmessage({ data: { id: i, file, start, end: data.length, md5: true, keep: i === 0 } });
+    await self.onmessage({ data: { id: i, file, start, end: data.length, md5: true } });
     const r = replies[i];
     assert.equal(r.error, undefined);
     const view = data.subarray(start);
     assert.equal((BigInt(~r.hi >>> 0) << 32n) | BigInt(~r.lo >>> 0), crc64(view));
     assert.equal(Buffer.from(r.md5).toString('hex'), createHash('md5').update(view).digest('hex'));
-    assert.equal(r.buf?.byteLength, i === 0 ? data.length : undefined);
   }
 });
