@@ -57,7 +57,8 @@ const CODE_MEANING: Record<ErrorCode, string> = {
   INTERNAL: 'An unexpected error; details are in the function log under the request id, never in the response.',
   MISCONFIGURED: 'The function configuration is invalid or incomplete; it refuses every request (fails closed).',
   OSS_ERROR: 'OSS answered an error or could not be reached; `details.ossCode` and `details.ossRequestId` when it answered.',
-  INTEGRITY_MISMATCH: "OSS reported a CRC-64 for the completed object that is not its parts' combined CRC-64; the object is kept.",
+  INTEGRITY_MISMATCH:
+    "A CRC-64 disagrees: the object's is not its parts' combined CRC-64, or the parts (or the object) do not have the CRC-64 the client sent in `crc64`. `details.completed` says whether an object was stored (it is kept); when false the upload is kept too, so the parts that differ can be uploaded again.",
   AUTH_UNAVAILABLE: "The identity provider's JWKS could not be fetched; the caller's token may be fine, retry later.",
 };
 
@@ -115,7 +116,7 @@ const schemas: Record<string, Schema> = {
             type: 'object',
             description:
               'Safe extra facts, by code: VALIDATION_FAILED `field`; INCOMPLETE_UPLOAD `missing`, `missingCount`, `wrongSize`, `uploadedBytes`, `size`; ' +
-              'INTEGRITY_MISMATCH `key`, `expectedCrc64`, `reportedCrc64`; OSS_ERROR `ossCode`, `ossRequestId` or `reason`; TOO_MANY_UPLOADS `limit`; ' +
+              'INTEGRITY_MISMATCH `key`, `expectedCrc64`, `reportedCrc64`, `completed`; OSS_ERROR `ossCode`, `ossRequestId` or `reason`; TOO_MANY_UPLOADS `limit`; ' +
               'PAYLOAD_TOO_LARGE `maxBytes`; FILE_TOO_LARGE `maxFileSize`; UNSUPPORTED_MEDIA_TYPE `allowed`; CONFLICT `partNumber`, `ossEtag` or `ossCode`.',
             properties: {
               field: str(),
@@ -126,6 +127,7 @@ const schemas: Record<string, Schema> = {
               key: str(),
               expectedCrc64: str(),
               reportedCrc64: str(),
+              completed: { type: 'boolean', description: 'INTEGRITY_MISMATCH: whether an object was stored.' },
               ossCode: str(),
               ossRequestId: str(),
               limit: int(),
@@ -239,6 +241,12 @@ const schemas: Record<string, Schema> = {
         maxItems: 10000,
         description: 'Optional: the parts as the client saw them; each must match OSS (else 409 CONFLICT) and all of 1..partCount be listed. Without it the server lists the parts itself.',
         items: obj({ partNumber: int(undefined, { minimum: 1 }), etag: str(undefined, { maxLength: 128 }) }, ['partNumber', 'etag']),
+      },
+      crc64: {
+        type: ['string', 'null'],
+        pattern: '^[0-9]{1,20}$',
+        description:
+          "Optional: the whole file's CRC-64/XZ (as OSS's x-oss-hash-crc64ecma), unsigned decimal, computed by the client from the bytes it read. The parts in OSS must add up to it before they are assembled (else 502 INTEGRITY_MISMATCH with `completed: false`; the upload is kept), and the object must have it (else 502 INTEGRITY_MISMATCH with `completed: true`). A string: JSON numbers lose 64-bit precision. Not a decimal up to 2^64-1: 400 VALIDATION_FAILED.",
       },
     },
   },
@@ -406,7 +414,7 @@ const paths: Record<string, Json> = {
       tags: ['uploads'],
       summary: 'Complete an upload',
       description:
-        'Checks the parts in OSS against the plan (all of 1..partCount, planned sizes), CompleteMultipartUpload with the OSS upload callback (CALLBACK_URL), then checks the object\'s CRC-64 against the parts\'. A repeated call after a lost response answers 200 with `recovered: true`.',
+        'Checks the parts in OSS against the plan (all of 1..partCount, planned sizes) and, when the client sends `crc64`, that they add up to it; CompleteMultipartUpload with the OSS upload callback (CALLBACK_URL), then checks the object\'s CRC-64 against the parts\' (and the client\'s). A repeated call after a lost response answers 200 with `recovered: true`.',
       requestBody: { required: true, content: json(ref('CompleteRequest')) },
       responses: {
         ...ok(200, 'Completed (or confirmed completed). A failed callback is still 200: see callbackStatus.', ref('CompleteResponse')),

@@ -385,20 +385,30 @@ export class UploadService {
 
   // ---- complete ----------------------------------------------------------------------------
 
-  async complete(upload: UploadClaims, clientParts?: Array<{ partNumber: number; etag: string }>): Promise<CompleteResult> {
+  /**
+   * `clientCrc`: the whole file's CRC-64 as the client computed it from the bytes it read. The
+   * parts OSS holds must add up to it before OSS is asked to assemble them (otherwise 502
+   * INTEGRITY_MISMATCH with `completed: false`, and the upload is kept for the client to re-send
+   * the parts that differ), and the object OSS reports must have it.
+   */
+  async complete(upload: UploadClaims, clientParts?: Array<{ partNumber: number; etag: string }>, clientCrc?: bigint): Promise<CompleteResult> {
     let listed: PartInfo[];
     try {
       listed = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
     } catch (err) {
       // The upload is gone: either aborted, or completed by an earlier attempt whose response
       // was lost. The key is unique to this upload, so an object of the planned size is ours.
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, upload.size);
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, upload.size, clientCrc);
       throw err;
     }
     const plan = planOf(upload);
     const parts = checkPlannedParts(listed, plan, upload.size);
     if (clientParts) checkClientParts(clientParts, parts);
-    return this.#completeParts(upload, parts, upload.size);
+    const partsCrc = combinedCrc(parts);
+    if (clientCrc !== undefined && partsCrc !== undefined && partsCrc !== clientCrc) {
+      throw integrityMismatch(upload.key, clientCrc, partsCrc, false);
+    }
+    return this.#completeParts(upload, parts, upload.size, clientCrc);
   }
 
   /**
@@ -421,8 +431,8 @@ export class UploadService {
     return this.#completeParts(upload, parts, parts.reduce((sum, p) => sum + p.size, 0));
   }
 
-  /** CompleteMultipartUpload with the callback, then the CRC-64 check; `size` is the object's. */
-  async #completeParts(upload: UploadRef, parts: PartInfo[], size: number): Promise<CompleteResult> {
+  /** CompleteMultipartUpload with the callback, then the CRC-64 checks; `size` is the object's. */
+  async #completeParts(upload: UploadRef, parts: PartInfo[], size: number, clientCrc?: bigint): Promise<CompleteResult> {
     const expectedCrc = combinedCrc(parts);
     let outcome;
     try {
@@ -435,7 +445,7 @@ export class UploadService {
         }),
       );
     } catch (err) {
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, size);
+      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, size, clientCrc);
       throw err;
     }
 
@@ -444,9 +454,10 @@ export class UploadService {
       throw httpError(
         'INTEGRITY_MISMATCH',
         'OSS reported a CRC-64 for the completed object that does not match its parts; the object is stored but its integrity is in doubt.',
-        { key: upload.key, expectedCrc64: expectedCrc.toString(), reportedCrc64: crc.toString() },
+        { key: upload.key, expectedCrc64: expectedCrc.toString(), reportedCrc64: crc.toString(), completed: true },
       );
     }
+    if (crc !== undefined && clientCrc !== undefined && crc !== clientCrc) throw integrityMismatch(upload.key, clientCrc, crc, true);
     const result: CompleteResult = {
       bucket: upload.bucket,
       key: upload.key,
@@ -467,9 +478,10 @@ export class UploadService {
   }
 
   /** `expectedSize` unknown (an open upload whose parts could not be listed): any object at the key counts. */
-  async #recover(upload: UploadRef, gone: HttpError, expectedSize?: number): Promise<CompleteResult> {
+  async #recover(upload: UploadRef, gone: HttpError, expectedSize?: number, clientCrc?: bigint): Promise<CompleteResult> {
     const head = await ossCall(() => this.oss.head(upload.key));
     if (!head || (expectedSize !== undefined && head.size !== expectedSize)) throw gone;
+    if (head.crc64 !== undefined && clientCrc !== undefined && head.crc64 !== clientCrc) throw integrityMismatch(upload.key, clientCrc, head.crc64, true);
     return {
       bucket: upload.bucket,
       key: upload.key,
@@ -499,4 +511,15 @@ export class UploadService {
 
 function tooManyUploads(limit: number) {
   return httpError('TOO_MANY_UPLOADS', `You have ${limit} uploads in progress; complete or abort one before starting another.`, { limit });
+}
+
+/** The client's CRC-64 of its file (`expected`) is not what OSS holds (`reported`); `completed`: whether an object was stored. */
+function integrityMismatch(key: string, expected: bigint, reported: bigint, completed: boolean): HttpError {
+  return httpError(
+    'INTEGRITY_MISMATCH',
+    completed
+      ? "The stored object's CRC-64 is not the one the client computed from its file; the object is stored but its content is in doubt."
+      : "The parts in OSS do not add up to the CRC-64 the client computed from its file; nothing was completed. List the parts, compare each one's CRC-64 with the file's and upload the ones that differ again.",
+    { key, expectedCrc64: expected.toString(), reportedCrc64: reported.toString(), completed },
+  );
 }

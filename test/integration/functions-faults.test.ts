@@ -1,6 +1,7 @@
 // The upload functions under OSS faults (emulator fault injection), end to end over HTTP:
 // 5xx bursts are retried to success, a lost complete response is recovered, a corrupted CRC is
-// detected, and a failing upload callback is reported without losing the stored object.
+// detected (also against the client's own CRC-64 of its file), and a failing upload callback is
+// reported without losing the stored object.
 import { test, describe, before, after, beforeEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -207,6 +208,83 @@ describe('corrupted CRC-64', () => {
     assert.equal(r.body.error.code, 'INTEGRITY_MISMATCH');
     assert.equal(r.body.error.details.reportedCrc64, crc64(data).toString());
     await assertStored(s, up.key, data);
+  });
+});
+
+describe("complete with the client's CRC-64 of its file", () => {
+  let s: TestStack;
+  before(async () => {
+    s = await startStack();
+  });
+  after(() => s?.close());
+  beforeEach(() => s.emulator.admin.faults.clear());
+
+  test('the right crc64: completed as usual', async () => {
+    const data = randomBytes(210 * KiB);
+    const { up } = await uploadAllParts(s, data, 100 * KiB);
+    const r = await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.crc64, crc64(data).toString());
+  });
+
+  test('a part gone bad in OSS: 502 INTEGRITY_MISMATCH before anything is assembled; the upload is kept, and completes once the part is sent again', async () => {
+    const data = randomBytes(250 * KiB);
+    const up = await initUpload(s, data.length, 100 * KiB);
+    const signed = await signParts(s, up.token, [1, 2, 3]);
+    s.emulator.admin.faults.add({ op: 'UploadPart', action: 'corrupt-part', count: 1 });
+    await putParts(signed.slice(1, 2), data, up.partSize); // part 2 goes bad
+    await putParts([signed[0], signed[2]], data, up.partSize);
+    const callbacksBefore = s.emulator.admin.callbacks.log.length;
+    const r = await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() });
+    assert.equal(r.status, 502, JSON.stringify(r.body));
+    assert.equal(r.body.error.code, 'INTEGRITY_MISMATCH');
+    assert.equal(r.body.error.details.completed, false);
+    assert.equal(r.body.error.details.expectedCrc64, crc64(data).toString());
+    assert.match(r.body.message, /nothing was completed/);
+    assert.equal(await s.oss.headObject(up.key), null, 'no object');
+    assert.equal(s.emulator.admin.callbacks.log.length, callbacksBefore, 'no upload callback for a bad object');
+    const listed = await s.post('/uploads/list', { token: up.token });
+    const bad = listed.body.parts.find((p: { partNumber: number }) => p.partNumber === 2);
+    assert.notEqual(bad.crc64, crc64(data.subarray(100 * KiB, 200 * KiB)).toString(), 'list shows which part differs');
+    await putParts(signed.slice(1, 2), data, up.partSize);
+    const again = await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    await assertStored(s, up.key, data);
+  });
+
+  test('without crc64 the same bad part is completed (only the client can tell): why the client sends it', async () => {
+    const data = randomBytes(150 * KiB);
+    const up = await initUpload(s, data.length, 100 * KiB);
+    s.emulator.admin.faults.add({ op: 'UploadPart', action: 'corrupt-part', count: 1 });
+    await putParts(await signParts(s, up.token, [1, 2]), data, up.partSize, 1);
+    const r = await s.post('/uploads/complete', { token: up.token });
+    assert.equal(r.status, 200);
+    assert.notEqual(r.body.crc64, crc64(data).toString());
+  });
+
+  test('a repeated complete after a lost answer checks the stored object against crc64 too', async () => {
+    const data = randomBytes(120 * KiB);
+    const { up } = await uploadAllParts(s, data, 100 * KiB);
+    assert.equal((await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() })).status, 200);
+    const ok = await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() });
+    assert.equal(ok.body.recovered, true);
+    const wrong = await s.post('/uploads/complete', { token: up.token, crc64: '1' });
+    assert.equal(wrong.status, 502, JSON.stringify(wrong.body));
+    assert.equal(wrong.body.error.details.completed, true);
+    assert.match(wrong.body.message, /object is stored/);
+  });
+
+  test('a malformed crc64 is 400 VALIDATION_FAILED and changes nothing', async () => {
+    const data = randomBytes(120 * KiB);
+    const { up } = await uploadAllParts(s, data, 100 * KiB);
+    for (const crc64Value of ['abc', '', '-1', '18446744073709551616', '1'.repeat(21), 12345, true, ['1']]) {
+      const r = await s.post('/uploads/complete', { token: up.token, crc64: crc64Value });
+      assert.equal(r.status, 400, `${JSON.stringify(crc64Value)}: ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, 'VALIDATION_FAILED');
+      assert.equal(r.body.error.details.field, 'crc64');
+    }
+    assert.equal(await s.oss.headObject(up.key), null);
+    assert.equal((await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() })).status, 200);
   });
 });
 
