@@ -45,10 +45,13 @@ import {
   parsePartNumberList,
 } from '../../shared/upload/companion';
 import type { FcEnv } from '../../shared/http/fc-adapter';
+import { compressJson } from '../../shared/http/compress';
 
 export function createApp(deps: Deps = {}) {
   const now = () => (deps.now?.() ?? new Date()).getTime();
   return createFunctionApp(deps, (app) => {
+    // Answers that grow with the part count (list, batch sign) go compressed to callers that accept it.
+    app.use('/s3/*', compressJson());
     // Small files: a PostObject policy with a concrete key (Uppy v6 refuses `${filename}`).
     app.get('/s3/params', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);

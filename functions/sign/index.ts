@@ -5,11 +5,13 @@
  * -> {parts: [{partNumber, url, method, headers, size}], expiresAt}
  */
 import { readJson, requireArray, checkInt, optionalObject, checkString } from '../../shared/http/body';
+import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
 import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
+    app.use('/uploads/sign', compressJson());
     app.post('/uploads/sign', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
