@@ -219,6 +219,15 @@ const schemas: Record<string, Schema> = {
   ),
 
   TokenRequest: { type: 'object', required: ['token'], properties: { token: TOKEN } },
+  ListRequest: {
+    type: 'object',
+    required: ['token'],
+    properties: {
+      token: TOKEN,
+      maxParts: { type: ['integer', 'null'], minimum: 1, maximum: 1000, description: 'Page size; with it or partNumberMarker the answer is one page (ListParts once) and carries nextPartNumberMarker.' },
+      partNumberMarker: { type: ['integer', 'null'], minimum: 0, maximum: 10000, description: 'List the parts numbered above this (0: from the first). Default 0.' },
+    },
+  },
   ListedPart: obj(
     {
       partNumber: int(),
@@ -229,7 +238,14 @@ const schemas: Record<string, Schema> = {
     },
     ['partNumber', 'etag', 'size', 'crc64', 'lastModified'],
   ),
-  ListResponse: obj({ parts: { type: 'array', items: ref('ListedPart') }, uploadedBytes: int('Sum of the listed sizes.') }, ['parts', 'uploadedBytes']),
+  ListResponse: obj(
+    {
+      parts: { type: 'array', items: ref('ListedPart') },
+      uploadedBytes: int('Sum of the listed sizes (of this page, when paging).'),
+      nextPartNumberMarker: { type: ['integer', 'null'], description: 'Only when paging: pass it as partNumberMarker for the next page; null on the last page.' },
+    },
+    ['parts', 'uploadedBytes'],
+  ),
 
   CompleteRequest: {
     type: 'object',
@@ -393,7 +409,7 @@ const paths: Record<string, Json> = {
       tags: ['uploads'],
       summary: 'Presign part uploads',
       description:
-        'Presigned UploadPart URLs for up to 1000 part numbers of the token\'s upload. With SIGN_CHECKS_UPLOAD (default) one ListParts call checks the upload still exists (404 UPLOAD_NOT_FOUND); otherwise no OSS call.',
+        'Presigned UploadPart URLs for up to 1000 part numbers of the token\'s upload. With SIGN_CHECKS_UPLOAD (default) one ListParts call checks the upload still exists (404 UPLOAD_NOT_FOUND); otherwise no OSS call. Answers over 1 KiB go compressed (Content-Encoding br, else gzip) to callers whose Accept-Encoding allows it: a 1000-part answer is ~458 KB as JSON, ~41 KB as brotli.',
       requestBody: { required: true, content: json(ref('SignRequest')) },
       responses: { ...ok(200, 'Signed URLs, in the order asked.', ref('SignResponse')), ...errorResponses([...JSON_BODY, ...CALLER, 'UPLOAD_NOT_FOUND', 'OSS_ERROR']) },
     },
@@ -403,8 +419,9 @@ const paths: Record<string, Json> = {
       operationId: 'list',
       tags: ['uploads'],
       summary: 'List uploaded parts',
-      description: "Every part OSS holds for the token's upload (paging through ListParts), to resume after a reload.",
-      requestBody: { required: true, content: json(ref('TokenRequest')) },
+      description:
+        "Every part OSS holds for the token's upload (paging through ListParts), to resume after a reload; or one page of them with `maxParts`/`partNumberMarker`. Answers over 1 KiB are compressed (br or gzip) for callers that accept it, as sign's are.",
+      requestBody: { required: true, content: json(ref('ListRequest')) },
       responses: { ...ok(200, 'The parts, ascending.', ref('ListResponse')), ...errorResponses([...JSON_BODY, ...CALLER, 'UPLOAD_NOT_FOUND', 'OSS_ERROR']) },
     },
   },

@@ -14,6 +14,10 @@ export function ossPort(client: OssClient): OssPort {
       for await (const p of client.listAllParts(key, uploadId)) parts.push(p);
       return parts;
     },
+    async listPartsPage(key, uploadId, page) {
+      const r = await client.listParts(key, uploadId, page);
+      return { parts: r.parts, nextPartNumberMarker: r.isTruncated ? r.nextPartNumberMarker : undefined };
+    },
     async assertUploadExists(key, uploadId) {
       await client.listParts(key, uploadId, { maxParts: 1 });
     },

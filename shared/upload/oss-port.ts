@@ -49,6 +49,8 @@ export interface OssPort {
   initiate(key: string, opts: InitiateOptions): Promise<{ uploadId: string }>;
   /** Every part, in ascending order, paging through ListParts. */
   listAllParts(key: string, uploadId: string): Promise<PartInfo[]>;
+  /** One ListParts page: up to `maxParts` parts numbered above `partNumberMarker`. */
+  listPartsPage(key: string, uploadId: string, page: { maxParts: number; partNumberMarker: number }): Promise<{ parts: PartInfo[]; nextPartNumberMarker?: number }>;
   /** Cheap existence check: one ListParts page of one part. Throws NoSuchUpload when gone. */
   assertUploadExists(key: string, uploadId: string): Promise<void>;
   uploadsUnder(prefix: string): AsyncIterable<MultipartUploadInfo>;

@@ -367,8 +367,18 @@ export class UploadService {
 
   // ---- list --------------------------------------------------------------------------------
 
-  async list(upload: Pick<UploadRef, 'key' | 'uploadId'>): Promise<{ parts: ListedPart[]; uploadedBytes: number }> {
-    const parts = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+  /**
+   * Every part, or with `page` one page of them: up to `maxParts` numbered above
+   * `partNumberMarker`, and `nextPartNumberMarker` (null on the last page) to ask for the next.
+   */
+  async list(
+    upload: Pick<UploadRef, 'key' | 'uploadId'>,
+    page?: { maxParts: number; partNumberMarker: number },
+  ): Promise<{ parts: ListedPart[]; uploadedBytes: number; nextPartNumberMarker?: number | null }> {
+    let parts: PartInfo[];
+    let next: number | undefined;
+    if (page) ({ parts, nextPartNumberMarker: next } = await ossCall(() => this.oss.listPartsPage(upload.key, upload.uploadId, page)));
+    else parts = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
     let uploadedBytes = 0;
     const out = parts.map((p) => {
       uploadedBytes += p.size;
@@ -380,7 +390,7 @@ export class UploadService {
         lastModified: p.lastModified.toISOString(),
       };
     });
-    return { parts: out, uploadedBytes };
+    return page ? { parts: out, uploadedBytes, nextPartNumberMarker: next ?? null } : { parts: out, uploadedBytes };
   }
 
   // ---- complete ----------------------------------------------------------------------------
