@@ -7,7 +7,8 @@
  * process exits non-zero only when a section itself fails (an error, or a correctness check such
  * as a load-test error count, which is reported, not thrown).
  *
- * Sections (each in its own module): presign, sign-fn, cold-start, round-trips, stack-upload, load.
+ * Sections (each in its own module): presign, sign-fn, cold-start, round-trips, stack-upload, load,
+ * browser and browser-concurrency (Chromium; browser-upload.ts).
  * `--quick` is a smoke run (under a minute): fewer rounds, smaller uploads, shorter load.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -22,10 +23,11 @@ import { coldStartSection } from './cold-start.ts';
 import { roundTripsSection } from './round-trips.ts';
 import { stackUploadSection } from './stack-upload.ts';
 import { loadSection } from './load.ts';
+import { browserUploadSection, browserConcurrencySection } from './browser-upload.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const SECTIONS: Section[] = [presignSection, signFnSection, coldStartSection, roundTripsSection, stackUploadSection, loadSection];
+export const SECTIONS: Section[] = [presignSection, signFnSection, coldStartSection, roundTripsSection, stackUploadSection, loadSection, browserUploadSection, browserConcurrencySection];
 
 async function main() {
   const { values } = parseArgs({

@@ -1,0 +1,80 @@
+/**
+ * The page the browser bench (browser-upload.ts) drives in Chromium, bundled with esbuild like a
+ * production page. For the file chosen in `#file` it can run:
+ *   client  our client/ (init, sign, CRC-64 in a Worker, parallel PUTs, complete)
+ *   uppy    an unmodified Uppy v6 @uppy/aws-s3 through our Companion facade (/s3/*)
+ *   floor   nothing but the part PUTs, to URLs signed beforehand, with the same concurrency
+ *   crc     the CRC-64 kernel on an in-memory buffer, and read + hash of file slices in the Worker
+ */
+import Uppy from '@uppy/core';
+import AwsS3 from '@uppy/aws-s3';
+import { createUpload } from '../../client/index';
+import { createHasher } from '../../client/lib/hasher';
+import { hashKernel } from '../../client/lib/hash-kernel';
+
+const file = () => (document.getElementById('file') as HTMLInputElement).files![0];
+
+async function client(o: { partSize: number; concurrency: number }) {
+  const t0 = performance.now();
+  const up = createUpload(file(), { api: location.origin, partSize: o.partSize, concurrency: o.concurrency, resume: false });
+  const answer = await up.start();
+  return { ms: performance.now() - t0, key: answer.key, crc64: answer.crc64, stats: up.stats, clientCrc64: up.crc64 };
+}
+
+async function uppy(o: { partSize: number; limit: number }) {
+  const u = new Uppy({ autoProceed: false });
+  u.use(AwsS3, { companionEndpoint: location.origin, shouldUseMultipart: true, getChunkSize: () => o.partSize, limit: o.limit });
+  const f = file();
+  u.addFile({ name: f.name, type: f.type || 'application/octet-stream', data: f });
+  const t0 = performance.now();
+  const result = await u.upload();
+  const ms = performance.now() - t0;
+  const done = result?.successful?.[0];
+  u.destroy();
+  if (!done) throw new Error(`Uppy failed: ${JSON.stringify(result?.failed?.[0]?.error ?? 'no result')}`);
+  return { ms, key: (done.response?.body as { key?: string })?.key };
+}
+
+/** PUT each part to its (already signed) URL, `concurrency` at a time; nothing else. */
+async function floor(o: { urls: string[]; partSize: number; concurrency: number }) {
+  const f = file();
+  let next = 0;
+  const t0 = performance.now();
+  const worker = async () => {
+    while (next < o.urls.length) {
+      const i = next++;
+      const res = await fetch(o.urls[i], { method: 'PUT', body: f.slice(i * o.partSize, Math.min(f.size, (i + 1) * o.partSize)) });
+      if (res.status !== 200) throw new Error(`part ${i + 1}: ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: o.concurrency }, worker));
+  return { ms: performance.now() - t0 };
+}
+
+/** MB/s of the kernel on an in-memory buffer (this thread), and of read + hash in the Worker. */
+async function crc(o: { bytes: number; partSize: number }) {
+  const k = hashKernel();
+  const buf = new Uint8Array(o.bytes);
+  for (let i = 0; i < buf.length; i += 4096) buf[i] = i & 0xff;
+  k.crc64(buf.subarray(0, 1 << 20), -1, -1); // warm up
+  let t = performance.now();
+  k.crc64(buf, -1, -1);
+  const kernelMBps = o.bytes / 1e6 / ((performance.now() - t) / 1000);
+  const hasher = createHasher(true);
+  const f = file();
+  const n = Math.min(f.size, o.bytes);
+  await hasher.hash(f, { start: 0, end: Math.min(n, o.partSize), md5: false }); // start the Worker
+  t = performance.now();
+  const jobs = [];
+  for (let s = 0; s < n; s += o.partSize) jobs.push(hasher.hash(f, { start: s, end: Math.min(n, s + o.partSize), md5: false }));
+  await Promise.all(jobs);
+  const workerMBps = n / 1e6 / ((performance.now() - t) / 1000);
+  t = performance.now();
+  k.md5(buf.subarray(0, 64 << 20));
+  const md5MBps = (64 << 20) / 1e6 / ((performance.now() - t) / 1000);
+  const inWorker = hasher.inWorker;
+  hasher.close();
+  return { kernelMBps, workerMBps, md5MBps, inWorker };
+}
+
+(window as unknown as { bench: unknown }).bench = { client, uppy, floor, crc, ready: true };

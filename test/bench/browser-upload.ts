@@ -1,0 +1,242 @@
+/**
+ * Section `browser`: uploads in real headless Chromium through the local stack (emulator in
+ * memory, every function behind one origin), one file chosen through a file input:
+ *   - our client/ (init, one sign per 1000 parts, CRC-64 in a Worker, parallel PUTs, complete),
+ *   - an unmodified Uppy v6 `@uppy/aws-s3` through our Companion facade,
+ *   - a floor: only the part PUTs, to URLs signed beforehand, with the same concurrency,
+ * each timed in the page (wall time from start to the complete answer) and counted at the
+ * functions (the stack's request log); and the CRC-64 speed in Chromium (kernel on a buffer, and
+ * read + hash of file slices in the Worker).
+ *
+ * Goals (ratios within this run): our client <= 1.05x the floor, with CRC-64 on; CRC-64 >= 125 MB/s
+ * in the Worker (1 Gbit/s), so hashing is never what an upload waits for.
+ *
+ * Section `browser-concurrency`: our client at concurrency 1..8 on an emulated network (Chromium's
+ * own throttling: latency and upload bandwidth), the figures behind DEFAULT_CONCURRENCY.
+ */
+import { randomFillSync } from 'node:crypto';
+import { mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { bundleBrowser } from '../../infra/local/bundle.ts';
+import { launchBrowser, type Browser } from '../helpers/browser.ts';
+import { DEFAULT_CONCURRENCY } from '../../client/lib/session.ts';
+import { goal, median, MiB, GiB, round, type BenchOptions, type Row, type Section, type SectionResult } from './lib.ts';
+
+const PART = 8 * MiB;
+
+interface Rig {
+  stack: LocalStack;
+  browser: Browser;
+  page: Page;
+  dir: string;
+  file: string;
+  size: number;
+  /** Function requests seen (the stack's log), newest last. */
+  log: string[];
+  close(): Promise<void>;
+}
+
+/** A file of random bytes written in 8 MiB chunks (never whole in memory). */
+function writeRandomFile(path: string, size: number): void {
+  const fd = openSync(path, 'w');
+  const chunk = Buffer.allocUnsafe(8 * MiB);
+  try {
+    for (let off = 0; off < size; off += chunk.length) {
+      const n = Math.min(chunk.length, size - off);
+      randomFillSync(chunk, 0, n);
+      writeSync(fd, chunk, 0, n);
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function rig(size: number, env: Record<string, string> = {}): Promise<Rig> {
+  const bundle = await bundleBrowser(fileURLToPath(new URL('./browser-page.ts', import.meta.url)));
+  const log: string[] = [];
+  const app = (req: Request): Response => {
+    const path = new URL(req.url).pathname;
+    if (path === '/__bench__/page.js') return new Response(bundle.js, { headers: { 'content-type': 'text/javascript' } });
+    if (path === '/__bench__/page.html') {
+      return new Response('<!doctype html><meta charset="utf-8"><input type="file" id="file"><script type="module" src="/__bench__/page.js"></script>', { headers: { 'content-type': 'text/html' } });
+    }
+    return new Response('not found', { status: 404 });
+  };
+  const stack = await startLocalStack({ port: 0, ossPort: 0, memory: true, env, log: (l) => log.push(l), app });
+  const dir = mkdtempSync(join(tmpdir(), 'bench-browser-'));
+  const file = join(dir, 'bench.bin');
+  writeRandomFile(file, size);
+  const browser = await launchBrowser();
+  const page = await browser.newPage();
+  await page.goto(`${stack.url}/__bench__/page.html`);
+  await page.waitForFunction(() => (window as any).bench?.ready === true);
+  await page.locator('#file').setInputFiles(file);
+  return {
+    stack,
+    browser,
+    page,
+    dir,
+    file,
+    size,
+    log,
+    async close() {
+      await browser.close();
+      await stack.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls to our functions logged since `from`, by route (e.g. `POST /uploads/sign`). */
+function callsSince(log: string[], from: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const line of log.slice(from)) {
+    const [method, path] = line.split(' ');
+    const route = path.replace(/^\/s3\/multipart\/[^/]+\/\d+$/, '/s3/multipart/:id/:part').replace(/^\/s3\/multipart\/[^/]+\/complete$/, '/s3/multipart/:id/complete');
+    const k = `${method} ${route}`;
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
+const total = (calls: Record<string, number>) => Object.entries(calls).filter(([k]) => !k.includes('/oss/callback')).reduce((s, [, v]) => s + v, 0);
+
+async function dropObject(r: Rig, key: string) {
+  await r.stack.oss.deleteObject(key).catch(() => undefined);
+}
+
+/** The floor: sign every part from Node (not timed), then time the PUTs alone in the page. */
+async function runFloor(r: Rig, concurrency: number): Promise<number> {
+  const post = async (path: string, body: unknown) => (await fetch(`${r.stack.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })).json() as Promise<any>;
+  const up = await post('/uploads', { filename: 'floor.bin', size: r.size, partSize: PART });
+  const urls: string[] = [];
+  for (let first = 1; first <= up.partCount; first += 1000) {
+    const numbers = Array.from({ length: Math.min(1000, up.partCount - first + 1) }, (_, i) => first + i);
+    urls.push(...(await post('/uploads/sign', { token: up.token, partNumbers: numbers })).parts.map((p: { url: string }) => p.url));
+  }
+  const { ms } = await r.page.evaluate((o) => (window as any).bench.floor(o), { urls, partSize: PART, concurrency });
+  await post('/uploads/abort', { token: up.token });
+  return ms;
+}
+
+async function runClient(r: Rig, concurrency: number) {
+  const from = r.log.length;
+  const out = await r.page.evaluate((o) => (window as any).bench.client(o), { partSize: PART, concurrency });
+  const head = await r.stack.oss.headObject(out.key);
+  if (head?.size !== r.size || out.crc64 !== out.clientCrc64) throw new Error(`client upload wrong: size ${head?.size}, crc ${out.crc64} vs ${out.clientCrc64}`);
+  await dropObject(r, out.key);
+  return { ms: out.ms as number, calls: callsSince(r.log, from), worker: out.stats.hashedInWorker as boolean };
+}
+
+async function runUppy(r: Rig, limit: number) {
+  const from = r.log.length;
+  const out = await r.page.evaluate((o) => (window as any).bench.uppy(o), { partSize: PART, limit });
+  const head = await r.stack.oss.headObject(out.key);
+  if (head?.size !== r.size) throw new Error(`Uppy upload wrong: size ${head?.size}`);
+  await dropObject(r, out.key);
+  return { ms: out.ms as number, calls: callsSince(r.log, from) };
+}
+
+export const browserUploadSection: Section = {
+  name: 'browser',
+  title: 'In Chromium through the local stack: our client vs Uppy (facade) vs bare part PUTs; CRC-64 speed',
+  async run(opts: BenchOptions): Promise<SectionResult> {
+    const size = opts.quick ? 128 * MiB : 1 * GiB;
+    const rounds = opts.quick ? 1 : 3;
+    const concurrency = DEFAULT_CONCURRENCY;
+    const r = await rig(size);
+    try {
+      const crc = await r.page.evaluate((o) => (window as any).bench.crc(o), { bytes: 256 * MiB, partSize: PART });
+      opts.log(`browser: CRC-64 kernel ${round(crc.kernelMBps, 0)} MB/s, Worker read+hash ${round(crc.workerMBps, 0)} MB/s, MD5 ${round(crc.md5MBps, 0)} MB/s`);
+      const floorMs: number[] = [];
+      const clientMs: number[] = [];
+      let clientCalls: Record<string, number> = {};
+      let worker = false;
+      // Interleaved, so drift on a shared machine hits both alike.
+      for (let i = 0; i < rounds; i++) {
+        floorMs.push(await runFloor(r, concurrency));
+        const c = await runClient(r, concurrency);
+        clientMs.push(c.ms);
+        clientCalls = c.calls;
+        worker = c.worker;
+        opts.log(`browser round ${i + 1}: floor ${round(floorMs[i], 0)} ms, client ${round(c.ms, 0)} ms`);
+      }
+      const uppy = await runUppy(r, concurrency);
+      opts.log(`browser: Uppy ${round(uppy.ms, 0)} ms, calls ${JSON.stringify(uppy.calls)}`);
+      const floor = median(floorMs);
+      const ours = median(clientMs);
+      const ratio = ours / floor;
+      const mbps = (ms: number) => round(size / 1e6 / (ms / 1000), 1);
+      const rows: Row[] = [
+        { metric: 'file', value: `${round(size / MiB, 0)} MiB`, note: `${Math.ceil(size / PART)} parts of 8 MiB, ${concurrency} in flight (DEFAULT_CONCURRENCY); emulator in memory; median of ${rounds}` },
+        { metric: 'floor: part PUTs only', value: round(floor, 0), unit: 'ms', note: `${mbps(floor)} MB/s; URLs signed beforehand` },
+        { metric: 'our client (CRC-64 on)', value: round(ours, 0), unit: 'ms', note: `${mbps(ours)} MB/s; hashing in a Worker: ${worker}` },
+        { metric: 'our client / floor', value: round(ratio, 3), unit: 'x', goal: goal(ratio, '<=', 1.05) },
+        { metric: 'Uppy v6 through the facade', value: round(uppy.ms, 0), unit: 'ms', note: `${mbps(uppy.ms)} MB/s; ${round(uppy.ms / floor, 2)}x the floor (v6 sends one file's parts one after another)` },
+        { metric: 'calls to our functions: our client', value: total(clientCalls), unit: 'calls', note: JSON.stringify(clientCalls) },
+        { metric: 'calls to our functions: Uppy', value: total(uppy.calls), unit: 'calls', note: JSON.stringify(uppy.calls) },
+        { metric: 'calls to our functions: floor', value: 0, unit: 'calls', note: 'in the timed part (init + sign ran before)' },
+        { metric: 'CRC-64 in the Worker (read + hash of 8 MiB slices)', value: round(crc.workerMBps, 0), unit: 'MB/s', goal: goal(crc.workerMBps, '>=', 125) },
+        { metric: 'CRC-64 kernel (in-memory buffer)', value: round(crc.kernelMBps, 0), unit: 'MB/s' },
+        { metric: 'MD5 kernel (contentMd5 option)', value: round(crc.md5MBps, 0), unit: 'MB/s' },
+      ];
+      return { rows, data: { size, partSize: PART, concurrency, floorMs, clientMs, uppyMs: uppy.ms, clientCalls, uppyCalls: uppy.calls, crc } };
+    } finally {
+      await r.close();
+    }
+  },
+};
+
+export const browserConcurrencySection: Section = {
+  name: 'browser-concurrency',
+  title: 'In Chromium: our client at concurrency 1..8 on emulated networks (why DEFAULT_CONCURRENCY)',
+  async run(opts: BenchOptions): Promise<SectionResult> {
+    const size = opts.quick ? 48 * MiB : 128 * MiB;
+    const levels = [1, 2, 3, 4, 6, 8];
+    // Chromium's throttling (DevTools protocol): added latency per request, and an upload cap.
+    const networks = [
+      { name: 'loopback', latency: 0, upload: -1 },
+      { name: '40 ms, 100 Mbit/s', latency: 40, upload: 12.5e6 },
+      { name: '150 ms, 20 Mbit/s', latency: 150, upload: 2.5e6 },
+    ].slice(0, opts.quick ? 2 : 3);
+    const r = await rig(size);
+    const rows: Row[] = [];
+    const data: Record<string, Record<number, number>> = {};
+    try {
+      const cdp = await r.page.context().newCDPSession(r.page);
+      await cdp.send('Network.enable');
+      for (const net of networks) {
+        await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: net.latency, downloadThroughput: -1, uploadThroughput: net.upload });
+        // A slow link gets a smaller file, so each run stays under ~15 s.
+        const file = net.upload > 0 && net.upload < 5e6 ? Math.min(size, 32 * MiB) : size;
+        if (file !== r.size) {
+          const path = join(r.dir, `bench-${file}.bin`);
+          writeRandomFile(path, file);
+          await r.page.locator('#file').setInputFiles(path);
+        }
+        const times: Record<number, number> = {};
+        for (const c of levels) {
+          const out = await r.page.evaluate((o) => (window as any).bench.client(o), { partSize: PART, concurrency: c });
+          await dropObject(r, out.key);
+          times[c] = out.ms;
+          opts.log(`browser-concurrency ${net.name}: ${c} in flight ${round(out.ms, 0)} ms`);
+        }
+        data[net.name] = times;
+        const best = Math.min(...Object.values(times));
+        rows.push({
+          metric: net.name,
+          value: levels.map((c) => `${c}: ${round(times[c] / best, 2)}x`).join(', '),
+          note: `${round(file / MiB, 0)} MiB; fastest ${round(best, 0)} ms; times relative to it`,
+        });
+      }
+      rows.push({ metric: 'DEFAULT_CONCURRENCY', value: DEFAULT_CONCURRENCY });
+      return { rows, data };
+    } finally {
+      await r.close();
+    }
+  },
+};
