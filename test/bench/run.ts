@@ -8,7 +8,7 @@
  * as a load-test error count, which is reported, not thrown).
  *
  * Sections (each in its own module): presign, sign-fn, cold-start, round-trips, stack-upload, load,
- * browser and browser-concurrency (Chromium; browser-upload.ts).
+ * answer-bytes, browser and browser-concurrency (Chromium; browser-upload.ts).
  * `--quick` is a smoke run (under a minute): fewer rounds, smaller uploads, shorter load.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,10 +24,11 @@ import { roundTripsSection } from './round-trips.ts';
 import { stackUploadSection } from './stack-upload.ts';
 import { loadSection } from './load.ts';
 import { browserUploadSection, browserConcurrencySection } from './browser-upload.ts';
+import { answerBytesSection } from './answer-bytes.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export const SECTIONS: Section[] = [presignSection, signFnSection, coldStartSection, roundTripsSection, stackUploadSection, loadSection, browserUploadSection, browserConcurrencySection];
+export const SECTIONS: Section[] = [presignSection, signFnSection, coldStartSection, roundTripsSection, stackUploadSection, loadSection, answerBytesSection, browserUploadSection, browserConcurrencySection];
 
 async function main() {
   const { values } = parseArgs({
