@@ -359,7 +359,9 @@ export class UploadSession {
         // Complete was asked and its answer lost: asking again confirms the object (or says it is gone).
         for (const p of up.parts) p.done = known.get(p.n);
         this.#confirmed = this.#file.size;
+        this.#counts.partsKept += up.parts.length;
         this.#emit({ type: 'upload', key: up.key, uploadId: up.uploadId, partCount: up.parts.length, partSize: up.partSize, resumed: true });
+        this.#emit({ type: 'resumed', partsKept: up.parts.length, partsToSend: 0 });
         return up;
       }
       this.#emit({ type: 'restarted', reason: `the stored upload cannot be resumed (${e.apiCode})` });

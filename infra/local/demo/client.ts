@@ -15,6 +15,7 @@ import AwsS3 from '@uppy/aws-s3';
 import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 import './styles.css';
+import './client-uploader';
 import type { ScriptConfig } from './page';
 
 interface ObjectFacts {

@@ -109,6 +109,17 @@ export function renderPage(c: PageConfig): string {
       <ol class="rows" id="results" aria-live="polite"></ol>
     </aside>
   </div>
+  <section class="card client-uploader" id="client-uploader" aria-label="Upload with our client" data-part-size="${c.chunkSize}">
+    <div class="card-head"><h2>Or with our own client <code>client/</code></h2><span class="muted small">the JSON API, no Uppy</span></div>
+    <p class="cu-intro">Three calls for up to 1000 parts: <code>POST /uploads</code>, <code>/uploads/sign</code> (one per 1000 parts) and <code>/uploads/complete</code>, plus <code>/uploads/list</code> when resuming. Parts go in parallel; each part's CRC-64 is computed from your disk in a Web Worker and the whole file's is checked against the stored object. Reload the page mid-upload (turn on the slow network first) and choose the same file again: it resumes.</p>
+    <div class="cu-controls">
+      <input type="file" aria-label="Choose a file to upload with our client">
+      <button type="button" data-action="pause" disabled>Pause</button>
+      <button type="button" data-action="resume" disabled>Resume</button>
+      <button type="button" data-action="abort" disabled>Abort</button>
+    </div>
+    <div class="cu-status" aria-live="polite"></div>
+  </section>
   <section class="card how">
     <h2>What happens when you drop a file</h2>
     <ol class="steps">
