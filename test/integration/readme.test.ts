@@ -1,5 +1,5 @@
 // The README is part of the product: its configuration table must list every variable the code
-// reads, and its plain-fetch example must work as written against a real stack.
+// reads, and its plain-fetch and client examples must work as written against a real stack.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { pathToFileURL, fileURLToPath } from 'node:url';
 import { CONFIG_VARIABLES } from '../../shared/config.ts';
+import { crc64 } from '../../shared/oss/crc64.ts';
 import { startStack, type TestStack } from '../helpers/stack.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
@@ -94,4 +96,30 @@ test("README's log lines are the ones the functions write, and the error line ha
   assert.equal(sweep.lines.length, 1);
   assert.deepEqual(shape(sweep.lines[0]), documented[2]);
   assert.equal(JSON.parse(sweep.lines[0]).requestId, 'r-1');
+});
+
+test("README's Node example of the client uploads a file from disk with the built bundle", async () => {
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const example = blocks.find((b) => b.includes('openAsBlob') && b.includes("from './dist/client/index.js'"));
+  assert.ok(example, 'the Node client example is in the README');
+  const { buildClient } = await import('../../infra/build-client.ts');
+  const bundle = await buildClient({ outDir: dir, log: () => {}, types: false });
+  const s = await startStack({ env: { AUTH_MODE: 'none' } });
+  try {
+    const code = example
+      .replace("from './dist/client/index.js'", `from ${JSON.stringify(pathToFileURL(bundle.file).href)}`)
+      .replace(/const api = '[^']*';/, `const api = ${JSON.stringify(s.functions.url)};`);
+    assert.ok(!code.includes('./dist/client') && code.includes(s.functions.url));
+    const file = join(dir, 'client-example.mjs');
+    writeFileSync(file, code);
+    const { stdout } = await run(process.execPath, [file], { timeout: 60_000, cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    const [key, size, crc] = stdout.trim().split(/\s+/);
+    const local = readFileSync(new URL('../../README.md', import.meta.url));
+    assert.match(key, /\/README\.md$/);
+    assert.equal(Number(size), local.length);
+    assert.equal(crc, crc64(local).toString());
+    assert.equal((await s.oss.headObject(key))?.contentType, 'text/markdown');
+  } finally {
+    await s.close();
+  }
 });
