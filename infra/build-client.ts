@@ -19,7 +19,7 @@ import * as esbuild from 'esbuild';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Server modules the client may bundle: pure, no Node APIs. */
-export const CLIENT_SHARED = ['shared/oss/crc64.ts'];
+export const CLIENT_SHARED = ['shared/oss/crc64.ts', 'shared/oss/crc64-kernel.ts'];
 
 /** Browsers the bundle is written for (private class fields, BigInt, optional chaining). */
 export const CLIENT_TARGET = ['chrome100', 'firefox100', 'safari15'];

@@ -6,11 +6,11 @@
  *
  * SHA-256 through WebCrypto where there is one (secure contexts, Node); CRC-64 of each end otherwise.
  */
-import type { HashKernel } from './hash-kernel';
+import type { Crc64Kernel } from '../../shared/oss/crc64-kernel';
 
 const EDGE = 64 * 1024;
 
-export async function fingerprint(file: Blob, name: string, kernel: () => HashKernel): Promise<string> {
+export async function fingerprint(file: Blob, name: string, kernel: () => Crc64Kernel): Promise<string> {
   const size = file.size;
   const head = new Uint8Array(await file.slice(0, Math.min(EDGE, size)).arrayBuffer());
   const tail = size > EDGE ? new Uint8Array(await file.slice(Math.max(EDGE, size - EDGE), size).arrayBuffer()) : new Uint8Array(0);
@@ -23,7 +23,7 @@ export async function fingerprint(file: Blob, name: string, kernel: () => HashKe
     digest = hex(new Uint8Array(await subtle.digest('SHA-256', both)));
   } else {
     const k = kernel();
-    const [a, b] = [head, tail].map((part) => k.crc64(part, -1, -1).map((w) => (~w >>> 0).toString(16).padStart(8, '0')).join(''));
+    const [a, b] = [head, tail].map((part) => k.update(part, -1, -1).map((w) => (~w >>> 0).toString(16).padStart(8, '0')).join(''));
     digest = `crc64:${a}:${b}`;
   }
   const modified = (file as Partial<File>).lastModified ?? '';

@@ -3,12 +3,13 @@
  * stays responsive, or on the calling thread where there are no Workers (Node) or the page's
  * Content-Security-Policy forbids `blob:` workers (`worker-src blob:` allows them).
  *
- * The Worker is inline: its source is `hashKernel` and `workerMain` as text, started from a Blob
- * URL, so the bundle ships as one file. The Worker reads the slice itself (Files pass to Workers
+ * The Worker is inline: its source is `workerMain` and the two kernels as text, started from a
+ * Blob URL, so the bundle ships as one file. The Worker reads the slice itself (Files pass to Workers
  * by reference) and answers with the digests only.
  */
+import { crc64Kernel, type Crc64Kernel } from '../../shared/oss/crc64-kernel';
 import { FileReadError } from '../errors';
-import { hashKernel, type HashKernel } from './hash-kernel';
+import { md5Kernel } from './md5-kernel';
 
 export interface HashRequest {
   start: number;
@@ -37,21 +38,21 @@ interface WorkerReply {
   error?: string;
 }
 
-let mainKernel: HashKernel | undefined;
-/** The kernel on this thread, built on first use. */
-export function localKernel(): HashKernel {
-  return (mainKernel ??= hashKernel());
+let local: { crc: Crc64Kernel; md5: (data: Uint8Array) => Uint8Array } | undefined;
+/** The kernels on this thread, built on first use. */
+export function localKernels(): { crc: Crc64Kernel; md5: (data: Uint8Array) => Uint8Array } {
+  return (local ??= { crc: crc64Kernel(), md5: md5Kernel() });
 }
 
-/** The Worker's whole program; stringified, so it may only use its argument and Worker globals. */
-function workerMain(makeKernel: () => HashKernel): void {
-  const k = makeKernel();
+/** The Worker's whole program; stringified, so it may only use its arguments and Worker globals. */
+function workerMain(makeCrc: () => Crc64Kernel, makeMd5: () => (data: Uint8Array) => Uint8Array): void {
+  const k = { crc: makeCrc(), md5: makeMd5() };
   const scope = self as unknown as { onmessage: (e: MessageEvent) => void; postMessage(m: unknown): void };
   scope.onmessage = async (e: MessageEvent) => {
     const { id, file, start, end, md5 } = e.data as { id: number; file: Blob } & HashRequest;
     try {
       const bytes = new Uint8Array(await file.slice(start, end).arrayBuffer());
-      const [lo, hi] = k.crc64(bytes, -1, -1);
+      const [lo, hi] = k.crc.update(bytes, -1, -1);
       scope.postMessage({ id, lo, hi, md5: md5 ? k.md5(bytes) : undefined });
     } catch (err) {
       scope.postMessage({ id, error: `${(err as Error)?.name}: ${(err as Error)?.message}` });
@@ -64,7 +65,7 @@ function workerMain(makeKernel: () => HashKernel): void {
  * tsx): they wrap functions in a `__name` helper that lives outside the stringified code.
  */
 export function workerSource(): string {
-  return `var __name = function (f) { return f; };\n(${workerMain.toString()})(${hashKernel.toString()});`;
+  return `var __name = function (f) { return f; };\n(${workerMain.toString()})(${crc64Kernel.toString()}, ${md5Kernel.toString()});`;
 }
 
 function finish(lo: number, hi: number): bigint {
@@ -85,8 +86,8 @@ async function hashHere(file: Blob, req: HashRequest): Promise<HashResult> {
     throw readError(String(e), e);
   }
   const bytes = new Uint8Array(buf);
-  const k = localKernel();
-  const [lo, hi] = k.crc64(bytes, -1, -1);
+  const k = localKernels();
+  const [lo, hi] = k.crc.update(bytes, -1, -1);
   return { crc64: finish(lo, hi), md5: req.md5 ? base64(k.md5(bytes)) : undefined };
 }
 

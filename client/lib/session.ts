@@ -19,7 +19,7 @@ import { defaultStore, type ResumeRecord, type ResumeStore } from '../resume-sto
 import type { CompleteAnswer, UploadEvent, UploadOptions, UploadProgress, UploadState, UploadStats } from '../types';
 import { Api } from './api';
 import { fingerprint } from './fingerprint';
-import { createHasher, localKernel, type Hasher } from './hasher';
+import { createHasher, localKernels, type Hasher } from './hasher';
 import { acquireLock } from './lock';
 import { isExpiredUrl, parseOssError } from './oss-error';
 import { PutFailure, putPart } from './put-part';
@@ -259,7 +259,7 @@ export class UploadSession {
       const name = this.#o.filename ?? (this.#file as Partial<File>).name;
       if (!name) throw new TypeError('options.filename is required for a Blob without a name');
       this.#hasher = createHasher(this.#o.worker !== false);
-      this.#recordId = `${this.#o.api.replace(/\/+$/, '')}\n${await fingerprint(this.#file, name, localKernel)}`;
+      this.#recordId = `${this.#o.api.replace(/\/+$/, '')}\n${await fingerprint(this.#file, name, () => localKernels().crc)}`;
       release = await acquireLock(this.#recordId);
       for (let restarts = 0; ; restarts++) {
         try {

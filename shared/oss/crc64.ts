@@ -2,77 +2,24 @@
  * CRC-64 as OSS reports it in `x-oss-hash-crc64ecma`: CRC-64/XZ (reflected polynomial
  * 0xC96C5795D7870F42, init and final XOR all ones). OSS prints it as an unsigned decimal.
  *
- * The hot loop works on two 32-bit halves with slicing-by-8 tables: BigInt per byte would be
- * two orders of magnitude slower, and the emulator hashes every byte it stores.
+ * The hot loop works on two 32-bit halves with slicing-by-8 tables (crc64-kernel.ts): BigInt per
+ * byte would be three orders of magnitude slower, and the emulator hashes every byte it stores.
  */
+import { crc64Kernel, type Crc64Kernel } from './crc64-kernel';
 
 const POLY_HI = 0xc96c5795;
 const POLY_LO = 0xd7870f42;
 
-// TABLES_{LO,HI}[k * 256 + b]: the CRC of byte b followed by k zero bytes (slicing-by-8). Built on
-// first use, not at module load: most functions load this module and never hash a byte.
-let TABLES_LO: Uint32Array | undefined;
-let TABLES_HI: Uint32Array | undefined;
-
-function buildTables(): void {
-  const tlo = new Uint32Array(8 * 256);
-  const thi = new Uint32Array(8 * 256);
-  for (let b = 0; b < 256; b++) {
-    let lo = b;
-    let hi = 0;
-    for (let i = 0; i < 8; i++) {
-      const lsb = lo & 1;
-      lo = ((lo >>> 1) | (hi << 31)) >>> 0;
-      hi = hi >>> 1;
-      if (lsb) {
-        lo = (lo ^ POLY_LO) >>> 0;
-        hi = (hi ^ POLY_HI) >>> 0;
-      }
-    }
-    tlo[b] = lo;
-    thi[b] = hi;
-  }
-  for (let k = 1; k < 8; k++) {
-    for (let b = 0; b < 256; b++) {
-      const plo = tlo[(k - 1) * 256 + b];
-      const phi = thi[(k - 1) * 256 + b];
-      const idx = plo & 0xff;
-      tlo[k * 256 + b] = (((plo >>> 8) | (phi << 24)) ^ tlo[idx]) >>> 0;
-      thi[k * 256 + b] = ((phi >>> 8) ^ thi[idx]) >>> 0;
-    }
-  }
-  TABLES_LO = tlo;
-  TABLES_HI = thi;
-}
+// The hot loop (slicing-by-8 over 32-bit words) is crc64-kernel.ts, shared with the browser
+// client; built on first use, not at module load: most functions load this module and never hash.
+let kernel: Crc64Kernel | undefined;
 
 const MASK64 = (1n << 64n) - 1n;
 
 /** Raw register update (no init/final inversion), on split halves. */
 function update(lo: number, hi: number, data: Uint8Array): [number, number] {
-  if (TABLES_LO === undefined) buildTables();
-  const T_LO = TABLES_LO!;
-  const T_HI = TABLES_HI!;
-  let i = 0;
-  const n = data.length;
-  const end8 = n - (n % 8);
-  for (; i < end8; i += 8) {
-    const l = lo ^ (data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24));
-    const h = hi ^ (data[i + 4] | (data[i + 5] << 8) | (data[i + 6] << 16) | (data[i + 7] << 24));
-    lo =
-      T_LO[1792 + (l & 0xff)] ^ T_LO[1536 + ((l >>> 8) & 0xff)] ^ T_LO[1280 + ((l >>> 16) & 0xff)] ^
-      T_LO[1024 + (l >>> 24)] ^ T_LO[768 + (h & 0xff)] ^ T_LO[512 + ((h >>> 8) & 0xff)] ^
-      T_LO[256 + ((h >>> 16) & 0xff)] ^ T_LO[h >>> 24];
-    hi =
-      T_HI[1792 + (l & 0xff)] ^ T_HI[1536 + ((l >>> 8) & 0xff)] ^ T_HI[1280 + ((l >>> 16) & 0xff)] ^
-      T_HI[1024 + (l >>> 24)] ^ T_HI[768 + (h & 0xff)] ^ T_HI[512 + ((h >>> 8) & 0xff)] ^
-      T_HI[256 + ((h >>> 16) & 0xff)] ^ T_HI[h >>> 24];
-  }
-  for (; i < n; i++) {
-    const idx = (lo ^ data[i]) & 0xff;
-    lo = ((lo >>> 8) | (hi << 24)) ^ T_LO[idx];
-    hi = (hi >>> 8) ^ T_HI[idx];
-  }
-  return [lo >>> 0, hi >>> 0];
+  const [l, h] = (kernel ??= crc64Kernel()).update(data, lo, hi);
+  return [l >>> 0, h >>> 0];
 }
 
 function split(v: bigint): [number, number] {
