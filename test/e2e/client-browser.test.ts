@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
 import { bundleBrowser, type BrowserBundle } from '../../infra/local/bundle.ts';
-import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { assertChromium, bundledPage, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 
 const MiB = 1024 * 1024;
@@ -29,20 +29,6 @@ interface PageState {
   result: { key: string; size: number; crc64: string } | null;
   error: { name: string; message: string; code?: string } | null;
   stats: { calls: Record<string, number>; hashedInWorker: boolean; partPuts: number; partsKept: number } | null;
-}
-
-/** The test page, served by a stack's own origin (so the page may reach the loopback emulator). */
-function servePage(bundle: BrowserBundle): (req: Request) => Response {
-  return (req) => {
-    const path = new URL(req.url).pathname;
-    if (path === '/__e2e__/client.js') return new Response(bundle.js, { headers: { 'content-type': 'text/javascript' } });
-    if (path === '/__e2e__/client.html') {
-      return new Response('<!doctype html><meta charset="utf-8"><title>client e2e</title><input type="file" id="file"><script type="module" src="/__e2e__/client.js"></script>', {
-        headers: { 'content-type': 'text/html; charset=utf-8' },
-      });
-    }
-    return new Response('not found', { status: 404 });
-  };
 }
 
 describe('client/ in Chromium: resume after a reload, faults, expiry, integrity, abort', () => {
@@ -69,14 +55,14 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
   });
 
   async function stack(env: Record<string, string> = {}): Promise<LocalStack> {
-    const s = await startLocalStack({ port: 0, ossPort: 0, memory: true, env, app: servePage(bundle) });
+    const s = await startLocalStack({ port: 0, ossPort: 0, memory: true, env, app: bundledPage('__e2e__', bundle.js, '<input type="file" id="file">') });
     stacks.push(s);
     return s;
   }
 
   async function openPage(s: LocalStack): Promise<Page> {
     const page = await browser.newPage();
-    await page.goto(`${s.url}/__e2e__/client.html`);
+    await page.goto(`${s.url}/__e2e__/page.html`);
     await page.waitForFunction(() => (window as any).e2e?.ready === true);
     return page;
   }

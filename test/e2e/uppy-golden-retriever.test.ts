@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
 import { bundleBrowser } from '../../infra/local/bundle.ts';
-import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { assertChromium, bundledPage, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 
 const MiB = 1024 * 1024;
@@ -33,18 +33,8 @@ describe('Uppy + Golden Retriever resume after a reload through the facade', () 
   before(async () => {
     assertChromium();
     const bundle = await bundleBrowser(fileURLToPath(new URL('./fixtures/uppy-golden-retriever-page.ts', import.meta.url)));
-    const testPage = (req: Request): Response => {
-      const path = new URL(req.url).pathname;
-      if (path === '/__e2e__/gr.js') return new Response(bundle.js, { headers: { 'content-type': 'text/javascript' } });
-      if (path === '/__e2e__/gr.html') {
-        return new Response('<!doctype html><meta charset="utf-8"><title>Golden Retriever e2e</title><input type="file" id="file"><script type="module" src="/__e2e__/gr.js"></script>', {
-          headers: { 'content-type': 'text/html; charset=utf-8' },
-        });
-      }
-      return new Response('not found', { status: 404 });
-    };
     browser = await launchBrowser();
-    stack = await startLocalStack({ port: 0, ossPort: 0, memory: true, log: (l) => requests.push(l), app: testPage });
+    stack = await startLocalStack({ port: 0, ossPort: 0, memory: true, log: (l) => requests.push(l), app: bundledPage('__e2e__', bundle.js, '<input type="file" id="file">') });
     dir = mkdtempSync(join(tmpdir(), 'e2e-gr-'));
     file = join(dir, 'holiday.mov');
     writeFileSync(file, seededBytes(30, SIZE));
@@ -60,7 +50,7 @@ describe('Uppy + Golden Retriever resume after a reload through the facade', () 
   const ready = () => page.waitForFunction(() => (window as any).e2e?.ready === true);
 
   test('reload mid-upload: Uppy resumes through listParts, no part is uploaded twice, the bytes are the file', async () => {
-    await page.goto(`${stack.url}/__e2e__/gr.html`);
+    await page.goto(`${stack.url}/__e2e__/page.html`);
     await ready();
     // Parts one after another (Uppy v6), each held 700 ms by the emulator: time to reload mid-way.
     const slow = stack.emulator.admin.faults.add({ op: 'UploadPart', action: 'delay', ms: 700, count: -1 });

@@ -87,3 +87,22 @@ export async function addFileToDashboard(page: Page, path: string): Promise<void
   if ((await page.locator('.uppy-Dashboard-input').count()) === 0) await page.locator('.uppy-DashboardContent-addMore').click();
   await page.locator('.uppy-Dashboard-input').first().setInputFiles(path);
 }
+
+/**
+ * A local stack `app` (LocalStackOptions.app) serving one bundled test page: `/<prefix>/page.html`
+ * loads `/<prefix>/page.js`. Served by the stack's own origin, because a page Chromium loaded from
+ * loopback may call the loopback emulator (a page fulfilled by Playwright's router counts as
+ * public and is refused). `body` is the page's HTML before the script.
+ */
+export function bundledPage(prefix: string, js: string, body: string): (req: Request) => Response {
+  return (req) => {
+    const path = new URL(req.url).pathname;
+    if (path === `/${prefix}/page.js`) return new Response(js, { headers: { 'content-type': 'text/javascript' } });
+    if (path === `/${prefix}/page.html`) {
+      return new Response(`<!doctype html><meta charset="utf-8"><title>${prefix}</title>${body}<script type="module" src="/${prefix}/page.js"></script>`, {
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+      });
+    }
+    return new Response('not found', { status: 404 });
+  };
+}
