@@ -54,7 +54,7 @@ interface Part {
   /** CRC-64 of the bytes read from the file. */
   crc?: bigint;
   md5?: string;
-  /** Settles when crc/md5 are known (Content-MD5 mode hashes ahead). */
+  /** Settles when crc (and md5) are known: hashed just ahead of the PUT, or all ahead in Content-MD5 mode. */
   digested?: Promise<void>;
   url?: SignedUrl;
   /** Signed at least once (a later sign call for it is a re-sign). */
@@ -431,7 +431,8 @@ export class UploadSession {
       while (failure === undefined && next < todo.length) {
         const p = todo[next++];
         try {
-          await this.#sendPart(up, p, stop.signal);
+          // While this part goes out, the next one is read and hashed.
+          await this.#sendPart(up, p, stop.signal, () => next < todo.length && void this.#digest(todo[next]));
         } catch (e) {
           if (failure === undefined && e !== STOPPED) {
             failure = e;
@@ -459,7 +460,21 @@ export class UploadSession {
     }
   }
 
-  async #sendPart(up: Active, p: Part, stop: AbortSignal): Promise<void> {
+  /** The part's CRC-64 (Content-MD5 mode: and MD5), computed once. */
+  #digest(p: Part): Promise<void> {
+    if (!p.digested) {
+      p.digested =
+        p.crc !== undefined
+          ? Promise.resolve()
+          : this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: false }).then((h) => {
+              p.crc = h.crc64;
+            });
+      p.digested.catch(() => undefined); // a prefetch's failure surfaces when the part is sent
+    }
+    return p.digested;
+  }
+
+  async #sendPart(up: Active, p: Part, stop: AbortSignal, prefetch: () => void): Promise<void> {
     const size = p.end - p.start;
     let attempt = 0;
     let resigns = 0;
@@ -470,13 +485,13 @@ export class UploadSession {
       let status = 0;
       let corrupt = false;
       try {
-        if (p.digested) await p.digested;
-        else if (p.crc === undefined) p.crc = (await this.#hasher!.hash(this.#file, { start: p.start, end: p.end, md5: false })).crc64;
+        await this.#digest(p);
         const signed = await this.#urlFor(up, p);
         await this.#gate();
         if (stop.aborted) throw STOPPED;
         this.#counts.partPuts++;
         this.#emit({ type: 'part-start', partNumber: p.n, size, attempt });
+        prefetch();
         const answer = await putPart({
           url: signed.url,
           headers: signed.headers,
