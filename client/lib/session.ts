@@ -54,7 +54,7 @@ interface Part {
   /** CRC-64 of the bytes read from the file. */
   crc?: bigint;
   md5?: string;
-  /** Settles when crc (and md5) are known: hashed just ahead of the PUT, or all ahead in Content-MD5 mode. */
+  /** Settles when crc (and md5) are known: hashed beside the PUT, or all ahead in Content-MD5 mode. */
   digested?: Promise<void>;
   url?: SignedUrl;
   /** Signed at least once (a later sign call for it is a re-sign). */
@@ -431,8 +431,7 @@ export class UploadSession {
       while (failure === undefined && next < todo.length) {
         const p = todo[next++];
         try {
-          // While this part goes out, the next one is read and hashed.
-          await this.#sendPart(up, p, stop.signal, () => next < todo.length && void this.#digest(todo[next]));
+          await this.#sendPart(up, p, stop.signal);
         } catch (e) {
           if (failure === undefined && e !== STOPPED) {
             failure = e;
@@ -474,7 +473,7 @@ export class UploadSession {
     return p.digested;
   }
 
-  async #sendPart(up: Active, p: Part, stop: AbortSignal, prefetch: () => void): Promise<void> {
+  async #sendPart(up: Active, p: Part, stop: AbortSignal): Promise<void> {
     const size = p.end - p.start;
     let attempt = 0;
     let resigns = 0;
@@ -485,13 +484,15 @@ export class UploadSession {
       let status = 0;
       let corrupt = false;
       try {
-        await this.#digest(p);
+        // The hash runs beside the PUT (it is needed only to check OSS's answer), except in
+        // Content-MD5 mode, where the URL is signed for the MD5.
+        const digested = this.#digest(p);
+        if (this.#o.contentMd5) await digested;
         const signed = await this.#urlFor(up, p);
         await this.#gate();
         if (stop.aborted) throw STOPPED;
         this.#counts.partPuts++;
         this.#emit({ type: 'part-start', partNumber: p.n, size, attempt });
-        prefetch();
         const answer = await putPart({
           url: signed.url,
           headers: signed.headers,
@@ -508,6 +509,7 @@ export class UploadSession {
         });
         this.#inflight.delete(p.n);
         status = answer.status;
+        await digested;
         if (answer.status === 200) {
           if (!answer.etag) {
             throw new PartUploadError(p.n, 200, undefined, "OSS answered without an ETag this page can read: the bucket's CORS rule must expose ETag");

@@ -17,9 +17,21 @@ const file = () => (document.getElementById('file') as HTMLInputElement).files![
 
 async function client(o: { partSize: number; concurrency: number }) {
   const t0 = performance.now();
-  const up = createUpload(file(), { api: location.origin, partSize: o.partSize, concurrency: o.concurrency, resume: false });
+  // When each phase ended, ms from the start: the last part confirmed, the complete answer.
+  const at: Record<string, number> = {};
+  const up = createUpload(file(), {
+    api: location.origin,
+    partSize: o.partSize,
+    concurrency: o.concurrency,
+    resume: false,
+    onEvent: (e) => {
+      if (e.type === 'request') at[e.op] = performance.now() - t0;
+      if (e.type === 'part-start' && at.firstPut === undefined) at.firstPut = performance.now() - t0;
+      if (e.type === 'part-done') at.lastPart = performance.now() - t0;
+    },
+  });
   const answer = await up.start();
-  return { ms: performance.now() - t0, key: answer.key, crc64: answer.crc64, stats: up.stats, clientCrc64: up.crc64 };
+  return { ms: performance.now() - t0, at, key: answer.key, crc64: answer.crc64, stats: up.stats, clientCrc64: up.crc64 };
 }
 
 async function uppy(o: { partSize: number; limit: number }) {
@@ -41,11 +53,12 @@ async function floor(o: { urls: string[]; partSize: number; concurrency: number 
   const f = file();
   let next = 0;
   const t0 = performance.now();
+  const put = (url: string, body: Blob) => fetch(url, { method: 'PUT', body }).then((r) => r.status);
   const worker = async () => {
     while (next < o.urls.length) {
       const i = next++;
-      const res = await fetch(o.urls[i], { method: 'PUT', body: f.slice(i * o.partSize, Math.min(f.size, (i + 1) * o.partSize)) });
-      if (res.status !== 200) throw new Error(`part ${i + 1}: ${res.status}`);
+      const status = await put(o.urls[i], f.slice(i * o.partSize, Math.min(f.size, (i + 1) * o.partSize)));
+      if (status !== 200) throw new Error(`part ${i + 1}: ${status}`);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
