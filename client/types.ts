@@ -18,7 +18,7 @@ export interface UploadOptions {
   metadata?: Record<string, string>;
   /** Part size to ask for; the server decides (DEFAULT_PART_SIZE, raised to fit 10,000 parts). */
   partSize?: number;
-  /** Part PUTs in flight. Default DEFAULT_CONCURRENCY (see README: chosen by `npm run bench`). */
+  /** Part PUTs in flight. Default DEFAULT_CONCURRENCY, 6 (chosen by `npm run bench`; docs/client.md). */
   concurrency?: number;
   /** Aborting it aborts the upload, as `abort()` does. */
   signal?: AbortSignal;
