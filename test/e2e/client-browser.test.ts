@@ -166,7 +166,8 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
     const data = seededBytes(16, 16 * MiB);
     writeFileSync(file, data);
     s.emulator.admin.faults.add([
-      { op: 'UploadPart', action: 'delay', ms: 300, count: -1 },
+      // 16 PUTs, 2 at a time, each held 500 ms: ~4 s, past the URLs' 3 s.
+      { op: 'UploadPart', action: 'delay', ms: 500, count: -1 },
       { op: 'UploadPart', action: 'error', status: 403, code: 'AccessDenied', message: 'Request has expired.', count: 1 },
     ]);
     await page.locator('#file').setInputFiles(file);
