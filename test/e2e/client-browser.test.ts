@@ -4,7 +4,8 @@
  * at about half way and resumed when the same file is chosen again: only the parts OSS does not
  * hold are sent (counted in the emulator's request log), and the stored bytes are the file's. The
  * same with 503s and dropped connections; URLs expiring mid-upload; a part going bad in OSS
- * (complete answers INTEGRITY_MISMATCH, the part is sent again); abort.
+ * (complete answers INTEGRITY_MISMATCH, the part is sent again); the same file in a second tab;
+ * abort.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -199,6 +200,29 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
     assert.equal(puts.length, 9, 'eight parts, one of them twice');
     await assertStored(s, st.result!.key, data);
     await page.close();
+  });
+
+  test('the same file in a second tab while the first uploads it: UploadBusyError there, the first finishes', async () => {
+    const s = await stack();
+    const first = await openPage(s);
+    const second = await openPage(s);
+    const file = join(dir, 'two-tabs-8mib.bin');
+    const data = seededBytes(2, 8 * MiB);
+    writeFileSync(file, data);
+    s.emulator.admin.faults.add({ op: 'UploadPart', action: 'delay', ms: 300, count: -1 });
+    await first.locator('#file').setInputFiles(file);
+    await first.evaluate(() => (window as any).e2e.start({ partSize: 1024 * 1024, concurrency: 2 }));
+    await first.waitForFunction(() => (window as any).e2e.state.partsDone >= 1, undefined, { polling: 20 });
+    await second.locator('#file').setInputFiles(file);
+    await second.evaluate(() => (window as any).e2e.start({ partSize: 1024 * 1024, concurrency: 2 }));
+    await second.waitForFunction(() => (window as any).e2e.state.error || (window as any).e2e.state.result);
+    assert.equal((await pageState(second)).error?.name, 'UploadBusyError');
+    const st = await finish(first);
+    s.emulator.admin.faults.clear();
+    await assertStored(s, st.result!.key, data);
+    assert.equal(s.emulator.admin.requests.list({ op: 'InitiateMultipartUpload' }).length, 1, 'one upload');
+    await first.close();
+    await second.close();
   });
 
   test('abort: no multipart upload left in OSS, nothing stored in the browser', async () => {

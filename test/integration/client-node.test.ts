@@ -396,3 +396,37 @@ describe('client/ on Node against the functions and the emulator', () => {
     assert.equal(await s.oss.headObject(key), null, 'never assembled');
   });
 });
+
+describe('client/ on Node: a stored upload whose token is about to expire', () => {
+  let s: TestStack;
+  before(async () => {
+    // Tokens live 60 s, under the 5 minutes a stored upload must have left to be resumed.
+    s = await startStack({ env: { UPLOAD_TOKEN_TTL_SECONDS: '60' } });
+  });
+  after(() => s?.close());
+
+  test('is not resumed: the old upload is aborted and a new one finishes', async () => {
+    const data = randomBytes(4 * PART);
+    const store = memoryStore();
+    const base = { api: s.functions.url, headers: { authorization: `Bearer ${s.jwt('alice')}` }, partSize: PART, resume: store, filename: 'short.bin' };
+    let old = { key: '', uploadId: '' };
+    const failing = createUpload(new Blob([data]), {
+      ...base,
+      concurrency: 1,
+      onEvent: (e) => {
+        if (e.type === 'upload') old = { key: e.key, uploadId: e.uploadId };
+        if (e.type === 'part-done' && e.partNumber === 2) s.emulator.admin.faults.add({ op: 'UploadPart', action: 'error', status: 400, code: 'InvalidArgument', count: -1, keyPrefix: old.key });
+      },
+    });
+    await assert.rejects(failing.start());
+    s.emulator.admin.faults.clear();
+    const events: UploadEvent[] = [];
+    const answer = await upload(new Blob([data]), { ...base, onEvent: (e) => events.push(e) });
+    assert.notEqual(answer.key, old.key);
+    assert.ok(events.some((e) => e.type === 'restarted' && /expires soon/.test(e.reason)));
+    assert.ok(events.some((e) => e.type === 'request' && e.op === 'abort' && e.status === 200), 'the old upload was aborted');
+    const open = [];
+    for await (const u of s.oss.iterateMultipartUploads({ prefix: 'uploads/alice/' })) open.push(u);
+    assert.deepEqual(open, []);
+  });
+});
