@@ -7,7 +7,8 @@
  * per signed and per listed part with and without.
  *
  * Only for the functions whose answers grow with the part count (sign, list, the Companion
- * facade); never for the OSS callback, whose answer OSS relays. Under FC the compressed bytes
+ * facade); never for the OSS callback, whose answer OSS relays. (No compression oracle, as in
+ * BREACH: no answer holds a secret that stays the same from one request to the next.) Under FC the compressed bytes
  * travel as base64 with isBase64Encoded (shared/http/fc-adapter.ts does that for any
  * Content-Encoding).
  */
