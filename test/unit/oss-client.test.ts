@@ -693,8 +693,11 @@ test('a caller AbortSignal stops the call without retrying', async () => {
   oss.fallback = 'hang';
   try {
     const ac = new AbortController();
-    setTimeout(() => ac.abort(new Error('caller gave up')), 50);
-    await assert.rejects(client({ timeoutMs: 5000 }).listParts(KEY, 'U', { signal: ac.signal }), /caller gave up/);
+    const call = client({ timeoutMs: 5000 }).listParts(KEY, 'U', { signal: ac.signal });
+    // Abort once OSS holds the request (a fixed delay raced a cold process's first connection).
+    while (oss.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    ac.abort(new Error('caller gave up'));
+    await assert.rejects(call, /caller gave up/);
     assert.equal(oss.requests.length, 1);
   } finally {
     oss.fallback = { status: 500, body: 'no canned reply' };
