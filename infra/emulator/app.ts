@@ -15,6 +15,7 @@ import { EC, Errors, OssError, errorXml, newRequestId } from './errors';
 import { corruptCrc, type FaultInjector } from './faults';
 import { getBucketLifecycle } from './lifecycle';
 import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts, uploadPart } from './multipart';
+import { copyObject } from './copy-object';
 import { deleteObject, getObject, getObjectMeta, putObject, validateKey } from './objects';
 import { postObject } from './post-object';
 import type { RequestLog } from './request-log';
@@ -39,10 +40,10 @@ const HANDLED_QUERY = new Set([
 const UNHANDLED_SUBRESOURCES = new Set([
   'acl', 'bucketInfo', 'location', 'stat', 'delete', 'append', 'tagging', 'position', 'restore',
   'versions', 'versioning', 'versionId', 'sequential', 'symlink', 'lifecycle', 'website', 'referer', 'logging',
-  'policy', 'encryption', 'worm', 'replication', 'inventory', 'x-oss-process', 'comp', 'continuation-token',
+  'policy', 'encryption', 'worm', 'replication', 'inventory', 'x-oss-process', 'comp',
 ]);
 
-export function identifyOperation(method: string, req: Pick<OssRequest, 'target' | 'query'>): OpName | OssError {
+export function identifyOperation(method: string, req: Pick<OssRequest, 'target' | 'query'> & { headers?: OssRequest['headers'] }): OpName | OssError {
   const { target, query } = req;
   const has = (n: string) => queryHas(query, n);
   // Of the lifecycle API only GetBucketLifecycle answers (lifecycle.ts); Put/Delete fall below.
@@ -88,7 +89,7 @@ export function identifyOperation(method: string, req: Pick<OssRequest, 'target'
   if (has('objectMeta')) return method === 'HEAD' ? 'GetObjectMeta' : Errors.methodNotAllowed(method);
   switch (method) {
     case 'PUT':
-      return 'PutObject';
+      return req.headers?.['x-oss-copy-source'] !== undefined ? 'CopyObject' : 'PutObject';
     case 'GET':
       return 'GetObject';
     case 'HEAD':
@@ -118,6 +119,8 @@ async function run(op: OpName, ctx: OpContext): Promise<OssResponse> {
       return putObject(ctx);
     case 'PostObject':
       return postObject(ctx);
+    case 'CopyObject':
+      return copyObject(ctx);
     case 'GetObject':
       return getObject(ctx, false);
     case 'HeadObject':

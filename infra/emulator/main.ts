@@ -28,7 +28,8 @@ const USAGE = `Usage: npm run oss:local -- [options]
 
 Environment: ALIBABA_CLOUD_ACCESS_KEY_ID / ALIBABA_CLOUD_ACCESS_KEY_SECRET (credentials),
 OSS_EMULATOR_STS_TOKENS (JSON list of {accessKeyId, accessKeySecret, securityToken, expiration?}),
-OSS_EMULATOR_FAULTS (JSON list of fault rules), OSS_EMULATOR_ADMIN_TOKEN.`;
+OSS_EMULATOR_FAULTS (JSON list of fault rules), OSS_EMULATOR_ADMIN_TOKEN,
+OSS_EMULATOR_NOTIFY_URL (POST an OSS event notification there for every created object).`;
 
 const { values } = parseArgs({
   options: {

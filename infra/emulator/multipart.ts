@@ -10,6 +10,7 @@ import { EC, Errors, OssError } from './errors';
 import {
   checkForbidOverwrite,
   isTrue,
+  notifyCreated,
   objectLocation,
   parseClientCrc,
   parseContentMd5,
@@ -197,7 +198,7 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<OssRespon
   const callback = parseCallbackParams(ctx);
   const forbid = req.headers['x-oss-forbid-overwrite'] !== undefined ? isTrue(req.headers['x-oss-forbid-overwrite']) : upload.forbidOverwrite;
 
-  const result = await core.storage.withUploadLock(upload.uploadId, async () => {
+  const completed = await core.storage.withUploadLock(upload.uploadId, async () => {
     // Re-read under the lock: a concurrent Complete or Abort may have won.
     const current = core.storage.getUpload(ctx.bucket, upload.uploadId, ctx.key);
     if (!current) throw Errors.noSuchUpload(upload.uploadId);
@@ -257,11 +258,14 @@ export async function completeMultipartUpload(ctx: OpContext): Promise<OssRespon
         lastModified: Date.now(),
         objectType: 'Multipart',
       };
+      const previousSize = core.storage.getObject(ctx.bucket, ctx.key)?.size ?? 0;
       await core.storage.putObject(rec);
       await core.storage.deleteUpload(ctx.bucket, upload.uploadId);
-      return rec;
+      return { rec, previousSize };
     });
   });
+  const result = completed.rec;
+  notifyCreated(ctx, result, 'CompleteMultipartUpload', completed.previousSize);
 
   const headers: Record<string, string> = { ETag: result.etag, ...result.sse };
   if (result.crc64 !== undefined) headers['x-oss-hash-crc64ecma'] = result.crc64;

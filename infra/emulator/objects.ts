@@ -186,16 +186,34 @@ export function uploadedBodyFields(body: ReceivedBody): Pick<ObjectRecord, 'blob
  * again under the key lock, since another upload may have stored the key while this body
  * streamed in; when it refuses, the received blob is discarded so nothing is half-written.
  */
-export async function storeUploadedObject(ctx: OpContext, rec: ObjectRecord, forbid: boolean): Promise<void> {
+export async function storeUploadedObject(ctx: OpContext, rec: ObjectRecord, forbid: boolean, operation: 'PutObject' | 'PostObject'): Promise<void> {
   const { storage } = ctx.core;
-  await storage.withKeyLock(rec.bucket, rec.key, async () => {
+  const previousSize = await storage.withKeyLock(rec.bucket, rec.key, async () => {
     try {
       checkForbidOverwrite(ctx, forbid);
     } catch (err) {
       await storage.blobs.delete(rec.blob);
       throw err;
     }
+    const previous = storage.getObject(rec.bucket, rec.key)?.size ?? 0;
     await storage.putObject(rec);
+    return previous;
+  });
+  notifyCreated(ctx, rec, operation, previousSize);
+}
+
+/** The OSS event notification for an object this request created (notifications.ts). */
+export function notifyCreated(ctx: OpContext, rec: ObjectRecord, operation: string, previousSize: number): void {
+  ctx.core.notifications.created({
+    operation,
+    bucket: rec.bucket,
+    key: rec.key,
+    etag: rec.etag,
+    size: rec.size,
+    previousSize,
+    requestId: ctx.req.requestId,
+    sourceIp: ctx.req.remoteAddress ?? '',
+    principal: ctx.principal.accessKeyId ?? 'anonymous',
   });
 }
 
@@ -212,7 +230,7 @@ export async function putObject(ctx: OpContext): Promise<OssResponse> {
   const body = await receiveBody(req, core.storage.blobs, { maxSize: core.limits.maxObjectSize });
   await verifyDigests(ctx, body, md5, clientCrc);
   const rec: ObjectRecord = { ...headers, bucket: ctx.bucket, key: ctx.key, ...uploadedBodyFields(body) };
-  await storeUploadedObject(ctx, rec, forbid);
+  await storeUploadedObject(ctx, rec, forbid, 'PutObject');
   const resHeaders: Record<string, string> = {
     ETag: rec.etag,
     'Content-MD5': rec.contentMd5!,

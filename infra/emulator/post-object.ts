@@ -305,7 +305,7 @@ async function storeForm(ctx: OpContext, form: ParsedForm): Promise<OssResponse>
     key,
     ...uploadedBodyFields(body),
   };
-  await storeUploadedObject(octx, rec, forbid);
+  await storeUploadedObject(octx, rec, forbid, 'PostObject');
 
   const headers: Record<string, string> = { ETag: rec.etag, 'x-oss-hash-crc64ecma': rec.crc64!, 'Content-MD5': rec.contentMd5! };
   if (callback) return core.callbacks.respond(octx, callback, rec, headers, 'PostObject');

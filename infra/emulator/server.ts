@@ -13,6 +13,7 @@ import { CallbackService, keyFromPem, loadOrCreateKey } from './callback';
 import { OssError, errorXml, newRequestId } from './errors';
 import { FaultInjector, type FaultRule, type FaultRuleInput } from './faults';
 import { RequestLog } from './request-log';
+import { Notifier, type NotificationRule, type NotificationRuleInput } from './notifications';
 import { Storage } from './storage';
 import { DEFAULT_LIMITS, type Core, type Limits } from './types';
 
@@ -46,6 +47,11 @@ export interface EmulatorOptions {
   adminToken?: string;
   /** Base URL to advertise (callback public-key URL); default the listening URL. */
   publicUrl?: string;
+  /**
+   * Event notifications for created objects (an FC OSS trigger's view of the bucket). Default: one
+   * rule for every created object to the URL in OSS_EMULATOR_NOTIFY_URL, when set.
+   */
+  notifications?: NotificationRuleInput[];
   /** Fault rules active from the start. Default: JSON in OSS_EMULATOR_FAULTS. */
   faults?: FaultRuleInput[];
   callbackTimeoutMs?: number;
@@ -73,6 +79,12 @@ export interface EmulatorAdmin {
   requests: RequestLog;
   storage: Storage;
   callbacks: CallbackService;
+  /** Event notification rules (what an OSS trigger would receive). */
+  notifications: {
+    add(rule: NotificationRuleInput): NotificationRule;
+    remove(id: string): boolean;
+    list(): NotificationRule[];
+  };
   /** PEM of the public key callbacks are signed with. */
   callbackPublicKey: string;
 }
@@ -145,7 +157,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     clockSkewMs: options.clockSkewMs ?? 15 * 60 * 1000,
     now: options.now ?? (() => new Date()),
   });
-  const core: Core = { storage, auth, callbacks, limits: { ...DEFAULT_LIMITS, ...options.limits } };
+  const notifications = new Notifier({ region, log });
+  const notifyUrl = process.env.OSS_EMULATOR_NOTIFY_URL;
+  for (const rule of options.notifications ?? (notifyUrl ? [{ events: ['oss:ObjectCreated:*'], target: notifyUrl }] : [])) notifications.add(rule);
+  const core: Core = { storage, auth, callbacks, notifications, limits: { ...DEFAULT_LIMITS, ...options.limits } };
   const adminToken = options.adminToken ?? (process.env.OSS_EMULATOR_ADMIN_TOKEN || undefined);
   const requests = new RequestLog();
   const app = createApp({ core, faults, requests, storage, callbacks, adminToken, region, log });
@@ -195,6 +210,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       requests,
       storage,
       callbacks,
+      notifications: {
+        add: (r) => notifications.add(r),
+        remove: (id) => notifications.remove(id),
+        list: () => notifications.list(),
+      },
       callbackPublicKey: key.publicKeyPem,
     },
     fetch: async (request) => app.fetch(request),

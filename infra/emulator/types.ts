@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { Authenticator, Principal } from './auth';
 import type { CallbackService } from './callback';
+import type { Notifier } from './notifications';
 import type { OssRequest } from './request';
 import type { Storage } from './storage';
 
@@ -13,6 +14,7 @@ export type OpName =
   | 'ListMultipartUploads'
   | 'AbortMultipartUpload'
   | 'PutObject'
+  | 'CopyObject'
   | 'PostObject'
   | 'GetObject'
   | 'HeadObject'
@@ -56,6 +58,8 @@ export interface Core {
   storage: Storage;
   auth: Authenticator;
   callbacks: CallbackService;
+  /** OSS event notifications for created objects (notifications.ts). */
+  notifications: Notifier;
   limits: Limits;
 }
 
