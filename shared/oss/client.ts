@@ -8,8 +8,8 @@
  *
  * | operation                      | 5xx / 429 response | network error / timeout                     |
  * |--------------------------------|--------------------|---------------------------------------------|
- * | ListParts, ListMultipartUploads, HeadObject, GetObject | retried | retried                    |
- * | AbortMultipartUpload, PutObject, DeleteObject | retried | retried                                |
+ * | ListParts, ListMultipartUploads, ListObjectsV2, HeadObject, GetObject | retried | retried    |
+ * | AbortMultipartUpload, PutObject, DeleteObject, CopyObject | retried | retried                    |
  * | CompleteMultipartUpload        | retried            | retried                                     |
  * | InitiateMultipartUpload        | retried            | retried ONLY if the request cannot have reached OSS (refused, DNS, connect timeout) |
  *
@@ -33,6 +33,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  encodePath,
   encodeRfc3986,
   presign as presignQuery,
   signHeader,
@@ -55,11 +56,15 @@ import {
 import {
   buildCompleteBody,
   parseCompleteResult,
+  parseCopyObjectResult,
   parseErrorFields,
   parseInitiateResult,
   parseListPartsResult,
+  parseListObjectsV2Result,
   parseListUploadsResult,
   type CompletePart,
+  type ListObjectsXmlPage,
+  type ObjectSummary,
   type ListPartsXmlPage,
   type ListUploadsXmlPage,
   type MultipartUploadInfo,
@@ -80,7 +85,7 @@ import { signPostPolicy, type PostPolicyCondition } from './post-policy';
 import { nodeHttpFetch, type Transport, type TransportResponse, type ResponseHeaders } from './http-transport';
 
 export type { Credentials, SignatureVersion } from './signer';
-export type { PartInfo, MultipartUploadInfo, CompletePart } from './xml';
+export type { PartInfo, MultipartUploadInfo, CompletePart, ObjectSummary } from './xml';
 export type { RetryOptions } from './retry';
 export type { CallbackParam } from './callback';
 export type { PostPolicyCondition } from './post-policy';
@@ -252,6 +257,36 @@ export interface GetObjectOptions extends CallOptions {
 export interface GetObjectResult extends ObjectInfo {
   body: Uint8Array;
   status: number;
+}
+
+export interface CopyObjectOptions extends CallOptions {
+  /** `x-oss-copy-source-if-match`: copy only this version of the source (412 otherwise). */
+  ifMatch?: string;
+  /** `COPY` (default): the source's Content-Type and x-oss-meta-*; `REPLACE`: the options' own. */
+  metadataDirective?: 'COPY' | 'REPLACE';
+  /** With REPLACE. */
+  contentType?: string;
+  /** With REPLACE. */
+  metadata?: Record<string, string>;
+  forbidOverwrite?: boolean;
+  headers?: Record<string, string>;
+}
+
+export interface CopyObjectResult {
+  etag: string;
+  lastModified: Date;
+  requestId: string;
+}
+
+export interface ListObjectsOptions extends CallOptions {
+  prefix?: string;
+  continuationToken?: string;
+  /** 1..1000 (OSS default 100). */
+  maxKeys?: number;
+}
+
+export interface ListObjectsPage extends ListObjectsXmlPage {
+  requestId: string;
 }
 
 export interface PresignOptions {
@@ -847,6 +882,64 @@ export class OssClient {
     validateObjectKey(key);
     const raw = await this.send({ operation: 'DeleteObject', method: 'DELETE', key, retry: 'idempotent', call: opts });
     return { requestId: raw.requestId };
+  }
+
+  /**
+   * CopyObject within this bucket (`x-oss-copy-source: /bucket/key`). Retried: a second copy of the
+   * same source is the same object. Same-bucket copies have no size limit (docs/oss.md).
+   */
+  async copyObject(sourceKey: string, key: string, opts: CopyObjectOptions = {}): Promise<CopyObjectResult> {
+    validateObjectKey(sourceKey);
+    validateObjectKey(key);
+    const headers: Record<string, string> = { 'x-oss-copy-source': `/${this.bucket}/${encodePath(sourceKey)}` };
+    if (opts.ifMatch) headers['x-oss-copy-source-if-match'] = opts.ifMatch;
+    if (opts.metadataDirective) headers['x-oss-metadata-directive'] = opts.metadataDirective;
+    if (opts.contentType) headers['Content-Type'] = opts.contentType;
+    metadataHeaders(opts.metadata, headers);
+    if (opts.forbidOverwrite !== undefined) headers['x-oss-forbid-overwrite'] = String(opts.forbidOverwrite);
+    Object.assign(headers, opts.headers ?? {});
+    const op = 'CopyObject';
+    const raw = await this.send({ operation: op, method: 'PUT', key, headers, retry: 'idempotent', call: opts });
+    try {
+      return { ...parseCopyObjectResult(utf8(raw.body)), requestId: raw.requestId };
+    } catch (e) {
+      this.protocolError(e, op, raw);
+    }
+  }
+
+  /** One page of ListObjectsV2 (keys as OSS sends them: no encoding-type). */
+  async listObjects(opts: ListObjectsOptions = {}): Promise<ListObjectsPage> {
+    const query: QueryPairs = [['list-type', '2']];
+    if (opts.prefix) query.push(['prefix', opts.prefix]);
+    if (opts.continuationToken) query.push(['continuation-token', opts.continuationToken]);
+    if (opts.maxKeys !== undefined) {
+      if (!Number.isInteger(opts.maxKeys) || opts.maxKeys < 1 || opts.maxKeys > 1000) throw new RangeError('maxKeys must be 1..1000');
+      query.push(['max-keys', String(opts.maxKeys)]);
+    }
+    const op = 'ListObjectsV2';
+    const raw = await this.send({ operation: op, method: 'GET', query, retry: 'idempotent', call: opts });
+    try {
+      return { ...parseListObjectsV2Result(utf8(raw.body)), requestId: raw.requestId };
+    } catch (e) {
+      this.protocolError(e, op, raw);
+    }
+  }
+
+  /** Every object under `prefix`, across all pages (ListObjectsV2). */
+  async *iterateObjects(opts: ListObjectsOptions = {}): AsyncGenerator<ObjectSummary, void, undefined> {
+    let token = opts.continuationToken ?? '';
+    for (;;) {
+      const page = await this.listObjects({ ...opts, continuationToken: token });
+      yield* page.objects;
+      if (!page.isTruncated) return;
+      if (!page.nextContinuationToken || page.nextContinuationToken === token) {
+        const err = new OssProtocolError('ListObjectsV2: truncated page without an advancing NextContinuationToken');
+        err.operation = 'ListObjectsV2';
+        err.requestId = page.requestId;
+        throw err;
+      }
+      token = page.nextContinuationToken;
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -261,6 +261,45 @@ export function parseListUploadsResult(body: string): ListUploadsXmlPage {
   };
 }
 
+export interface ObjectSummary {
+  key: string;
+  size: number;
+  /** As OSS sends it, quoted. */
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ListObjectsXmlPage {
+  prefix: string;
+  isTruncated: boolean;
+  /** '' when not truncated. */
+  nextContinuationToken: string;
+  objects: ObjectSummary[];
+}
+
+export function parseListObjectsV2Result(body: string): ListObjectsXmlPage {
+  const op = 'ListObjectsV2';
+  const r = parseRoot(body, 'ListBucketResult', op);
+  const dec = isUrlEncoded(r) ? urlDecode : (s: string) => s;
+  return {
+    prefix: dec(text(r, 'Prefix')),
+    isTruncated: bool(text(r, 'IsTruncated')),
+    nextContinuationToken: text(r, 'NextContinuationToken'),
+    objects: list(r, 'Contents').map((c) => ({
+      key: dec(required(text(c, 'Key'), 'Contents/Key', op)),
+      size: int(text(c, 'Size'), 'Size', op),
+      etag: text(c, 'ETag').trim(),
+      lastModified: date(text(c, 'LastModified'), 'LastModified', op),
+    })),
+  };
+}
+
+export function parseCopyObjectResult(body: string): { etag: string; lastModified: Date } {
+  const op = 'CopyObject';
+  const r = parseRoot(body, 'CopyObjectResult', op);
+  return { etag: required(text(r, 'ETag').trim(), 'ETag', op), lastModified: date(text(r, 'LastModified'), 'LastModified', op) };
+}
+
 /**
  * The fields of an `<Error>` document, flat, as strings (Code, Message, RequestId, HostId, EC,
  * StringToSign, …). Undefined when `body` is not an OSS error document.
