@@ -47,6 +47,12 @@
  * | `CALLBACK_KEY_URL_PREFIXES` | none | Comma list of extra URL prefixes a callback's public key may be fetched from; each must end its host with `/`. |
  * | `SWEEP_MAX_AGE_HOURS` | `24` | The sweeper aborts uploads older than this; > 0, at most 8760. |
  * | `SWEEP_DRY_RUN` | `false` | The sweeper only reports what it would abort. |
+ * | `WEBHOOK_URL` | none | Where the events function POSTs each `upload.completed` / `upload.rejected` event (Standard Webhooks); https, or http on localhost. The events function refuses to run without it. |
+ * | `WEBHOOK_SECRET` | none | The signing secret, `whsec_` + base64 of 24-64 random bytes (the Standard Webhooks form); required with `WEBHOOK_URL`. |
+ * | `WEBHOOK_TIMEOUT_MS` | `10000` | Per delivery, 100..60000 ms; a timeout or a non-2xx answer fails the invocation, so FC retries it. |
+ * | `QUARANTINE_MODE` | `move` | An object that fails the content check is `move`d under `QUARANTINE_PREFIX` (copied, then deleted at its key) or `delete`d; either way a JSON record of the rejection is kept there. |
+ * | `QUARANTINE_PREFIX` | `quarantine` | Key prefix of quarantined objects and rejection records; must not overlap `KEY_PREFIX` (the OSS trigger must never see them). |
+ * | `QUARANTINE_MAX_AGE_HOURS` | `168` | The sweeper deletes what is under `QUARANTINE_PREFIX` after this long; > 0, at most 87600. |
  */
 import { createPublicKey } from 'node:crypto';
 import { httpError } from './http/errors';
@@ -105,6 +111,12 @@ export const CONFIG_VARIABLES = [
   'CALLBACK_KEY_URL_PREFIXES',
   'SWEEP_MAX_AGE_HOURS',
   'SWEEP_DRY_RUN',
+  'WEBHOOK_URL',
+  'WEBHOOK_SECRET',
+  'WEBHOOK_TIMEOUT_MS',
+  'QUARANTINE_MODE',
+  'QUARANTINE_PREFIX',
+  'QUARANTINE_MAX_AGE_HOURS',
 ] as const;
 
 export interface OssConfig {
@@ -161,6 +173,16 @@ export interface Config {
   http: { maxBodyBytes: number; corsAllowedOrigins: string[] };
   callback: { url?: string; publicKeys: string[]; keyUrlPrefixes: string[] };
   sweep: { maxAgeHours: number; dryRun: boolean };
+  events: EventsConfig;
+}
+
+/** The events function (functions/events) and the quarantine the sweeper owns. */
+export interface EventsConfig {
+  /** Unset: the events function fails every invocation (fail closed; FC keeps the events). */
+  webhookUrl?: string;
+  webhookSecret?: string;
+  webhookTimeoutMs: number;
+  quarantine: { mode: 'move' | 'delete'; prefix: string; maxAgeHours: number };
 }
 
 export class ConfigError extends Error {
@@ -177,6 +199,9 @@ const SECRET_VARS = new Set([
   'ALIBABA_CLOUD_SECURITY_TOKEN',
   'AUTH_JWT_SECRET',
   'UPLOAD_TOKEN_SECRET',
+  'WEBHOOK_SECRET',
+  // A receiver URL may carry a token in its query.
+  'WEBHOOK_URL',
 ]);
 
 const MIN_SECRET_BYTES = 32;
@@ -487,8 +512,55 @@ export function parseConfig(env: Env): Config {
   // --- Sweep
   const sweep = { maxAgeHours: r.positive('SWEEP_MAX_AGE_HOURS', 24, 8760), dryRun: r.bool('SWEEP_DRY_RUN', false) };
 
+  const events = eventsConfig(r, keyPrefix);
+
   if (r.problems.length > 0) throw new ConfigError(r.problems);
-  return deepFreeze({ oss, ossClient, ...(envCredentials ? { envCredentials } : {}), auth, uploadToken, policy, http, callback, sweep });
+  return deepFreeze({ oss, ossClient, ...(envCredentials ? { envCredentials } : {}), auth, uploadToken, policy, http, callback, sweep, events });
+}
+
+/** `whsec_` + base64 of the key (Standard Webhooks); 24-64 bytes, as the specification recommends. */
+const WEBHOOK_SECRET_FORM = /^whsec_([A-Za-z0-9+/]+={0,2})$/;
+
+function eventsConfig(r: EnvReader, keyPrefix: string): EventsConfig {
+  let webhookUrl: string | undefined;
+  const urlRaw = r.str('WEBHOOK_URL');
+  if (urlRaw !== undefined) {
+    const url = httpUrl(r, 'WEBHOOK_URL', urlRaw, { httpsUnlessLocal: true });
+    if (url && (url.username || url.password || url.hash)) r.bad('WEBHOOK_URL', 'must not hold credentials or a fragment');
+    else if (url) webhookUrl = url.toString();
+  }
+  const secret = r.str('WEBHOOK_SECRET');
+  if (secret !== undefined) {
+    const b64 = WEBHOOK_SECRET_FORM.exec(secret)?.[1];
+    const bytes = b64 && b64.length % 4 === 0 ? Buffer.from(b64, 'base64').length : 0;
+    if (bytes < 24 || bytes > 64) r.bad('WEBHOOK_SECRET', 'must be whsec_ followed by the base64 of 24 to 64 random bytes (Standard Webhooks)');
+  }
+  if (urlRaw !== undefined && secret === undefined) r.problem('WEBHOOK_URL needs WEBHOOK_SECRET (deliveries are always signed)');
+  if (secret !== undefined && urlRaw === undefined) r.problem('WEBHOOK_SECRET is set without WEBHOOK_URL');
+
+  let prefix = 'quarantine';
+  const prefixRaw = r.str('QUARANTINE_PREFIX');
+  if (prefixRaw !== undefined) {
+    try {
+      prefix = normalizeKeyPrefix(prefixRaw);
+    } catch (e) {
+      r.bad('QUARANTINE_PREFIX', (e as Error).message);
+    }
+  }
+  // Under KEY_PREFIX the OSS trigger would see quarantine copies; KEY_PREFIX under it would be swept.
+  if (`${prefix}/`.startsWith(`${keyPrefix}/`) || `${keyPrefix}/`.startsWith(`${prefix}/`)) {
+    r.bad('QUARANTINE_PREFIX', `must not overlap KEY_PREFIX (${keyPrefix})`);
+  }
+  return {
+    ...(webhookUrl ? { webhookUrl } : {}),
+    ...(secret ? { webhookSecret: secret } : {}),
+    webhookTimeoutMs: r.int('WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+    quarantine: {
+      mode: r.oneOf('QUARANTINE_MODE', ['move', 'delete'] as const, 'move'),
+      prefix,
+      maxAgeHours: r.positive('QUARANTINE_MAX_AGE_HOURS', 168, 87_600),
+    },
+  };
 }
 
 function deepFreeze<T>(o: T): T {
