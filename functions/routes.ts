@@ -3,7 +3,7 @@
  * custom-domain routes (checked by test/unit/s-yaml.test.ts) and the OpenAPI document.
  * Paths are exact, except `/s3/*`, so a custom domain can route each to its own function.
  */
-export type FunctionName = 'init' | 'sign' | 'list' | 'complete' | 'abort' | 'callback' | 'companion' | 'sweep';
+export type FunctionName = 'init' | 'sign' | 'list' | 'complete' | 'abort' | 'callback' | 'companion' | 'sweep' | 'events';
 
 export interface Route {
   fn: FunctionName;
@@ -22,9 +22,9 @@ export const ROUTES: readonly Route[] = [
   { fn: 'companion', path: '/s3/*', methods: ['GET', 'POST', 'DELETE'] },
 ];
 
-/** The HTTP functions (sweep runs on a timer and has no route). */
+/** The HTTP functions (sweep runs on a timer, events on an OSS trigger; neither has a route). */
 export const HTTP_FUNCTIONS: readonly FunctionName[] = ['init', 'sign', 'list', 'complete', 'abort', 'callback', 'companion'];
-export const ALL_FUNCTIONS: readonly FunctionName[] = [...HTTP_FUNCTIONS, 'sweep'];
+export const ALL_FUNCTIONS: readonly FunctionName[] = [...HTTP_FUNCTIONS, 'sweep', 'events'];
 
 /** The route serving `path`, exact match first, then `/s3/*`. */
 export function routeFor(path: string): Route | undefined {

@@ -1,16 +1,19 @@
 /**
  * sweep: timer trigger. Aborts multipart uploads under KEY_PREFIX initiated more than
- * SWEEP_MAX_AGE_HOURS ago (ListMultipartUploads, paged). The timer's `payload` may be JSON
- * `{"dryRun": true}` to override SWEEP_DRY_RUN for one run. Returns and logs the report.
+ * SWEEP_MAX_AGE_HOURS ago (ListMultipartUploads, paged), and deletes what lies under
+ * QUARANTINE_PREFIX for longer than QUARANTINE_MAX_AGE_HOURS (shared/events/quarantine.ts). The
+ * timer's `payload` may be JSON `{"dryRun": true}` to override SWEEP_DRY_RUN for one run.
+ * Returns and logs the report.
  */
 import { parseEvent, type FcContext, type RawFcEvent } from '../../shared/http/fc-adapter';
 import { normalizeKeyPrefix } from '../../shared/policy/keys';
 import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
 import { ossPort } from '../../shared/upload/oss-adapter';
 import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep';
+import { sweepQuarantine, type QuarantineSweepReport } from '../../shared/events/quarantine';
 
 export function createHandler(deps: Deps = {}) {
-  return async (event: RawFcEvent, context: FcContext): Promise<SweepReport> => {
+  return async (event: RawFcEvent, context: FcContext): Promise<SweepReport & { quarantine: QuarantineSweepReport }> => {
     const config = configOf(deps);
     const dryRun = dryRunOverride(event) ?? config.sweep.dryRun;
     const oss = ossClientFor(context, config, deps);
@@ -21,9 +24,11 @@ export function createHandler(deps: Deps = {}) {
       now: deps.now?.(),
       maxAborts: 5000,
     });
+    const { prefix, maxAgeHours } = config.events.quarantine;
+    const quarantine = await sweepQuarantine(oss, { prefix, maxAgeHours, dryRun, now: deps.now?.(), maxDeletes: 5000 });
     const { uploads, ...summary } = report;
-    console.log(JSON.stringify({ level: 'info', fn: 'sweep', requestId: context?.requestId, ...summary }));
-    return report;
+    console.log(JSON.stringify({ level: 'info', fn: 'sweep', requestId: context?.requestId, ...summary, quarantine }));
+    return { ...report, quarantine };
   };
 }
 

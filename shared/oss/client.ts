@@ -252,6 +252,8 @@ export interface PutObjectResult {
 export interface GetObjectOptions extends CallOptions {
   /** `bytes=0-99` */
   range?: string;
+  /** Any other headers (e.g. `If-Match`). */
+  headers?: Record<string, string>;
 }
 
 export interface GetObjectResult extends ObjectInfo {
@@ -842,7 +844,7 @@ export class OssClient {
 
   async getObject(key: string, opts: GetObjectOptions = {}): Promise<GetObjectResult> {
     validateObjectKey(key);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...opts.headers };
     if (opts.range) headers['Range'] = opts.range;
     const raw = await this.send({ operation: 'GetObject', method: 'GET', key, headers, retry: 'idempotent', call: opts });
     return { ...objectInfo(raw, 'GetObject'), body: raw.body, status: raw.status };

@@ -198,3 +198,19 @@ export function keyBelongsTo(key: unknown, prefix: string, sub: unknown): boolea
   return key.split('/').every((seg) => seg !== '.' && seg !== '..' && seg !== '');
 }
 
+
+/**
+ * The caller a stored key belongs to, when the key has exactly the layout `buildObjectKey` makes
+ * under `prefix` (`<prefix>/<sub>/<yyyy>/<mm>/<random>/<filename>`); undefined for any other key.
+ * The events function uses it to tell our uploads from objects put there some other way.
+ */
+export function parseObjectKey(key: string, prefix: string): { sub: string } | undefined {
+  const head = `${normalizeKeyPrefix(prefix)}/`;
+  if (!key.startsWith(head) || utf8Bytes(key) > MAX_KEY_BYTES) return undefined;
+  const segs = key.slice(head.length).split('/');
+  if (segs.length !== 5) return undefined;
+  const [sub, yyyy, mm, random, filename] = segs;
+  if (!isSafeSegment(sub) || !/^\d{4}$/.test(yyyy) || !/^(0[1-9]|1[0-2])$/.test(mm) || !/^[A-Za-z0-9_-]{1,64}$/.test(random)) return undefined;
+  if (filename === '' || filename === '.' || filename === '..') return undefined;
+  return { sub };
+}

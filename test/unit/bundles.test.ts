@@ -12,6 +12,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
 import { build, checkInputs, BuildError, BUNDLE_BUDGET_BYTES, type BuildResult } from '../../infra/build.ts';
 import { ROUTES, HTTP_FUNCTIONS } from '../../functions/routes.ts';
 import { startEmulator, type RunningEmulator } from '../../infra/emulator/server.ts';
@@ -168,7 +171,7 @@ test('the build produced a bundle, package.json {"type":"commonjs"} and notices 
     assert.ok(b.gzipBytes < b.bytes);
     // Runtime dependencies only; the dev tools never ride along.
     for (const p of b.packages) assert.doesNotMatch(p, /^(ali-oss|@hono\/node-server|fast-check|esbuild|tsx|playwright-core|urllib|@uppy\/)/, `${b.name} bundles ${p}`);
-    assert.ok(b.packages.some((p) => p.startsWith('hono@')) || b.name === 'sweep', `${b.name} bundles hono`);
+    assert.ok(b.packages.some((p) => p.startsWith('hono@')) || b.name === 'sweep' || b.name === 'events', `${b.name} bundles hono`);
     const code = readFileSync(b.file, 'utf8');
     assert.doesNotMatch(code, /sourceMappingURL/);
     assert.doesNotMatch(code, /\n\s*\/\/ (shared|functions|infra)\//, 'no per-file comments (minified)');
@@ -313,6 +316,48 @@ test('sweep bundle with an unreachable OSS endpoint fails the invocation (FC rec
   assert.equal(r.result, undefined);
   assert.ok(r.error, 'the handler rejects');
   assert.match(r.error!.message, /ListMultipartUploads|ECONNREFUSED|connect/i);
+});
+
+test('events bundle: a real OSS event, content check, quarantine, signed deliveries verified by the official library', async () => {
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const received: Array<{ headers: Record<string, string>; body: string }> = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      received.push({ headers: req.headers as Record<string, string>, body });
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  try {
+    const env = fnEnv({ WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, WEBHOOK_SECRET: secret });
+    const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001080600000000', 'hex');
+    const good = await oss.putObject('uploads/dana/2025/03/abcdefghijklmnop/pic.png', png, { contentType: 'image/png', metadata: { album: 'x' } });
+    const bad = await oss.putObject('uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png', '<html><script>alert(1)</script></html>', { contentType: 'image/png' });
+    const ossEvent = (key: string, etag: string) => ({
+      events: [{ eventName: 'ObjectCreated:PutObject', eventTime: new Date().toISOString(), oss: { bucket: { name: BUCKET }, object: { key, eTag: etag.replace(/"/g, ''), size: 1 } } }],
+    });
+    const ok = await invoke('events', ossEvent('uploads/dana/2025/03/abcdefghijklmnop/pic.png', good.etag), env, roleContext());
+    assert.equal(ok.error, undefined, JSON.stringify(ok.error) + ok.stderr);
+    assert.equal(ok.result.outcomes[0].outcome, 'delivered');
+    const rej = await invoke('events', ossEvent('uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png', bad.etag), env, roleContext());
+    assert.equal(rej.result.outcomes[0].outcome, 'rejected');
+    assert.equal(await oss.headObject('uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png'), null, 'quarantined: gone from its key');
+    const wh = new Webhook(secret);
+    const events = received.map((r) => wh.verify(r.body, r.headers) as any);
+    assert.deepEqual(events.map((e) => e.type), ['upload.completed', 'upload.rejected']);
+    assert.equal(events[0].data.sub, 'dana');
+    assert.deepEqual(events[0].data.metadata, { album: 'x' });
+    assert.equal(events[0].data.check.detected, 'image/png');
+    assert.equal(ok.stderr, '');
+    assert.equal(ok.undiciLoaded, false, "the events bundle's cold start does not load Node's undici");
+    // Without a webhook the function fails (FC retries, then dead-letters the event intact).
+    const off = await invoke('events', ossEvent('uploads/dana/2025/03/abcdefghijklmnop/pic.png', good.etag), fnEnv(), roleContext());
+    assert.match(off.error?.message ?? '', /WEBHOOK_URL and WEBHOOK_SECRET/);
+  } finally {
+    receiver.close();
+  }
 });
 
 test('the build refuses test code, the emulator, dev-only packages and unknown functions', async () => {

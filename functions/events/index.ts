@@ -1,0 +1,54 @@
+/**
+ * events: OSS trigger (s.yaml), invoked asynchronously by FC for every object created under
+ * KEY_PREFIX. For each object: the content check, then `upload.completed`, or quarantine and
+ * `upload.rejected`, delivered signed to WEBHOOK_URL (shared/events/process.ts).
+ *
+ * Any failure (OSS, the receiver's answer, a misconfiguration, a malformed event) is thrown after
+ * every object of the event was tried, so FC retries the invocation (asyncInvokeConfig) and at the
+ * end hands the event, intact, to the onFailure destination. Returns and logs a report.
+ */
+import { ConfigError } from '../../shared/config';
+import type { FcContext, RawFcEvent } from '../../shared/http/fc-adapter';
+import { parseOssEvent } from '../../shared/events/oss-event';
+import { handleObjectCreated, type Outcome } from '../../shared/events/process';
+import type { Transport } from '../../shared/oss/http-transport';
+import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
+
+export interface EventsDeps extends Deps {
+  /** Transport for webhook deliveries (default node:http(s)). */
+  webhookFetch?: Transport;
+}
+
+export interface EventsReport {
+  outcomes: Outcome[];
+}
+
+export function createHandler(deps: EventsDeps = {}) {
+  return async (event: RawFcEvent, context: FcContext): Promise<EventsReport> => {
+    const log = (entry: object) => console.log(JSON.stringify({ fn: 'events', requestId: context?.requestId, ...entry }));
+    const config = configOf(deps);
+    const { webhookUrl: url, webhookSecret: secret } = config.events;
+    if (!url || !secret) throw new ConfigError(['the events function needs WEBHOOK_URL and WEBHOOK_SECRET']);
+    const records = parseOssEvent(event);
+    const oss = ossClientFor(context, config, deps);
+    const webhook = { url, secret, timeoutMs: config.events.webhookTimeoutMs, transport: deps.webhookFetch, now: deps.now };
+
+    const outcomes: Outcome[] = [];
+    const failures: string[] = [];
+    for (const r of records) {
+      try {
+        const o = await handleObjectCreated(r, { oss, config, webhook });
+        outcomes.push(o);
+        log({ level: o.outcome === 'ignored' ? 'warn' : 'info', ...o });
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        failures.push(`${r.key}: ${message}`);
+        log({ level: 'error', key: r.key, error: message });
+      }
+    }
+    if (failures.length) throw new Error(`${failures.length} of ${records.length} object(s) failed, FC retries the event: ${failures.join('; ')}`);
+    return { outcomes };
+  };
+}
+
+export const handler = createHandler();

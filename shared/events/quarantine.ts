@@ -1,0 +1,102 @@
+/**
+ * Quarantine: what happens to an object that failed the content check, and the sweeper's part.
+ *
+ * Under QUARANTINE_PREFIX (outside KEY_PREFIX, so the OSS trigger never sees it), named by the
+ * event id (fixed length, whatever the key's):
+ *   <prefix>/<id>.json   the `upload.rejected` event, written first, in both modes
+ *   <prefix>/<id>        the object itself (`move` mode: CopyObject, then DeleteObject at its key)
+ * The record is what makes a retry right: when FC retries after the object was already removed
+ * (quarantined, but the delivery failed), the object is gone from its key and the record is
+ * delivered again, the same event with the same id.
+ *
+ * The sweeper deletes everything under the prefix older than QUARANTINE_MAX_AGE_HOURS.
+ */
+import type { OssClient } from '../oss/client';
+import { OssError } from '../oss/errors';
+import type { UploadEvent } from './event';
+
+export interface QuarantineSettings {
+  mode: 'move' | 'delete';
+  prefix: string;
+}
+
+export function quarantineKeys(prefix: string, id: string): { object: string; record: string } {
+  return { object: `${prefix}/${id}`, record: `${prefix}/${id}.json` };
+}
+
+/** What the rejected event says became of the object (decided before anything is moved). */
+export function quarantineOutcome(q: QuarantineSettings, id: string): NonNullable<UploadEvent['data']['quarantine']> {
+  return q.mode === 'move' ? { action: 'moved', key: quarantineKeys(q.prefix, id).object } : { action: 'deleted' };
+}
+
+/**
+ * Record, (copy,) delete. Every step may be repeated: a retry after any of them ends the same.
+ * Returns false when the object at `key` is no longer the one checked (its ETag changed): then
+ * nothing is deleted.
+ */
+export async function quarantine(oss: OssClient, q: QuarantineSettings, key: string, etag: string, event: UploadEvent): Promise<boolean> {
+  const { object, record } = quarantineKeys(q.prefix, event.id);
+  await oss.putObject(record, JSON.stringify(event), { contentType: 'application/json' });
+  if (q.mode === 'move') {
+    try {
+      await oss.copyObject(key, object, { ifMatch: etag });
+    } catch (e) {
+      if (e instanceof OssError && e.status === 412) return false;
+      throw e;
+    }
+  }
+  await oss.deleteObject(key);
+  return true;
+}
+
+/** The rejection recorded for event `id`, if any. */
+export async function recordedRejection(oss: OssClient, prefix: string, id: string): Promise<UploadEvent | undefined> {
+  let text: string;
+  try {
+    text = Buffer.from((await oss.getObject(quarantineKeys(prefix, id).record)).body).toString('utf8');
+  } catch (e) {
+    if (e instanceof OssError && e.status === 404) return undefined;
+    throw e;
+  }
+  const event = JSON.parse(text) as UploadEvent;
+  // Written by us under our own prefix; still, never deliver a record that is not this event.
+  if (event?.id !== id || event.type !== 'upload.rejected') throw new Error(`quarantine record for ${id} does not hold its rejection`);
+  return event;
+}
+
+export interface QuarantineSweepReport {
+  prefix: string;
+  cutoff: string;
+  dryRun: boolean;
+  scanned: number;
+  expired: number;
+  deleted: number;
+  failed: number;
+  truncated: boolean;
+}
+
+/** Deletes what lies under `<prefix>/` and was last modified before now - maxAgeHours. */
+export async function sweepQuarantine(
+  oss: OssClient,
+  opts: { prefix: string; maxAgeHours: number; dryRun: boolean; now?: Date; maxDeletes?: number },
+): Promise<QuarantineSweepReport> {
+  const cutoff = new Date((opts.now ?? new Date()).getTime() - opts.maxAgeHours * 3600_000);
+  const report: QuarantineSweepReport = { prefix: `${opts.prefix}/`, cutoff: cutoff.toISOString(), dryRun: opts.dryRun, scanned: 0, expired: 0, deleted: 0, failed: 0, truncated: false };
+  for await (const o of oss.iterateObjects({ prefix: `${opts.prefix}/` })) {
+    report.scanned++;
+    if (o.lastModified.getTime() >= cutoff.getTime()) continue;
+    report.expired++;
+    if (opts.dryRun) continue;
+    if (opts.maxDeletes !== undefined && report.deleted >= opts.maxDeletes) {
+      report.truncated = true;
+      break;
+    }
+    try {
+      await oss.deleteObject(o.key);
+      report.deleted++;
+    } catch {
+      report.failed++;
+    }
+  }
+  return report;
+}
