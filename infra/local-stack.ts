@@ -6,7 +6,9 @@
  *    functions call the emulator over HTTP and the emulator POSTs the upload callback to the
  *    callback function (CALLBACK_URL), which trusts the emulator's callback key,
  *  - a demo page at `/` (Uppy Dashboard + `@uppy/aws-s3` with `companionEndpoint`, bundled with
- *    esbuild at startup, in memory), `/openapi.json`, and a few local-only helpers under `/_local/`.
+ *    esbuild at startup, in memory), `/openapi.json`, and a few local-only helpers under `/_local/`,
+ *  - the events path (infra/local/events.ts): the emulator's OSS event notifications invoke the
+ *    events function as FC does asynchronously, deliveries go to WEBHOOK_URL or a local receiver.
  *
  * `startLocalStack()` is the same thing for tests (`memory: true`, ports 0).
  * Busy default ports are replaced by free ones (and said so); a data folder serves one stack at a
@@ -26,6 +28,7 @@ import { bundleBrowser, type BrowserBundle } from './local/bundle.ts';
 import { renderPage, FAVICON_SVG, type PageConfig } from './local/demo/page.ts';
 import { onStopRequest } from './local/stop-signals.ts';
 import { lockDataDir } from './local/data-lock.ts';
+import { DEAD_LETTER_FILE, startLocalEvents, type LocalEvents } from './local/events.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
 import { openApiDocument } from '../functions/openapi.ts';
 import { OssClient } from '../shared/oss/client.ts';
@@ -82,6 +85,8 @@ export interface LocalStackOptions {
   ossLog?: boolean | ((line: string) => void);
   /** The demo's "slow network" delay per part PUT / form POST, ms. Default SLOW_NETWORK_MS. */
   slowNetworkMs?: number;
+  /** First retry delay of a failed events invocation, doubling (infra/local/async-invoker.ts). Default 2000. */
+  eventsRetryBaseMs?: number;
   /**
    * Your own pages under the stack's origin (same-origin, as Uppy v6 Companion mode needs for
    * cookies; and a page Chromium loaded from loopback may call the loopback emulator). Asked
@@ -113,6 +118,8 @@ export interface LocalStack {
   bundle: Promise<BrowserBundle>;
   /** The last callback answers our callback function gave, by object key (newest last). */
   callbacks: Map<string, CallbackSeen>;
+  /** The events path: invocations, dead letters, the local receiver (when WEBHOOK_URL was not given). */
+  events: LocalEvents;
   /** The demo's "slow network" switch (an emulator delay on every part PUT and form POST). */
   setSlowNetwork(on: boolean): void;
   close(): Promise<void>;
@@ -155,6 +162,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     const oss = emulatorClient(emulator);
     const slow = slowNetwork(emulator, opts.slowNetworkMs ?? SLOW_NETWORK_MS);
     let url = '';
+    let events: LocalEvents | undefined;
     const local = localRoutes({
       bundle,
       oss,
@@ -163,6 +171,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       callbacks,
       page: () => pageConfig(env, emulator, url, slow, dataDir),
       slow,
+      events: () => events,
     });
     const gate = deferred();
     const handler = logRequests(
@@ -185,12 +194,16 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
     url = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     try {
       Object.assign(env, await stackEnv(url, emulator, dataDir), opts.env);
+      // Before the first loadConfig: it adds WEBHOOK_URL/SECRET of a local receiver when none is given.
+      events = await startLocalEvents({ env, emulator, dataDir, retryBaseMs: opts.eventsRetryBaseMs, log: logger(opts.log, '[events]') });
       loadConfig(env); // fail now, with every problem listed, rather than on the first request
       await lock?.update({ api: url, oss: emulator.url });
     } catch (e) {
+      await events?.close();
       await closeServer(server);
       throw e;
     }
+    const localEvents = events;
     gate.resolve();
 
     let closed = false;
@@ -209,10 +222,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}): Promise<Loc
       notes,
       bundle,
       callbacks,
+      events: localEvents,
       setSlowNetwork: (on) => void slow.set(on),
       async close() {
         if (closed) return;
         closed = true;
+        await localEvents.close();
         await closeServer(server);
         await emulator.close();
         await lock?.release();
@@ -411,6 +426,7 @@ interface LocalRouteDeps {
   callbacks: Map<string, CallbackSeen>;
   page: () => PageConfig;
   slow: SlowNetwork;
+  events: () => LocalEvents | undefined;
 }
 
 /** The demo page, its assets, /openapi.json and the local-only helpers. */
@@ -487,6 +503,10 @@ function localRoutes(d: LocalRouteDeps): Fetch {
       throw e;
     }
   });
+  const events = (c: { req: { raw: Request } }) => d.events()?.fetch(c.req.raw) ?? jsonError(503, 'NOT_READY', 'Starting');
+  app.get('/_local/events', events);
+  app.get('/_local/events/dead-letters', events);
+  app.post('/_local/events/redeliver', events);
   app.get('/_local/network', (c) => c.json({ slow: d.slow.get(), delayMs: d.slow.ms }));
   app.post('/_local/network', async (c) => {
     // Same-origin only: a page elsewhere must not reconfigure the emulator through a browser.
@@ -547,6 +567,7 @@ async function main(): Promise<void> {
       env,
       log: !quiet,
       ossLog: process.env.OSS_LOG === '1',
+      eventsRetryBaseMs: Number(process.env.EVENTS_RETRY_BASE_MS) > 0 ? Number(process.env.EVENTS_RETRY_BASE_MS) : undefined,
     });
   } catch (e) {
     console.error(`Could not start the local stack: ${(e as Error).message}`);
@@ -570,6 +591,8 @@ async function main(): Promise<void> {
     `  ${pad('OSS emulator')}${stack.ossUrl}   bucket ${stack.bucket}, region ${stack.emulator.region}, path-style, key ${stack.emulator.credentials.accessKeyId}`,
     `  ${pad('Data')}${stack.dataDir ? `${stack.dataDir}   (delete it to start over)` : 'in memory'}`,
     `  ${pad('Callers')}AUTH_MODE=${stack.env.AUTH_MODE}`,
+    `  ${pad('Events')}${stack.events.receiver ? `local receiver ${stack.events.receiver.url} (verifies every delivery; set WEBHOOK_URL + WEBHOOK_SECRET for your own)` : `WEBHOOK_URL ${new URL(stack.env.WEBHOOK_URL).origin}`}`,
+    `  ${pad('Dead letters')}${stack.dataDir ? join(stack.dataDir, DEAD_LETTER_FILE) : 'in memory'}   (re-deliver: npm run --silent cli -- redeliver)`,
     ...(Object.keys(env).length ? [`  ${pad('From env')}${Object.keys(env).join(', ')}`] : []),
     ...(b ? [`  ${pad('Demo bundle')}${Math.round((b.js.length + b.css.length) / 1024)} KiB in ${b.ms} ms`] : []),
     '',

@@ -17,6 +17,8 @@ import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
 export interface EventsDeps extends Deps {
   /** Transport for webhook deliveries (default node:http(s)). */
   webhookFetch?: Transport;
+  /** Where the JSON log lines go (default stdout, FC's log). */
+  log?: (line: string) => void;
 }
 
 export interface EventsReport {
@@ -25,7 +27,7 @@ export interface EventsReport {
 
 export function createHandler(deps: EventsDeps = {}) {
   return async (event: RawFcEvent, context: FcContext): Promise<EventsReport> => {
-    const log = (entry: object) => console.log(JSON.stringify({ fn: 'events', requestId: context?.requestId, ...entry }));
+    const log = (entry: object) => (deps.log ?? console.log)(JSON.stringify({ fn: 'events', requestId: context?.requestId, ...entry }));
     const config = configOf(deps);
     const { webhookUrl: url, webhookSecret: secret } = config.events;
     if (!url || !secret) throw new ConfigError(['the events function needs WEBHOOK_URL and WEBHOOK_SECRET']);
