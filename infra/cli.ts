@@ -33,6 +33,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'abort stale multipart uploads under KEY_PREFIX now (what the sweep function does)',
     load: async () => (await import('./cli/sweep.ts')).command,
   },
+  redeliver: {
+    summary: "deliver failed events again: the local stack's dead letters, or --extract one from the onFailure queue",
+    load: async () => (await import('./cli/redeliver.ts')).command,
+  },
 };
 
 function usage(): string {

@@ -26,7 +26,7 @@ export interface LocalEvents {
   deadLetters: DeadLetterStore;
   /** The local receiver, when WEBHOOK_URL was not given. */
   receiver?: WebhookReceiver;
-  /** `/_local/events` (GET: what happened; POST `/_local/events/redeliver`: dead letters again). */
+  /** `/_local/events` (what happened), `/_local/events/dead-letters`, POST `/_local/events/redeliver`. */
   fetch: (req: Request) => Response | Promise<Response>;
   close(): Promise<void>;
 }
@@ -64,6 +64,7 @@ export async function startLocalEvents(opts: {
 
   const app = new Hono();
   app.get('/_local/events', async (c) => c.json(await view(invoker, deadLetters, receiver, config.events.webhookUrl!), 200, { 'cache-control': 'no-store' }));
+  app.get('/_local/events/dead-letters', async (c) => c.json({ deadLetters: await deadLetters.list() }, 200, { 'cache-control': 'no-store' }));
   app.post('/_local/events/redeliver', async (c) => {
     // Same-origin only, like /_local/network.
     const origin = c.req.header('origin');

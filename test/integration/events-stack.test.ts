@@ -13,6 +13,10 @@ import { EVENTS_ASYNC_INVOKE } from '../../functions/events/trigger.ts';
 import { quarantineKeys } from '../../shared/events/quarantine.ts';
 import { signedHeaders } from '../../shared/events/webhook.ts';
 import { createHandler as createSweepHandler } from '../../functions/sweep/index.ts';
+import { main as cli } from '../../infra/cli.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 /** A real 1x1 PNG. */
@@ -245,4 +249,43 @@ test('the sweeper deletes quarantine older than QUARANTINE_MAX_AGE_HOURS', async
   assert.ok(report.quarantine.deleted >= 2, JSON.stringify(report.quarantine));
   assert.equal(await stack.oss.headObject(quarantineKeys('quarantine', id).object), null);
   assert.equal(await stack.oss.headObject(quarantineKeys('quarantine', id).record), null);
+});
+
+test('CLI: redeliver --list and redeliver against the stack; --extract finds the OSS event in an onFailure message', async () => {
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await cli(['redeliver', ...argv], { stdout: (t) => void (out += t), stderr: (t) => void (err += t), env: {} });
+    return { code, out, err };
+  };
+  respond = () => 500;
+  const key = await formUpload(PNG, 'image/png', 'cli.png');
+  const [inv] = await settled(key);
+  assert.equal(inv.state, 'dead-lettered');
+  const listed = await run('--stack', stack.url, '--list');
+  assert.equal(listed.code, 0, listed.err);
+  assert.match(listed.out, new RegExp(`${inv.id} .* RetriesExhausted  ${key.replace(/[.]/g, '\\.')}`));
+  respond = () => 204;
+  const r = await run('--stack', stack.url, '--id', inv.id);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /re-delivering 1 event/);
+  await stack.events.invoker.idle();
+  assert.equal(deliveriesFor(key).at(-1)!.status, 204);
+
+  // Production: FC's onFailure record puts the invocation payload in requestPayload (a string).
+  const dir = mkdtempSync(join(tmpdir(), 'redeliver-'));
+  try {
+    const record = { timestamp: 1, requestContext: { requestId: 'r', condition: 'RetriesExhausted' }, requestPayload: JSON.stringify(inv.event), responseContext: { statusCode: 200 } };
+    writeFileSync(join(dir, 'msg.json'), JSON.stringify(record));
+    writeFileSync(join(dir, 'msg.b64'), Buffer.from(JSON.stringify(record)).toString('base64'));
+    for (const f of ['msg.json', 'msg.b64']) {
+      const x = await run('--extract', join(dir, f));
+      assert.equal(x.code, 0, x.err);
+      assert.deepEqual(JSON.parse(x.out), inv.event, f);
+    }
+    writeFileSync(join(dir, 'none.json'), '{"hello":"world"}');
+    assert.equal((await run('--extract', join(dir, 'none.json'))).code, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
