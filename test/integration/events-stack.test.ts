@@ -58,7 +58,7 @@ async function multipartUpload(data: Buffer, contentType: string, filename = 'fi
   const etags = [];
   for (const p of parts) {
     const start = (p.partNumber - 1) * init.partSize;
-    const res = await fetch(p.url, { method: 'PUT', headers: p.headers, body: data.subarray(start, start + p.size) });
+    const res = await fetch(p.url, { method: 'PUT', headers: p.headers, body: data.subarray(start, start + p.size) as unknown as BodyInit });
     assert.equal(res.status, 200);
     etags.push({ partNumber: p.partNumber, etag: res.headers.get('etag') });
   }
@@ -72,7 +72,7 @@ async function formUpload(data: Buffer, type: string, filename: string): Promise
   assert.equal(res.status, 200, JSON.stringify(params));
   const form = new FormData();
   for (const [k, v] of Object.entries(params.fields as Record<string, string>)) form.set(k, v);
-  form.set('file', new Blob([data], { type }), filename);
+  form.set('file', new Blob([data as unknown as BlobPart], { type }), filename);
   const post = await fetch(params.url, { method: 'POST', body: form });
   assert.ok(post.status < 300, `form POST: ${post.status}`);
   return params.fields.key;
