@@ -16,6 +16,7 @@ import '@uppy/core/css/style.min.css';
 import '@uppy/dashboard/css/style.min.css';
 import './styles.css';
 import './client-uploader';
+import './events-panel';
 import type { ScriptConfig } from './page';
 
 interface ObjectFacts {

@@ -120,6 +120,18 @@ export function renderPage(c: PageConfig): string {
     </div>
     <div class="cu-status" aria-live="polite"></div>
   </section>
+  <section class="card events-panel" aria-label="Events">
+    <div class="card-head">
+      <h2>Events <span class="count" id="events-count"></span></h2>
+      <span class="muted small" id="events-target"></span>
+    </div>
+    <p class="muted small">What your app would receive. An OSS trigger runs the <code>events</code> function for each stored object: it checks the first bytes against the declared type and delivers a signed <code>upload.completed</code>, or quarantines the object and delivers <code>upload.rejected</code>. Failed deliveries are retried, then kept as dead letters.</p>
+    <ol class="rows" id="events" aria-live="polite"></ol>
+    <div class="events-foot" id="events-foot" hidden>
+      <span id="events-dead"></span>
+      <button type="button" class="btn-link" id="events-redeliver">Re-deliver dead letters</button>
+    </div>
+  </section>
   <section class="card how">
     <h2>What happens when you drop a file</h2>
     <ol class="steps">
