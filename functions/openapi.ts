@@ -375,6 +375,80 @@ const schemas: Record<string, Schema> = {
     ...ref('CompleteResponse'),
     description: 'As POST /uploads/complete (Companion reads `location`, `key` and `bucket`).',
   },
+  ContentCheck: obj(
+    {
+      result: {
+        type: 'string',
+        enum: ['verified', 'declared-only', 'mismatch', 'not-allowed'],
+        description:
+          '`verified`: the first bytes are the declared type (or the declared type is generic, application/octet-stream, and the bytes were recognised). ' +
+          '`declared-only`: a type without magic bytes (text, CSV, JSON…), accepted on the declared type. `mismatch`, `not-allowed` (ALLOWED_CONTENT_TYPES): rejected.',
+      },
+      declared: str('The stored Content-Type without parameters.'),
+      detected: { type: ['string', 'null'], description: 'What the bytes are (file-type), or null when not recognised.' },
+      reason: str('Why it was rejected.'),
+    },
+    ['result', 'declared', 'detected'],
+  ),
+  UploadEventData: obj(
+    {
+      bucket: str(),
+      key: str('The object key: `<KEY_PREFIX>/<sub>/<yyyy>/<mm>/<random>/<filename>`.'),
+      size: int('Bytes.', { minimum: 0 }),
+      etag: str('As OSS reports it, without quotes (`<hex>-<parts>` for multipart objects).'),
+      crc64: CRC64('CRC-64/ECMA of the object, a decimal string as OSS writes it; null when OSS reports none.'),
+      contentType: str('The stored Content-Type (declared by the uploader).'),
+      sub: str('The caller who uploaded it (the JWT `sub`).'),
+      metadata: { type: 'object', additionalProperties: str(), description: "The upload's user metadata (the object's x-oss-meta-*)." },
+      storedAt: ISO_TIME('When OSS stored the object (its Last-Modified).'),
+      check: ref('ContentCheck'),
+      quarantine: {
+        anyOf: [
+          obj({ action: { const: 'moved' }, key: str('Where the object is kept, under QUARANTINE_PREFIX, until the sweeper deletes it.') }, ['action', 'key']),
+          obj({ action: { const: 'deleted' } }, ['action']),
+        ],
+        description: 'upload.rejected only: what became of the object. It no longer answers at `key` either way.',
+      },
+    },
+    ['bucket', 'key', 'size', 'etag', 'crc64', 'contentType', 'sub', 'metadata', 'storedAt', 'check'],
+  ),
+  UploadEvent: obj(
+    {
+      id: str('`evt_` + 32 hex characters derived from bucket, key and ETag: every delivery of the same object carries the same id (and body). Deduplicate by it; it is also the `webhook-id` header.', { pattern: '^evt_[0-9a-f]{32}$' }),
+      type: { type: 'string', enum: ['upload.completed', 'upload.rejected'] },
+      timestamp: ISO_TIME("When the event happened: the object's storage time."),
+      data: ref('UploadEventData'),
+    },
+    ['id', 'type', 'timestamp', 'data'],
+  ),
+};
+
+const webhookHeader = (name: string, description: string) => ({ name, in: 'header', required: true, schema: { type: 'string' }, description });
+
+/** The events function's deliveries to WEBHOOK_URL (Standard Webhooks): one per stored object. */
+const webhook = (type: 'upload.completed' | 'upload.rejected', summary: string, description: string): Json => ({
+  post: {
+    operationId: type === 'upload.completed' ? 'uploadCompleted' : 'uploadRejected',
+    summary,
+    description:
+      `${description} Sent by the events function (OSS trigger) to WEBHOOK_URL, signed by the Standard Webhooks specification with WEBHOOK_SECRET: ` +
+      'verify `webhook-signature` over `<webhook-id>.<webhook-timestamp>.<raw body>` with any Standard Webhooks library before parsing. ' +
+      'Answer 2xx to acknowledge; any other answer or no answer within WEBHOOK_TIMEOUT_MS is retried (FC asynchronous invocation), then kept as a dead letter.',
+    tags: ['events'],
+    security: [],
+    parameters: [
+      webhookHeader('webhook-id', 'The event id (the same as `id` in the body).'),
+      webhookHeader('webhook-timestamp', 'Seconds since the epoch when this delivery was signed; reject deliveries outside your tolerance (the libraries use 5 minutes).'),
+      webhookHeader('webhook-signature', '`v1,<base64 HMAC-SHA256>`; space-separated when several.'),
+    ],
+    requestBody: { required: true, content: json({ allOf: [ref('UploadEvent'), { properties: { type: { const: type } } }] }) },
+    responses: { '200': { description: 'Received (any 2xx).' } },
+  },
+});
+
+const webhooks: Record<string, Json> = {
+  'upload.completed': webhook('upload.completed', 'An upload is stored and passed the content check.', 'The object is at `data.key` and its first bytes are what it declares (or it has no magic bytes: `data.check.result` says which).'),
+  'upload.rejected': webhook('upload.rejected', 'A stored upload failed the content check and was quarantined.', 'The bytes are not the declared type, or a type ALLOWED_CONTENT_TYPES refuses; the object no longer answers at `data.key` (`data.quarantine`).'),
 };
 
 const companionQueryKey = { name: 'key', in: 'query', required: true, schema: { type: 'string' }, description: 'The object key from create; must be the key the upload id binds (else 403).' };
@@ -556,7 +630,8 @@ export const openApiDocument = {
       'Flow: `POST /uploads` -> `POST /uploads/sign` -> PUT each part to its URL (keep the ETag) -> `POST /uploads/complete`. Resume with `POST /uploads/list`. ' +
       'The `/s3/*` routes speak the Uppy Companion contract for `@uppy/aws-s3`. ' +
       'Every route answers CORS preflights (OPTIONS) with 204 (CORS headers only for CORS_ALLOWED_ORIGINS) and any other path or method with 404 `NOT_FOUND`. ' +
-      'The sweep function runs on a timer and has no HTTP route.',
+      'The sweep function runs on a timer and has no HTTP route. ' +
+      'The events function (OSS trigger) delivers `upload.completed` / `upload.rejected` to your WEBHOOK_URL: see `webhooks`.',
     license: { name: 'MIT', identifier: 'MIT' },
   },
   servers: [{ url: '/', description: 'The origin serving this document (the local stack, or the custom domain in front of the functions).' }],
@@ -565,8 +640,10 @@ export const openApiDocument = {
     { name: 'uploads', description: 'The JSON upload API.' },
     { name: 'oss', description: 'Called by OSS.' },
     { name: 'companion', description: 'Uppy Companion /s3/* facade over the same policy.' },
+    { name: 'events', description: 'What the events function delivers to your WEBHOOK_URL (webhooks).' },
   ],
   paths,
+  webhooks,
   components: {
     schemas,
     headers: {

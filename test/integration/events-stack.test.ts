@@ -14,6 +14,8 @@ import { quarantineKeys } from '../../shared/events/quarantine.ts';
 import { signedHeaders } from '../../shared/events/webhook.ts';
 import { createHandler as createSweepHandler } from '../../functions/sweep/index.ts';
 import { main as cli } from '../../infra/cli.ts';
+import { openApiDocument } from '../../functions/openapi.ts';
+import { validate } from '../helpers/json-schema.ts';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,10 +36,18 @@ before(async () => {
   stack = await startLocalStack({ port: 0, ossPort: 0, memory: true, eventsRetryBaseMs: 5, env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET } });
 });
 after(async () => {
+  for (const d of receiver?.deliveries ?? []) if (d.verified) assertDocumented(d);
   await stack?.close();
   await receiver?.close();
 });
+/** Every delivery's body is what the OpenAPI document's `webhooks` section says it is. */
+function assertDocumented(d: Delivery) {
+  const schema = (openApiDocument.webhooks as any)[d.event!.type].post.requestBody.content['application/json'].schema;
+  assert.deepEqual(validate(JSON.parse(d.body), schema, openApiDocument as any), [], d.body);
+}
+
 beforeEach(() => {
+  for (const d of receiver?.deliveries ?? []) if (d.verified) assertDocumented(d);
   respond = () => 204;
   count = 0;
   receiver.deliveries.length = 0;

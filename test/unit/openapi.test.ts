@@ -83,6 +83,9 @@ function allSchemas(): Array<[string, JsonSchema]> {
   };
   for (const [name, s] of Object.entries(doc.components.schemas)) add(s, `#/components/schemas/${name}`);
   for (const [name, h] of Object.entries(doc.components.headers ?? {})) add((h as any).schema, `#/components/headers/${name}/schema`);
+  for (const [name, item] of Object.entries((doc as any).webhooks ?? {})) {
+    add((item as any).post.requestBody.content['application/json'].schema, `webhooks ${name}`);
+  }
   for (const { path, method, op } of operations) {
     for (const p of op.parameters ?? []) add(p.schema, `${path} ${method} parameter ${p.name}`);
     for (const [type, c] of Object.entries(op.requestBody?.content ?? {})) add((c as any).schema, `${path} ${method} request ${type}`);
