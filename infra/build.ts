@@ -3,8 +3,9 @@
  * runtime (`handler: index.handler`, s.yaml `code: ./dist/<name>`).
  *
  *   dist/<name>/index.js          esbuild bundle: platform node, target node20, format cjs, minified,
- *                                 everything bundled (hono is the only npm package; OSS XML is read by
- *                                 shared/oss/xml-reader.ts); Node built-ins stay external
+ *                                 everything bundled (hono everywhere; file-type and standardwebhooks
+ *                                 in events only; OSS XML is read by shared/oss/xml-reader.ts); Node
+ *                                 built-ins stay external
  *   dist/<name>/package.json      {"type":"commonjs"}: the repo root is "type":"module", so without it a
  *                                 local Node (tests, `node -e require(...)`) would load the CJS file as ESM
  *   dist/<name>/THIRD-PARTY-NOTICES.txt
@@ -221,6 +222,8 @@ export const FUNCTION_BUNDLE_OPTIONS = {
   // Hono's and our free Headers/Request/Response become shared/http/fetch-lite.ts's classes:
   // Node loads undici on the first touch of the global ones, a third of a cold start.
   inject: [join(ROOT, 'shared/http/fetch-lite.ts')],
+  // A library's debug logging, never enabled on FC, costs 20-60 ms to load (shared/debug-noop.cjs).
+  alias: { debug: join(ROOT, 'shared/debug-noop.cjs') },
 } as const satisfies esbuild.BuildOptions;
 
 /** Builds every function (or `only`) into `outDir`. Throws BuildError on any problem. */
