@@ -3,20 +3,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, parseConfig, type Env } from '../../shared/config';
+import { parseConfig, type Env } from '../../shared/config';
+import { problemsOf } from '../helpers/config-problems';
 
 const BASE: Env = { OSS_REGION: 'cn-hangzhou', OSS_BUCKET: 'my-bucket', AUTH_MODE: 'none', UPLOAD_TOKEN_SECRET: 'u'.repeat(32) };
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
-
-function problemsOf(env: Env): string[] {
-  try {
-    parseConfig(env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 test('defaults: no webhook, quarantine moved under quarantine/ for 168 h', () => {
   assert.deepEqual(parseConfig(BASE).events, {

@@ -3,7 +3,8 @@
 // OssTimeoutError naming that timeout.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfig, type Env } from '../../shared/config';
+import { parseConfig, type Env } from '../../shared/config';
+import { problemsOf } from '../helpers/config-problems';
 import { ossClientFor } from '../../shared/runtime';
 import { OssTimeoutError } from '../../shared/oss/errors';
 import { hangingFetch } from '../helpers/hanging-fetch';
@@ -16,16 +17,6 @@ const BASE: Env = {
   ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAI-test',
   ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'test-secret',
 };
-
-function problemsOf(env: Env): string[] {
-  try {
-    parseConfig(env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.problems;
-  }
-  assert.fail('expected a ConfigError');
-}
 
 describe('OSS_TIMEOUT_MS', () => {
   it('defaults to 30 000 ms, the OSS client default', () => {

@@ -1,0 +1,13 @@
+/** The problems shared/config.ts lists for `env` (fails the test when the parse succeeds). */
+import assert from 'node:assert/strict';
+import { ConfigError, parseConfig, type Env } from '../../shared/config.ts';
+
+export function problemsOf(env: Env): string[] {
+  try {
+    parseConfig(env);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
