@@ -31,8 +31,12 @@ export interface DeadLetter {
   invocationId: string;
   at: string;
   attempts: number;
-  /** Why FC would give up: retries used up, or the event got older than the maximum age. */
-  condition: 'RetriesExhausted' | 'MaxEventAgeExceeded';
+  /**
+   * Why FC would give up: retries used up, or the event got older than the maximum age. Locally
+   * also `StackStopped`: the stack stopped while the invocation waited for a retry (FC's queue
+   * would have kept it; here it is kept as a dead letter, so nothing is lost).
+   */
+  condition: 'RetriesExhausted' | 'MaxEventAgeExceeded' | 'StackStopped';
   error: string;
   /** The OSS event, intact: what `events` is invoked with again on re-delivery. */
   event: unknown;
@@ -146,10 +150,16 @@ export class AsyncInvoker {
     }
   }
 
-  close(): void {
+  /** Stops retrying; invocations waiting for a retry become dead letters (`StackStopped`). */
+  async close(): Promise<void> {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
     this.#timers.clear();
+    for (const inv of this.#invocations.values()) {
+      if (inv.state !== 'retrying') continue;
+      inv.state = 'dead-lettered';
+      await this.#opts.deadLetters.add({ invocationId: inv.id, at: new Date().toISOString(), attempts: inv.attempts, condition: 'StackStopped', error: inv.lastError ?? '', event: inv.event });
+    }
   }
 
   #attempt(inv: Invocation): void {

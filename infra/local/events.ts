@@ -46,7 +46,13 @@ export async function startLocalEvents(opts: {
     env.WEBHOOK_URL = receiver.url;
     env.WEBHOOK_SECRET = receiver.secret;
   }
-  const config = loadConfig(env);
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(env);
+  } catch (e) {
+    await receiver?.close();
+    throw e;
+  }
   const deadLetters = opts.dataDir ? fileDeadLetters(join(opts.dataDir, DEAD_LETTER_FILE)) : memoryDeadLetters();
   const invoker = new AsyncInvoker({
     handler: createHandler({ env, log: opts.log ?? (() => {}) }) as (e: Buffer, c: { requestId: string }) => Promise<unknown>,
@@ -82,7 +88,7 @@ export async function startLocalEvents(opts: {
     fetch: app.fetch,
     async close() {
       opts.emulator.admin.notifications.remove(rule.id);
-      invoker.close();
+      await invoker.close();
       await receiver?.close();
     },
   };

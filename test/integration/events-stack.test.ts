@@ -299,3 +299,42 @@ test('CLI: redeliver --list and redeliver against the stack; --extract finds the
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('on disk: a stack stopped while an event waits for its retry keeps it as a dead letter; the next one re-delivers it', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'events-disk-'));
+  let first: LocalStack | undefined;
+  let second: LocalStack | undefined;
+  try {
+    respond = () => 503;
+    // A minute between attempts: the stack stops during the wait.
+    first = await startLocalStack({ port: 0, ossPort: 0, dataDir, eventsRetryBaseMs: 60_000, env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET } });
+    const init = await (await fetch(`${first.url}/uploads`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filename: 'a.csv', size: 4, contentType: 'text/csv' }) })).json();
+    const { parts } = await (await fetch(`${first.url}/uploads/sign`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: init.token, partNumbers: [1] }) })).json();
+    const put = await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body: new TextEncoder().encode('a,b\n') });
+    await fetch(`${first.url}/uploads/complete`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: init.token, parts: [{ partNumber: 1, etag: put.headers.get('etag') }] }) });
+    const end = Date.now() + 10_000;
+    while (!first.events.invoker.list().some((i) => i.state === 'retrying')) {
+      if (Date.now() > end) throw new Error('no invocation waiting for a retry');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await first.close();
+    first = undefined;
+
+    respond = () => 204;
+    second = await startLocalStack({ port: 0, ossPort: 0, dataDir, eventsRetryBaseMs: 5, env: { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET } });
+    const { deadLetters } = await (await fetch(`${second.url}/_local/events/dead-letters`)).json();
+    assert.equal(deadLetters.length, 1);
+    assert.equal(deadLetters[0].condition, 'StackStopped');
+    assert.equal(deadLetters[0].event.events[0].oss.object.key, init.key);
+    await fetch(`${second.url}/_local/events/redeliver`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await second.events.invoker.idle();
+    const got = deliveriesFor(init.key);
+    assert.equal(got.at(-1)!.status, 204);
+    assert.equal(new Set(got.map((d) => d.id)).size, 1);
+    assert.equal((await (await fetch(`${second.url}/_local/events/dead-letters`)).json()).deadLetters.length, 0, 'the file no longer holds it');
+  } finally {
+    await first?.close();
+    await second?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
