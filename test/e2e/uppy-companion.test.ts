@@ -83,7 +83,8 @@ describe('Uppy v6 @uppy/aws-s3 (companionEndpoint) in Chromium against the local
   }
 
   test('30 MB file: multipart in 5 MiB parts, bytes and CRC-64 match, callback verified, no upload left open', async () => {
-    const spec = { name: 'big video.mp4', size: 30 * MB, seed: 30, type: 'video/mp4' };
+    // Random bytes, so a type without magic bytes: the stack's events function quarantines an "mp4" of noise.
+    const spec = { name: 'big video.mp4', size: 30 * MB, seed: 30, type: 'application/octet-stream' };
     const before = requests.length;
     const out = await upload([spec]);
     await screenshot(page, 'uppy-companion-30mb');
@@ -97,7 +98,7 @@ describe('Uppy v6 @uppy/aws-s3 (companionEndpoint) in Chromium against the local
 
     await assertStored(file.key!, spec.seed, spec.size);
     const info = await stack.oss.headObject(file.key!);
-    assert.equal(info?.contentType, 'video/mp4');
+    assert.equal(info?.contentType, 'application/octet-stream');
     assert.equal(info?.objectType, 'Multipart');
 
     const seen = requests.slice(before);
@@ -119,7 +120,7 @@ describe('Uppy v6 @uppy/aws-s3 (companionEndpoint) in Chromium against the local
   });
 
   test('1 MB file: one presigned POST policy form straight to OSS, bytes match, callback verified', async () => {
-    const spec = { name: 'photo.jpg', size: 1 * MB, seed: 1, type: 'image/jpeg' };
+    const spec = { name: 'photo.jpg', size: 1 * MB, seed: 1, type: 'application/octet-stream' };
     const before = requests.length;
     const out = await upload([spec]);
     await screenshot(page, 'uppy-companion-1mb');
@@ -130,7 +131,7 @@ describe('Uppy v6 @uppy/aws-s3 (companionEndpoint) in Chromium against the local
 
     await assertStored(file.key!, spec.seed, spec.size);
     const info = await stack.oss.headObject(file.key!);
-    assert.equal(info?.contentType, 'image/jpeg');
+    assert.equal(info?.contentType, 'application/octet-stream');
     assert.equal(info?.objectType, 'Normal');
 
     const seen = requests.slice(before);
