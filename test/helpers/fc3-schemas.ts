@@ -97,6 +97,19 @@ const logConfig: Schema = {
   ],
 };
 
+// fc3 IAsyncInvokeConfig: FC's asynchronous invocation of the function (retries, event age, destinations).
+const destination = strict({ destination: str }, ['destination']);
+const asyncInvokeConfig: Schema = strict(
+  {
+    asyncTask: bool,
+    maxAsyncRetryAttempts: { type: 'integer', minimum: 0, maximum: 8 },
+    maxAsyncEventAgeInSeconds: { type: 'integer', minimum: 1, maximum: 2_592_000 },
+    qualifier: str,
+    destinationConfig: strict({ onFailure: destination, onSuccess: destination }, []),
+  },
+  [],
+);
+
 export const FC3_SCHEMA: Schema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
   ...strict(
@@ -119,6 +132,7 @@ export const FC3_SCHEMA: Schema = {
       // FC: string values; names start with a letter and use letters, digits and _.
       environmentVariables: { type: 'object', propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_]*$' }, additionalProperties: str },
       triggers: { type: 'array', items: trigger },
+      asyncInvokeConfig,
     },
     // Built-in runtimes need code and handler besides what every function needs.
     ['region', 'functionName', 'runtime', 'code', 'handler'],

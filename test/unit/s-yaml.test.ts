@@ -20,6 +20,7 @@ import { CONFIG_VARIABLES, ConfigError, parseConfig } from '../../shared/config.
 import { ALL_FUNCTIONS, HTTP_FUNCTIONS, ROUTES } from '../../functions/routes.ts';
 import { ROOT } from '../../infra/build.ts';
 import { DEFAULT_RETRY } from '../../shared/oss/retry.ts';
+import { EVENTS_ASYNC_INVOKE, EVENTS_TRIGGER_EVENTS } from '../../functions/events/trigger.ts';
 import { ACCOUNT_ID, deployment, type Deployed, type Deployment, type SResult } from '../helpers/serverless-devs.ts';
 
 type Json = any;
@@ -56,6 +57,8 @@ const DEPLOY_ENV: Record<string, string> = {
   AUTH_JWT_SECRET: 'q'.repeat(64),
   UPLOAD_TOKEN_SECRET: 'u'.repeat(64),
   CORS_ALLOWED_ORIGINS: 'https://app.an-example-company-domain.com,https://admin.an-example-company-domain.com',
+  WEBHOOK_URL: 'https://app.an-example-company-domain.com/webhooks/uploads',
+  WEBHOOK_SECRET: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
   // Read by fc3 itself for `logConfig: auto`.
   FC_GENERATE_PROJECT_NAME: 'an-example-company-fc-logs',
   FC_GENERATE_LOGSTORE_NAME: 'oss-upload',
@@ -142,7 +145,7 @@ test('s.yaml top level: edition 3.0.0, name, access, and a pre-deploy build', ()
 
 test('required deployment values have no default; optional ones never default to empty', () => {
   const required = [...envRefs()].filter(([, defaults]) => defaults.some((d) => d === undefined)).map(([n]) => n).sort();
-  assert.deepEqual(required, ['API_CERT_ID', 'API_DOMAIN', 'CORS_ALLOWED_ORIGINS', 'FC_ROLE_ARN', 'OSS_BUCKET', 'UPLOAD_TOKEN_SECRET']);
+  assert.deepEqual(required, ['API_CERT_ID', 'API_DOMAIN', 'CORS_ALLOWED_ORIGINS', 'FC_ROLE_ARN', 'OSS_BUCKET', 'UPLOAD_TOKEN_SECRET', 'WEBHOOK_SECRET', 'WEBHOOK_URL']);
   for (const [name, defaults] of envRefs()) {
     assert.equal(new Set(defaults).size, 1, `${name} is used with different defaults: ${defaults.join(' | ')}`);
     // An empty default makes `s` fail like a missing variable; "unset" is written as ' '.
@@ -245,7 +248,7 @@ test('the deployed environment is valid, its defaults equal the code defaults, a
     assert.deepEqual(config.http.corsAllowedOrigins, DEPLOY_ENV.CORS_ALLOWED_ORIGINS!.split(','));
     // s.yaml's optional defaults change nothing: same config as with only the required values set.
     const minimal: Record<string, string> = {};
-    for (const k of ['OSS_REGION', 'OSS_BUCKET', 'OSS_ENDPOINT', 'AUTH_JWT_SECRET', 'UPLOAD_TOKEN_SECRET', 'CORS_ALLOWED_ORIGINS', 'CALLBACK_URL']) minimal[k] = vars[k];
+    for (const k of ['OSS_REGION', 'OSS_BUCKET', 'OSS_ENDPOINT', 'AUTH_JWT_SECRET', 'UPLOAD_TOKEN_SECRET', 'CORS_ALLOWED_ORIGINS', 'CALLBACK_URL', 'WEBHOOK_URL', 'WEBHOOK_SECRET']) minimal[k] = vars[k];
     assert.deepEqual(config, parseConfig(minimal), `${name}: an s.yaml default differs from shared/config.ts`);
     // FC: 4 KB for all variables of a function together.
     const bytes = Object.entries(vars).reduce((s, [k, v]) => s + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
@@ -311,6 +314,33 @@ test('every trigger has the fields fc3 requires; sweep runs on a 6-field timer',
   assert.equal(typeof cfg.payload, 'string');
   // The payload may override SWEEP_DRY_RUN (functions/sweep); the deployed one must not.
   assert.equal(JSON.parse(cfg.payload).dryRun, undefined, 'the timer payload leaves SWEEP_DRY_RUN in charge');
+});
+
+test('events: an OSS trigger on our created-object events under KEY_PREFIX, async retries and a dead-letter queue', () => {
+  const [name] = resourceOf('events')!;
+  const p = deployedProps(name);
+  assert.ok(!(p.triggers as Json[]).some((t) => t.triggerType === 'http'), 'events has no HTTP trigger');
+  const oss = (p.triggers as Json[]).filter((t) => t.triggerType === 'oss');
+  assert.equal(oss.length, 1);
+  const t = oss[0];
+  // fc3 IOssTriggerConfig: events and filter.key.{prefix, suffix} are required.
+  assert.deepEqual(t.triggerConfig.events, [...EVENTS_TRIGGER_EVENTS], 'the events functions/events/trigger.ts lists (the local stack uses them too)');
+  assert.ok(!t.triggerConfig.events.some((e: string) => /Copy|\*/.test(e)), 'copies (quarantine) never trigger it');
+  const config = parseConfig(p.environmentVariables);
+  assert.deepEqual(t.triggerConfig.filter, { key: { prefix: `${config.policy.keyPrefix}/`, suffix: '' } });
+  assert.ok(!`${config.events.quarantine.prefix}/`.startsWith(t.triggerConfig.filter.key.prefix), 'the quarantine is outside the filter');
+  // ${config('AccountID')}: the account of the credentials alias `s` deploys with.
+  assert.equal(t.sourceArn, `acs:oss:${p.region}:${ACCOUNT_ID}:${DEPLOY_ENV.OSS_BUCKET}`);
+  assert.equal(t.invocationRole, `acs:ram::${ACCOUNT_ID}:role/aliyunosseventnotificationrole`);
+  assert.equal(t.qualifier, 'LATEST');
+  // fc3 IAsyncInvokeConfig bounds, and the values the local stack's invoker applies.
+  const a = p.asyncInvokeConfig;
+  assert.deepEqual({ maxAsyncRetryAttempts: a.maxAsyncRetryAttempts, maxAsyncEventAgeInSeconds: a.maxAsyncEventAgeInSeconds }, { ...EVENTS_ASYNC_INVOKE });
+  assert.ok(Number.isInteger(a.maxAsyncRetryAttempts) && a.maxAsyncRetryAttempts >= 0 && a.maxAsyncRetryAttempts <= 8);
+  assert.ok(Number.isInteger(a.maxAsyncEventAgeInSeconds) && a.maxAsyncEventAgeInSeconds >= 1 && a.maxAsyncEventAgeInSeconds <= 2_592_000);
+  assert.equal(a.destinationConfig.onFailure.destination, `acs:mns:${p.region}:${ACCOUNT_ID}:/queues/oss-upload-events-dlq/messages`);
+  // A delivery cannot outlast the function.
+  assert.ok(p.timeout * 1000 > config.events.webhookTimeoutMs + 4 * Number(p.environmentVariables.OSS_TIMEOUT_MS));
 });
 
 // ---------------------------------------------------------------------------------------------
