@@ -60,3 +60,33 @@ test("README's receiver verifies, deduplicates by id, and refuses a forged deliv
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(out.match(/stored uploads\/u\/2025\/01\/r\/a\.png 3 bytes, from u/g)?.length, 1, `processed once: ${out}`);
 });
+
+test("README's events log line is the one the function writes", async () => {
+  const section = readme.slice(readme.indexOf('### Operations'), readme.indexOf('## Configuration reference'));
+  const line = /```text\n[\s\S]*?(\{"fn":"events"[^\n]*\})\n[\s\S]*?```/.exec(section)?.[1];
+  assert.ok(line, 'the Operations section shows the events line');
+  const fields = line.slice(1, -1).split(',').map((f) => /^"(\w+)"(?::"([^"]*)")?$/.exec(f)!.slice(1, 3));
+  const { startEmulator } = await import('../../infra/emulator/server.ts');
+  const { startWebhookReceiver } = await import('../../infra/local/webhook-receiver.ts');
+  const { createHandler } = await import('../../functions/events/index.ts');
+  const { functionEnv, BUCKET } = await import('../helpers/stack.ts');
+  const { OssClient } = await import('../../shared/oss/client.ts');
+  const em = await startEmulator({ port: 0, memory: true, buckets: [BUCKET] });
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const receiver = await startWebhookReceiver({ secret });
+  try {
+    const oss = new OssClient({ region: em.region, bucket: BUCKET, credentials: em.credentials, endpoint: em.url, pathStyle: true });
+    const key = 'uploads/u/2025/01/abcdefghijklmnop/a.txt';
+    const put = await oss.putObject(key, 'hello', { contentType: 'text/plain' });
+    const lines: string[] = [];
+    const handler = createHandler({ env: functionEnv(em, {}, { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret }), log: (l) => void lines.push(l) });
+    const event = { events: [{ eventName: 'ObjectCreated:PutObject', eventTime: new Date().toISOString(), oss: { bucket: { name: BUCKET }, object: { key, eTag: put.etag.replace(/"/g, ''), size: 5 } } }] };
+    await handler(Buffer.from(JSON.stringify(event)), { requestId: 'r-1' } as never);
+    assert.equal(lines.length, 1);
+    const shape = Object.entries(JSON.parse(lines[0]) as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' && ['level', 'fn'].includes(k) ? v : undefined]);
+    assert.deepEqual(shape, fields);
+  } finally {
+    await receiver.close();
+    await em.close();
+  }
+});
