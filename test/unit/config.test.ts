@@ -10,6 +10,7 @@ import {
   type Env,
 } from '../../shared/config';
 import { HttpError } from '../../shared/http/errors';
+import { problemsOf } from '../helpers/config-problems';
 
 const TOKEN_SECRET = 'u'.repeat(32);
 const JWT_SECRET = 'j'.repeat(40);
@@ -24,16 +25,6 @@ const BASE: Env = {
 function assertIncludes(actual: object, expected: Record<string, unknown>): void {
   const picked = Object.fromEntries(Object.keys(expected).map((k) => [k, (actual as Record<string, unknown>)[k]]));
   assert.deepEqual(picked, expected);
-}
-
-function problemsOf(env: Env): string[] {
-  try {
-    parseConfig(env);
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return e.problems;
-  }
-  assert.fail('expected a ConfigError');
 }
 
 describe('parseConfig defaults', () => {
