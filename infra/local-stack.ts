@@ -503,7 +503,14 @@ function localRoutes(d: LocalRouteDeps): Fetch {
       throw e;
     }
   });
-  const events = (c: { req: { raw: Request } }) => d.events()?.fetch(c.req.raw) ?? jsonError(503, 'NOT_READY', 'Starting');
+  // The events path's view: the caller's own objects only, as for /_local/objects.
+  const events = async (c: Context) => {
+    const config = loadConfig(d.env);
+    const caller = await authenticate(c, config);
+    const ev = d.events();
+    if (!ev) return jsonError(503, 'NOT_READY', 'Starting');
+    return ev.fetch(c.req.raw, (key) => keyBelongsTo(key, config.policy.keyPrefix, caller.sub));
+  };
   app.get('/_local/events', events);
   app.get('/_local/events/dead-letters', events);
   app.post('/_local/events/redeliver', events);

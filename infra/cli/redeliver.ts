@@ -22,6 +22,7 @@ flags:
   --stack URL        the local stack (default http://127.0.0.1:$PORT, PORT default 8787)
   --id ID            only this dead letter's invocation id (repeatable; default: all)
   --list             list the local dead letters instead
+  --jwt TOKEN        a caller JWT, when the stack runs with AUTH_MODE=jwt (you see your own uploads' letters)
   --extract FILE     print the OSS event(s) held in FILE (an onFailure destination message, or
                      dead letters), one JSON per line, for \`s events invoke\`
 
@@ -77,7 +78,7 @@ export const command: Command = {
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseArgs({
       args: argv,
-      options: { stack: { type: 'string' }, id: { type: 'string', multiple: true }, list: { type: 'boolean' }, extract: { type: 'string' } },
+      options: { stack: { type: 'string' }, id: { type: 'string', multiple: true }, list: { type: 'boolean' }, extract: { type: 'string' }, jwt: { type: 'string' } },
     });
     if (values.extract) {
       const events = parseRecords(await readFile(values.extract, 'utf8')).flatMap((r) => findOssEvents(r));
@@ -90,8 +91,9 @@ export const command: Command = {
     }
     const stack = (values.stack ?? `http://127.0.0.1:${io.env.PORT || 8787}`).replace(/\/+$/, '');
     if (!/^https?:\/\//.test(stack)) throw new UsageError('--stack must be an http(s) URL');
+    const auth: Record<string, string> = values.jwt ? { authorization: `Bearer ${values.jwt}` } : {};
     if (values.list) {
-      const res = await fetch(`${stack}/_local/events/dead-letters`);
+      const res = await fetch(`${stack}/_local/events/dead-letters`, { headers: auth });
       if (!res.ok) throw new Error(`${stack} answered HTTP ${res.status}`);
       const { deadLetters } = (await res.json()) as { deadLetters: Array<{ invocationId: string; at: string; attempts: number; condition: string; error: string; event: unknown }> };
       for (const d of deadLetters) {
@@ -103,7 +105,7 @@ export const command: Command = {
     }
     const res = await fetch(`${stack}/_local/events/redeliver`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       body: JSON.stringify(values.id ? { invocationIds: values.id } : {}),
     });
     if (!res.ok) throw new Error(`${stack} answered HTTP ${res.status}`);

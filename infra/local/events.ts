@@ -26,8 +26,11 @@ export interface LocalEvents {
   deadLetters: DeadLetterStore;
   /** The local receiver, when WEBHOOK_URL was not given. */
   receiver?: WebhookReceiver;
-  /** `/_local/events` (what happened), `/_local/events/dead-letters`, POST `/_local/events/redeliver`. */
-  fetch: (req: Request) => Response | Promise<Response>;
+  /**
+   * `/_local/events` (what happened), `/_local/events/dead-letters`, POST `/_local/events/redeliver`,
+   * limited to the objects `mine` accepts (the caller's own; the stack authenticates first).
+   */
+  fetch: (req: Request, mine: (key: string) => boolean) => Response | Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -68,16 +71,18 @@ export async function startLocalEvents(opts: {
     target: (event) => void invoker.invoke(event),
   });
 
-  const app = new Hono();
-  app.get('/_local/events', async (c) => c.json(await view(invoker, deadLetters, receiver, config.events.webhookUrl!), 200, { 'cache-control': 'no-store' }));
-  app.get('/_local/events/dead-letters', async (c) => c.json({ deadLetters: await deadLetters.list() }, 200, { 'cache-control': 'no-store' }));
+  const app = new Hono<{ Bindings: { mine: (key: string) => boolean } }>();
+  app.get('/_local/events', async (c) => c.json(await view(invoker, deadLetters, receiver, config.events.webhookUrl!, c.env.mine), 200, { 'cache-control': 'no-store' }));
+  app.get('/_local/events/dead-letters', async (c) =>
+    c.json({ deadLetters: (await deadLetters.list()).filter((d) => c.env.mine(eventKey(d.event))) }, 200, { 'cache-control': 'no-store' }),
+  );
   app.post('/_local/events/redeliver', async (c) => {
     // Same-origin only, like /_local/network.
     const origin = c.req.header('origin');
     if (origin && origin !== new URL(c.req.url).origin) return c.json({ error: { code: 'FORBIDDEN', message: 'Same-origin only' } }, 403);
     const body = (await c.req.json().catch(() => ({}))) as { invocationIds?: unknown };
     const ids = Array.isArray(body.invocationIds) ? new Set(body.invocationIds.filter((x): x is string => typeof x === 'string')) : undefined;
-    const started = await invoker.redeliver((d) => !ids || ids.has(d.invocationId));
+    const started = await invoker.redeliver((d) => c.env.mine(eventKey(d.event)) && (!ids || ids.has(d.invocationId)));
     return c.json({ redelivered: started.map((i) => ({ invocationId: i.id })) });
   });
 
@@ -85,7 +90,7 @@ export async function startLocalEvents(opts: {
     invoker,
     deadLetters,
     receiver,
-    fetch: app.fetch,
+    fetch: (req, mine) => app.fetch(req, { mine }),
     async close() {
       opts.emulator.admin.notifications.remove(rule.id);
       await invoker.close();
@@ -94,9 +99,14 @@ export async function startLocalEvents(opts: {
   };
 }
 
+/** The object key an OSS event notification names ('' when none). */
+function eventKey(event: unknown): string {
+  return (event as { events?: Array<{ oss?: { object?: { key?: string } } }> })?.events?.[0]?.oss?.object?.key ?? '';
+}
+
 /** What the demo page's events panel shows: one row per object event, newest first. */
-async function view(invoker: AsyncInvoker, deadLetters: DeadLetterStore, receiver: WebhookReceiver | undefined, webhookUrl: string) {
-  const rows = invoker.list().map((inv) => {
+async function view(invoker: AsyncInvoker, deadLetters: DeadLetterStore, receiver: WebhookReceiver | undefined, webhookUrl: string, mine: (key: string) => boolean) {
+  const rows = invoker.list().filter((inv) => mine(eventKey(inv.event))).map((inv) => {
     const record = (inv.event as { events?: Array<{ eventName?: string; oss?: { object?: { key?: string } } }> })?.events?.[0];
     const outcome = ((inv.result as { outcomes?: Outcome[] } | undefined)?.outcomes ?? [])[0];
     const id = outcome && 'id' in outcome ? outcome.id : undefined;
@@ -122,6 +132,6 @@ async function view(invoker: AsyncInvoker, deadLetters: DeadLetterStore, receive
   return {
     webhook: receiver ? { receiver: 'local', url: receiver.url } : { receiver: 'yours', url: new URL(webhookUrl).origin },
     events: rows.reverse(),
-    deadLetters: (await deadLetters.list()).length,
+    deadLetters: (await deadLetters.list()).filter((d) => mine(eventKey(d.event))).length,
   };
 }

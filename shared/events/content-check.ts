@@ -16,7 +16,7 @@
  * one (CONTAINERS: an OOXML document may be reported as the ZIP it is, an SVG as XML).
  */
 import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type/core';
-import { contentTypeAllowed, contentTypeEssence } from '../policy/limits';
+import { contentTypeAllowed, contentTypeEssence } from '../policy/content-type';
 import type { ContentCheck } from './event';
 
 /** How much of the object is read: file-type needs 4100 bytes for most formats, ZIP-based ones more. */

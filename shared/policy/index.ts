@@ -10,7 +10,7 @@
  * | how large an object may be | `assertSizeAllowed` (and `formatBytes` for messages) | size.ts |
  * | which user metadata may be attached | `validateMetadata` | metadata.ts |
  * | where an object goes (key layout) | `buildObjectKey`, `validateFilename` | keys.ts |
- * | whose a key is | `keyBelongsTo`, `callerPrefix` | keys.ts |
+ * | whose a key is | `keyBelongsTo`, `callerPrefix`, `parseObjectKey` (a stored key's caller) | keys.ts |
  * | whose an upload is (caller, bucket, prefix) | `assertOwnUpload` | ownership.ts |
  * | how many unfinished uploads a caller may have | `atActiveUploadLimit`, `keepsNewUpload` | active-uploads.ts |
  * | how a file is cut into parts; which part numbers exist | `planParts`, `partSizeOf`, `maxPartNumber` | parts.ts |
@@ -30,7 +30,7 @@ export { checkNewObject, checkNewSizedObject } from './new-object';
 export { normalizeContentType, assertContentTypeAllowed } from './content-type';
 export { assertSizeAllowed, formatBytes } from './size';
 export { validateMetadata } from './metadata';
-export { buildObjectKey, validateFilename, keyBelongsTo, callerPrefix } from './keys';
+export { buildObjectKey, validateFilename, keyBelongsTo, callerPrefix, parseObjectKey } from './keys';
 export { planParts, partSizeOf, maxPartNumber } from './parts';
 export { checkPlannedParts, checkClientParts, matchOpenParts, combinedCrc } from './part-checks';
 export { assertOwnUpload } from './ownership';

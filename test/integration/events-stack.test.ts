@@ -347,3 +347,32 @@ test('on disk: a stack stopped while an event waits for its retry keeps it as a 
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test('AUTH_MODE=jwt: /_local/events and the dead letters show a caller only their own uploads', async () => {
+  const { signHs256Jwt } = await import('../../shared/auth/jwt.ts');
+  const secret = 'events-stack-caller-secret-0123456789abcdef';
+  const jwtStack = await startLocalStack({ port: 0, ossPort: 0, memory: true, eventsRetryBaseMs: 5, env: { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: secret, WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: SECRET } });
+  try {
+    const tokens = { alice: await signHs256Jwt({ sub: 'alice', exp: Math.floor(Date.now() / 1000) + 600 }, secret), bob: await signHs256Jwt({ sub: 'bob', exp: Math.floor(Date.now() / 1000) + 600 }, secret) };
+    const bearer = (sub: 'alice' | 'bob') => ({ authorization: `Bearer ${tokens[sub]}` });
+    const post = async (path: string, body: unknown, sub: 'alice' | 'bob') => (await fetch(jwtStack.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer(sub) }, body: JSON.stringify(body) })).json();
+    const init = await post('/uploads', { filename: 'mine.csv', size: 4, contentType: 'text/csv' }, 'alice');
+    const { parts } = await post('/uploads/sign', { token: init.token, partNumbers: [1] }, 'alice');
+    const put = await fetch(parts[0].url, { method: 'PUT', headers: parts[0].headers, body: new TextEncoder().encode('a,b\n') });
+    await post('/uploads/complete', { token: init.token, parts: [{ partNumber: 1, etag: put.headers.get('etag') }] }, 'alice');
+    const end = Date.now() + 10_000;
+    while (!jwtStack.events.invoker.list().some((i) => i.state === 'succeeded')) {
+      if (Date.now() > end) throw new Error('no event');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal((await fetch(`${jwtStack.url}/_local/events`)).status, 401, 'no caller, no view');
+    const asBob = await (await fetch(`${jwtStack.url}/_local/events`, { headers: bearer('bob') })).json();
+    assert.deepEqual(asBob.events, [], "bob does not see alice's uploads");
+    const asAlice = await (await fetch(`${jwtStack.url}/_local/events`, { headers: bearer('alice') })).json();
+    assert.deepEqual(asAlice.events.map((e: { key: string }) => e.key), [init.key]);
+    assert.equal((await fetch(`${jwtStack.url}/_local/events/dead-letters`)).status, 401);
+    assert.equal((await fetch(`${jwtStack.url}/_local/events/redeliver`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 401);
+  } finally {
+    await jwtStack.close();
+  }
+});
