@@ -17,21 +17,14 @@ import { join } from 'node:path';
 import { EC, Errors, OssError } from './errors';
 import { queryGet } from './request';
 import type { ObjectRecord } from './storage';
-import type { OpContext, OssResponse } from './types';
+import type { CallbackParams, CallbackSender, OpContext, OssResponse } from './types';
+
+export type { CallbackParams } from './types';
 
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
 export const JSON_TYPE = 'application/json';
 const MAX_PARAM_BYTES = 5 * 1024;
 const MAX_URLS = 5;
-
-export interface CallbackParams {
-  urls: URL[];
-  host?: string;
-  body: string;
-  bodyType: typeof FORM_TYPE | typeof JSON_TYPE;
-  sni?: boolean;
-  vars: Record<string, string>;
-}
 
 function invalid(name: 'callback' | 'callback-var', message: string, value?: string): OssError {
   return Errors.invalidArgument(message, name, value);
@@ -237,7 +230,7 @@ export interface CallbackRecord {
   result: CallbackAttempt;
 }
 
-export class CallbackService {
+export class CallbackService implements CallbackSender {
   readonly #opts: CallbackServiceOptions;
   readonly log: CallbackRecord[] = [];
 

@@ -1,9 +1,8 @@
 import type { Readable } from 'node:stream';
 import type { Authenticator, Principal } from './auth';
-import type { CallbackService } from './callback';
 import type { Notifier } from './notifications';
 import type { OssRequest } from './request';
-import type { Storage } from './storage';
+import type { ObjectRecord, Storage } from './storage';
 
 /** The operations the emulator knows, named as in the OSS API reference (fault rules use them). */
 export type OpName =
@@ -57,7 +56,7 @@ export const DEFAULT_LIMITS: Limits = {
 export interface Core {
   storage: Storage;
   auth: Authenticator;
-  callbacks: CallbackService;
+  callbacks: CallbackSender;
   /** OSS event notifications for created objects (notifications.ts). */
   notifications: Notifier;
   limits: Limits;
@@ -71,4 +70,19 @@ export interface OpContext {
   principal: Principal;
   /** Fault `corrupt-part`: store the part with a byte flipped (multipart.ts uploadPart). */
   corruptStored?: boolean;
+}
+
+/** A parsed `callback` / `callback-var` pair (callback.ts parses it). */
+export interface CallbackParams {
+  urls: URL[];
+  host?: string;
+  body: string;
+  bodyType: 'application/x-www-form-urlencoded' | 'application/json';
+  sni?: boolean;
+  vars: Record<string, string>;
+}
+
+/** What an operation asks of the callback sender (callback.ts `CallbackService`). */
+export interface CallbackSender {
+  respond(ctx: OpContext, params: CallbackParams, rec: ObjectRecord, headers: Record<string, string>, operation: string): Promise<OssResponse>;
 }
