@@ -34,7 +34,7 @@ import { openApiDocument } from '../functions/openapi.ts';
 import { OssClient } from '../shared/oss/client.ts';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
 import { OssError } from '../shared/oss/errors.ts';
-import { HttpError, jsonErrorResponse as jsonError, redactSecrets, routeMiss } from '../shared/http/errors.ts';
+import { errorResponse, HttpError, jsonErrorResponse as jsonError, redactSecrets, routeMiss } from '../shared/http/errors.ts';
 import { authenticate } from '../shared/auth/caller.ts';
 import { keyBelongsTo } from '../shared/policy/keys.ts';
 
@@ -531,11 +531,8 @@ function localRoutes(d: LocalRouteDeps): Fetch {
   });
 
   app.notFound((c) => routeMiss(app, c));
-  app.onError((err) => {
-    if (err instanceof HttpError) return jsonError(err.status, err.code, err.message);
-    console.error('[local]', err);
-    return jsonError(500, 'INTERNAL', 'Local helper failed');
-  });
+  // As the functions answer: an HttpError as itself, anything else 500 INTERNAL (logged, redacted).
+  app.onError((err, c) => errorResponse(c, err));
   return app.fetch;
 }
 

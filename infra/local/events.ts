@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Hono } from 'hono';
+import { jsonErrorResponse } from '../../shared/http/errors.ts';
 import { createHandler } from '../../functions/events/index.ts';
 import { EVENTS_ASYNC_INVOKE, EVENTS_TRIGGER_EVENTS } from '../../functions/events/trigger.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -79,7 +80,7 @@ export async function startLocalEvents(opts: {
   app.post('/_local/events/redeliver', async (c) => {
     // Same-origin only, like /_local/network.
     const origin = c.req.header('origin');
-    if (origin && origin !== new URL(c.req.url).origin) return c.json({ error: { code: 'FORBIDDEN', message: 'Same-origin only' } }, 403);
+    if (origin && origin !== new URL(c.req.url).origin) return jsonErrorResponse(403, 'FORBIDDEN', 'Same-origin only');
     const body = (await c.req.json().catch(() => ({}))) as { invocationIds?: unknown };
     const ids = Array.isArray(body.invocationIds) ? new Set(body.invocationIds.filter((x): x is string => typeof x === 'string')) : undefined;
     const started = await invoker.redeliver((d) => c.env.mine(eventKey(d.event)) && (!ids || ids.has(d.invocationId)));

@@ -1,9 +1,11 @@
 /**
  * JSON errors for every function.
  *
- * Wire format (design.md): `{"error": {"code", "message", "requestId", "details"?}, "message"}`.
- * The top-level `message` duplicates `error.message` because Uppy's companion client shows a 4xx
- * body's `message` to the user, and its `requestId` when there is one.
+ * Wire format: `{"error": {"code", "message", "requestId", "details"?}, "message"}`, built by
+ * `errorBody` only (every answer, in the functions and the local stack, goes through it). The
+ * top-level `message` duplicates `error.message` because Uppy's companion client shows a 4xx
+ * body's `message` to the user, and its `requestId` when there is one. A `VALIDATION_FAILED`
+ * lists every problem in `details.problems` (`details.field` names the first).
  *
  * Two rules hold for everything that leaves this module, in responses and in logs:
  *  - unknown errors become a generic 500 `INTERNAL`; their own message is logged, never returned;
@@ -73,7 +75,27 @@ export class HttpError extends Error {
 
 /** `HttpError` with the status taken from `ERROR_CODES`, so code and status cannot disagree. */
 export function httpError(code: ErrorCode, message: string, details?: Record<string, unknown>): HttpError {
+  if (code === 'VALIDATION_FAILED' && !Array.isArray(details?.problems)) {
+    const field = typeof details?.field === 'string' ? details.field : '';
+    return validationFailed([{ field, message }], details);
+  }
   return new HttpError(ERROR_CODES[code], code, message, details);
+}
+
+/** One problem with the input: `field` is a path like `parts[3].etag` ('' for the input as a whole). */
+export interface Problem {
+  field: string;
+  /** A sentence that names the field, e.g. `size must be an integer`. */
+  message: string;
+}
+
+/**
+ * 400 `VALIDATION_FAILED` listing every problem: the message joins them, `details.problems` lists
+ * them, and `details.field` names the first (what clients written for one problem read).
+ */
+export function validationFailed(problems: Problem[], extra?: Record<string, unknown>): HttpError {
+  const message = problems.map((p) => p.message).join('; ');
+  return new HttpError(400, 'VALIDATION_FAILED', message, { ...extra, field: problems[0]?.field ?? '', problems });
 }
 
 export interface ErrorBody {

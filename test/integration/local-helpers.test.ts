@@ -54,3 +54,22 @@ test('AUTH_MODE=jwt: the slow-network switch needs a caller too', async () => {
   const ok = await fetch(`${stack.url}/_local/network`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${jwt('alice')}` }, body: '{"slow":false}' });
   assert.equal(ok.status, 200);
 });
+
+test('local helpers answer errors in the API envelope (errorBody): code, message, requestId matching x-request-id', async () => {
+  const crossOrigin = { 'content-type': 'application/json', origin: 'https://evil.example', authorization: `Bearer ${jwt('alice')}` };
+  const answers = [
+    await fetch(`${stack.url}/_local/network`, { method: 'POST', headers: crossOrigin, body: '{"slow":true}' }),
+    await fetch(`${stack.url}/_local/events/redeliver`, { method: 'POST', headers: crossOrigin, body: '{}' }),
+    await get(`/_local/objects?key=${encodeURIComponent(aliceKey.replace(/[^/]+$/, 'gone.bin'))}`, { authorization: `Bearer ${jwt('alice')}` }),
+    await get('/_local/objects?key=elsewhere', { authorization: `Bearer ${jwt('alice')}` }),
+  ];
+  const expected: Array<[number, string]> = [[403, 'FORBIDDEN'], [403, 'FORBIDDEN'], [404, 'NOT_FOUND'], [400, 'VALIDATION_FAILED']];
+  for (const [i, res] of answers.entries()) {
+    const body = (await res.json()) as any;
+    assert.deepEqual([res.status, body.error.code], expected[i], JSON.stringify(body));
+    assert.equal(typeof body.error.message, 'string');
+    assert.equal(body.message, body.error.message);
+    assert.ok(body.error.requestId, 'a request id');
+    assert.equal(res.headers.get('x-request-id'), body.error.requestId);
+  }
+});

@@ -8,6 +8,7 @@ import {
   httpError,
   errorBody,
   installErrorHandling,
+  validationFailed,
   redactSecrets,
   type ErrorCode,
 } from '../../shared/http/errors';
@@ -48,6 +49,30 @@ describe('errorBody', () => {
     const b = errorBody('OSS_ERROR', 'failed GET https://b.oss/k?x-oss-signature=abcdef0123&x-oss-credential=LTAI/20240101', 'r');
     assert.doesNotMatch(b.message, /abcdef0123|LTAI/);
     assert.equal(b.error.message, b.message);
+  });
+});
+
+describe('VALIDATION_FAILED lists its problems', () => {
+  it('validationFailed: every problem in details.problems, the first in details.field, all in the message', () => {
+    const e = validationFailed([
+      { field: 'filename', message: 'filename must not be empty' },
+      { field: 'parts[2].etag', message: 'parts[2].etag must be a string' },
+    ]);
+    assert.equal(e.status, 400);
+    assert.equal(e.code, 'VALIDATION_FAILED');
+    assert.equal(e.message, 'filename must not be empty; parts[2].etag must be a string');
+    assert.deepEqual(e.details, {
+      field: 'filename',
+      problems: [
+        { field: 'filename', message: 'filename must not be empty' },
+        { field: 'parts[2].etag', message: 'parts[2].etag must be a string' },
+      ],
+    });
+  });
+  it('a one-problem httpError carries the same list, keeping its other details', () => {
+    const e = httpError('VALIDATION_FAILED', 'At most 1000 part numbers per call', { field: 'partNumbers', max: 1000 });
+    assert.deepEqual(e.details, { field: 'partNumbers', max: 1000, problems: [{ field: 'partNumbers', message: 'At most 1000 part numbers per call' }] });
+    assert.deepEqual(httpError('VALIDATION_FAILED', 'Callback body is not JSON').details, { field: '', problems: [{ field: '', message: 'Callback body is not JSON' }] });
   });
 });
 
