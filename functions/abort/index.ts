@@ -1,9 +1,11 @@
 /**
- * abort: POST /uploads/abort {token}
+ * abort: POST /uploads/abort {token} (schema.ts)
  * OSS AbortMultipartUpload; an upload already gone counts as aborted, so it is safe to repeat.
  * -> {aborted: true, alreadyGone}
  */
+import { TokenRequest } from './schema';
 import { readJson } from '../../shared/http/body';
+import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
 
@@ -13,6 +15,7 @@ export function createApp(deps: Deps = {}) {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
       const upload = await uploadFromBody(body, scope, deps);
+      parseInput(TokenRequest, body);
       return c.json(await scope.service.abort(upload));
     });
   });

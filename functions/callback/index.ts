@@ -5,6 +5,7 @@
  * is the one complete asked for. Its JSON answer is what complete's caller receives, so it must
  * come back within OSS's 5 s.
  * -> 200 {ok, bucket, key, size, etag, mimeType, crc64, uploadId, sub, issuedAt, verifiedAt}
+ *    (schema.ts)
  * -> 403 CALLBACK_SIGNATURE_INVALID (bad signature, or a key URL on an unlisted host)
  * -> 400 VALIDATION_FAILED (genuine signature over a body we did not ask for, or a stale one:
  *    shared/policy/callback.ts)
@@ -12,6 +13,8 @@
 import { httpError } from '../../shared/http/errors';
 import { handle } from '../../shared/http/fc-adapter';
 import { isPlainObject, readBody } from '../../shared/http/body';
+import { parseInput } from '../../shared/http/validate';
+import { CallbackBody } from './schema';
 import { CallbackVerifier } from '../../shared/oss/callback';
 import { checkCallbackFacts, type CallbackFacts } from '../../shared/policy/callback';
 import { createFunctionApp, configOf, type Deps } from '../../shared/runtime';
@@ -55,7 +58,7 @@ export function createApp(deps: Deps = {}) {
   });
 }
 
-/** The body our CALLBACK_BODY template expands to, parsed field by field (policy checks follow). */
+/** The body our CALLBACK_BODY template expands to, by its schema (policy checks follow). */
 export function parseCallbackBody(raw: Uint8Array): CallbackFacts {
   let json: unknown;
   try {
@@ -64,31 +67,7 @@ export function parseCallbackBody(raw: Uint8Array): CallbackFacts {
     throw httpError('VALIDATION_FAILED', 'Callback body is not JSON');
   }
   if (!isPlainObject(json)) throw httpError('VALIDATION_FAILED', 'Callback body must be a JSON object');
-  const str = (name: string) => {
-    const v = json[name];
-    if (typeof v !== 'string' || v.length > 2048) throw httpError('VALIDATION_FAILED', `Callback body field ${name} must be a string`, { field: name });
-    return v;
-  };
-  const size = json.size;
-  if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
-    throw httpError('VALIDATION_FAILED', 'Callback body field size must be a non-negative integer', { field: 'size' });
-  }
-  const seconds = (name: string) => {
-    const v = str(name);
-    if (!/^\d{1,12}$/.test(v)) throw httpError('VALIDATION_FAILED', `Callback body field ${name} must be whole seconds`, { field: name });
-    return Number(v);
-  };
-  return {
-    bucket: str('bucket'),
-    key: str('key'),
-    size,
-    etag: str('etag'),
-    mimeType: str('mimeType'),
-    crc64: str('crc64'),
-    uploadId: str('uploadId'),
-    sub: str('sub'),
-    issuedAt: seconds('issuedAt'),
-  };
+  return parseInput(CallbackBody, json);
 }
 
 export const app = createApp();

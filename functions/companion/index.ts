@@ -2,7 +2,8 @@
  * companion: the Uppy Companion `/s3/*` routes, so an unmodified Uppy `@uppy/aws-s3` (v6
  * `companionEndpoint`, v4/v5 `endpoint`) uploads to OSS through the same policy, keys, limits and
  * callback as the JSON API. One route per operation; each authenticates the caller first (401),
- * then checks its input (400) and that the key is the caller's (403) before any OSS call.
+ * then checks its input against its schema (400, schema.ts) and that the upload and
+ * key are the caller's (403) before any OSS call.
  *
  * | route | OSS | 200 JSON |
  * |---|---|---|
@@ -31,19 +32,20 @@
  * DELETE, so a cross-origin page cannot drive them without passing CORS.
  */
 import type { Context } from 'hono';
+import {
+  BatchQuery,
+  CompanionCompleteRequest,
+  CompanionCreateRequest,
+  KeyQuery,
+  ParamsQuery,
+  PartParams,
+  UploadParams,
+} from './schema';
 import { readJson } from '../../shared/http/body';
 import { handle } from '../../shared/http/fc-adapter';
+import { parseInput } from '../../shared/http/validate';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
-import {
-  companionMetadata,
-  companionPart,
-  companionPartsOf,
-  facadeUploadOf,
-  metadataFromQuery,
-  newObjectOf,
-  parsePartNumber,
-  parsePartNumberList,
-} from '../../shared/upload/companion';
+import { companionMetadata, companionPart, facadeUploadOf, metadataQuery, newObjectOf } from '../../shared/upload/companion';
 import type { FcEnv } from '../../shared/http/fc-adapter';
 import { compressJson } from '../../shared/http/compress';
 
@@ -55,7 +57,8 @@ export function createApp(deps: Deps = {}) {
     // Small files: a PostObject policy with a concrete key (Uppy v6 refuses `${filename}`).
     app.get('/s3/params', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const object = newObjectOf({ filename: c.req.query('filename'), type: c.req.query('type'), metadata: metadataFromQuery(new URL(c.req.url)) }, config);
+      const query = parseInput(ParamsQuery, { filename: c.req.query('filename'), type: c.req.query('type'), metadata: metadataQuery(new URL(c.req.url)) });
+      const object = newObjectOf({ ...query, metadata: companionMetadata(query.metadata) }, config);
       const form = await service.postForm(caller, object);
       noStore(c);
       return c.json({ method: form.method, url: form.url, fields: form.fields, expires: form.expires });
@@ -64,16 +67,17 @@ export function createApp(deps: Deps = {}) {
     // Create: InitiateMultipartUpload under the caller's prefix (active-upload limit, type allow-list).
     app.post('/s3/multipart', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
-      const object = newObjectOf({ filename: body.filename, type: body.type, metadata: companionMetadata(body.metadata) }, config);
+      const body = parseInput(CompanionCreateRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
+      const object = newObjectOf({ ...body, metadata: companionMetadata(body.metadata) }, config);
       return c.json(await service.initOpen(caller, object));
     });
 
     // Batch sign (older clients); registered before `/:partNumber`, which would match it too.
     app.get('/s3/multipart/:uploadId/batch', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = await facadeUploadOf(c, config, caller, now());
-      const signed = await service.signOpen(upload, parsePartNumberList(c.req.query('partNumbers')));
+      const { key, partNumbers } = parseInput(BatchQuery, c.req.query());
+      const upload = await facadeUploadOf({ ...parseInput(UploadParams, c.req.param()), key }, config, caller, now());
+      const signed = await service.signOpen(upload, partNumbers);
       noStore(c);
       return c.json({ presignedUrls: Object.fromEntries(signed.parts.map((p) => [String(p.partNumber), p.url])) });
     });
@@ -85,8 +89,8 @@ export function createApp(deps: Deps = {}) {
     // answers 404 NoSuchUpload.
     app.get('/s3/multipart/:uploadId/:partNumber', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = await facadeUploadOf(c, config, caller, now());
-      const partNumber = parsePartNumber(c.req.param('partNumber'));
+      const { uploadId, partNumber } = parseInput(PartParams, c.req.param());
+      const upload = await facadeUploadOf({ uploadId, ...parseInput(KeyQuery, c.req.query()) }, config, caller, now());
       const signed = await service.signOpen(upload, [partNumber], { checkUpload: false });
       noStore(c);
       return c.json({ url: signed.parts[0].url, expires: signed.expires });
@@ -95,7 +99,7 @@ export function createApp(deps: Deps = {}) {
     // List: every part, paged through ListParts here (Uppy sends one request), as a bare array.
     app.get('/s3/multipart/:uploadId', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = await facadeUploadOf(c, config, caller, now());
+      const upload = await facadeUploadOf(uploadOf(c), config, caller, now());
       const { parts } = await service.list(upload);
       noStore(c);
       return c.json(parts.map(companionPart));
@@ -104,20 +108,25 @@ export function createApp(deps: Deps = {}) {
     // Complete: the client's parts 1..N checked against OSS, Complete with the upload callback.
     app.post('/s3/multipart/:uploadId/complete', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = await facadeUploadOf(c, config, caller, now());
-      const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
-      return c.json(await service.completeOpen(upload, companionPartsOf(body)));
+      const upload = await facadeUploadOf(uploadOf(c), config, caller, now());
+      const { parts } = parseInput(CompanionCompleteRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
+      return c.json(await service.completeOpen(upload, parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag }))));
     });
 
     // Abort: an upload that is already gone counts as aborted, so repeating it is fine. An expired
     // upload of the same caller may still be aborted: that only cleans up the caller's own upload.
     app.delete('/s3/multipart/:uploadId', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
-      const upload = await facadeUploadOf(c, config, caller, now(), { allowExpired: true });
+      const upload = await facadeUploadOf(uploadOf(c), config, caller, now(), { allowExpired: true });
       await service.abort(upload);
       return c.json({});
     });
   });
+}
+
+/** `:uploadId` and `?key=`, the two halves of a Companion upload's name. */
+function uploadOf(c: Context<FcEnv>): { uploadId: string; key: string } {
+  return { ...parseInput(UploadParams, c.req.param()), ...parseInput(KeyQuery, c.req.query()) };
 }
 
 /** Signed URLs and policies are per caller and short-lived: no cache may keep them. */

@@ -1,10 +1,12 @@
 /**
- * init: POST /uploads {filename, size, contentType?, partSize?, metadata?}
+ * init: POST /uploads {filename, size, contentType?, partSize?, metadata?} (schema.ts)
  * Policy (shared/policy: the new object, part plan, active uploads), key choice, then OSS
  * InitiateMultipartUpload.
  * -> 201 {uploadId, bucket, key, partSize, partCount, token, expiresAt}
  */
-import { readJson, optionalInt, optionalString } from '../../shared/http/body';
+import { InitRequest } from './schema';
+import { readJson } from '../../shared/http/body';
+import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { checkNewSizedObject } from '../../shared/policy/new-object';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
@@ -14,12 +16,9 @@ export function createApp(deps: Deps = {}) {
     app.post('/uploads', async (c) => {
       const scope = await requestScope(c, deps);
       const { config } = scope;
-      const body = await readJson(c, { maxBytes: config.http.maxBodyBytes });
-      const object = checkNewSizedObject(
-        { filename: body.filename, size: body.size, contentType: optionalString(body, 'contentType'), metadata: body.metadata },
-        config.policy,
-      );
-      const result = await scope.service.init(scope.caller, { ...object, partSize: optionalInt(body, 'partSize') });
+      const input = parseInput(InitRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
+      const object = checkNewSizedObject(input, config.policy);
+      const result = await scope.service.init(scope.caller, { ...object, partSize: input.partSize ?? undefined });
       return c.json(result, 201);
     });
   });

@@ -1,9 +1,11 @@
 /**
- * list: POST /uploads/list {token, maxParts?, partNumberMarker?}
+ * list: POST /uploads/list {token, maxParts?, partNumberMarker?} (schema.ts)
  * Every uploaded part of the token's upload (paging through OSS ListParts), or one page of them.
  * -> {parts: [{partNumber, etag, size, crc64, lastModified}], uploadedBytes, nextPartNumberMarker?}
  */
-import { optionalInt, readJson } from '../../shared/http/body';
+import { ListRequest } from './schema';
+import { readJson } from '../../shared/http/body';
+import { parseInput } from '../../shared/http/validate';
 import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
 import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
@@ -16,9 +18,8 @@ export function createApp(deps: Deps = {}) {
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
       const upload = await uploadFromBody(body, scope, deps);
       // Paging on request (a 10,000-part answer is ~1.5 MB of JSON); without it, every part.
-      const maxParts = optionalInt(body, 'maxParts', { min: 1, max: 1000 });
-      const partNumberMarker = optionalInt(body, 'partNumberMarker', { min: 0, max: 10_000 });
-      const page = maxParts === undefined && partNumberMarker === undefined ? undefined : { maxParts: maxParts ?? 1000, partNumberMarker: partNumberMarker ?? 0 };
+      const { maxParts, partNumberMarker } = parseInput(ListRequest, body);
+      const page = maxParts == null && partNumberMarker == null ? undefined : { maxParts: maxParts ?? 1000, partNumberMarker: partNumberMarker ?? 0 };
       return c.json(await scope.service.list(upload, page));
     });
   });

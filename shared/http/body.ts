@@ -1,8 +1,6 @@
 /**
- * Reading a JSON request body under a byte cap, and small field validators.
- *
- * Every validator throws `HttpError(400, 'VALIDATION_FAILED')` whose message names the field,
- * and puts the field name in `details.field` so a client can point at it.
+ * Reading a JSON request body under a byte cap (413), as JSON only (415), into a plain object
+ * (400 INVALID_JSON). Its fields are then checked by their schema (validate.ts, shared/api/).
  */
 import type { Context } from 'hono';
 import { httpError, HttpError } from './errors';
@@ -115,106 +113,4 @@ async function readCapped(req: Request, maxBytes: number): Promise<Uint8Array> {
 
 export function isPlainObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Field validators. `field` is the name used in messages; pass a path like `parts[3].etag` for
-// nested values. They return the typed value so call sites read as declarations.
-
-export function invalid(field: string, message: string): HttpError {
-  return httpError('VALIDATION_FAILED', `${field} ${message}`, { field });
-}
-
-export interface StringRule {
-  minLength?: number;
-  maxLength?: number;
-  pattern?: RegExp;
-  /** Human wording of `pattern`, used in the error message. */
-  patternHint?: string;
-}
-
-export function requireString(obj: JsonObject, field: string, rule: StringRule = {}): string {
-  return checkString(obj[field], field, rule);
-}
-
-export function optionalString(obj: JsonObject, field: string, rule: StringRule = {}): string | undefined {
-  const v = obj[field];
-  return v === undefined || v === null ? undefined : checkString(v, field, rule);
-}
-
-/** Validates one string value (for array items and nested fields). */
-export function checkString(v: unknown, field: string, rule: StringRule = {}): string {
-  const { minLength = 1, maxLength, pattern, patternHint } = rule;
-  if (typeof v !== 'string') throw invalid(field, v === undefined ? 'is required' : 'must be a string');
-  if (v.length < minLength) throw invalid(field, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
-  if (maxLength !== undefined && v.length > maxLength) throw invalid(field, `must be at most ${maxLength} characters`);
-  if (pattern && !pattern.test(v)) throw invalid(field, patternHint ? `must be ${patternHint}` : 'has an invalid format');
-  return v;
-}
-
-export interface IntRule {
-  min?: number;
-  max?: number;
-}
-
-export function requireInt(obj: JsonObject, field: string, rule: IntRule = {}): number {
-  return checkInt(obj[field], field, rule);
-}
-
-export function optionalInt(obj: JsonObject, field: string, rule: IntRule = {}): number | undefined {
-  const v = obj[field];
-  return v === undefined || v === null ? undefined : checkInt(v, field, rule);
-}
-
-/** A JSON number that is a safe integer in [min, max]. Numeric strings are not accepted. */
-export function checkInt(v: unknown, field: string, rule: IntRule = {}): number {
-  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = rule;
-  if (v === undefined) throw invalid(field, 'is required');
-  if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw invalid(field, 'must be an integer');
-  if (v < min || v > max) throw invalid(field, `must be between ${min} and ${max}`);
-  return v;
-}
-
-export function optionalBoolean(obj: JsonObject, field: string): boolean | undefined {
-  const v = obj[field];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'boolean') throw invalid(field, 'must be true or false');
-  return v;
-}
-
-export interface ArrayRule {
-  minLength?: number;
-  maxLength?: number;
-}
-
-export function requireArray(obj: JsonObject, field: string, rule: ArrayRule = {}): unknown[] {
-  return checkArray(obj[field], field, rule);
-}
-
-export function optionalArray(obj: JsonObject, field: string, rule: ArrayRule = {}): unknown[] | undefined {
-  const v = obj[field];
-  return v === undefined || v === null ? undefined : checkArray(v, field, rule);
-}
-
-export function checkArray(v: unknown, field: string, rule: ArrayRule = {}): unknown[] {
-  const { minLength = 0, maxLength } = rule;
-  if (v === undefined) throw invalid(field, 'is required');
-  if (!Array.isArray(v)) throw invalid(field, 'must be an array');
-  if (v.length < minLength) throw invalid(field, `must have at least ${minLength} item${minLength === 1 ? '' : 's'}`);
-  if (maxLength !== undefined && v.length > maxLength) throw invalid(field, `must have at most ${maxLength} items`);
-  return v;
-}
-
-export function optionalObject(obj: JsonObject, field: string): JsonObject | undefined {
-  const v = obj[field];
-  if (v === undefined || v === null) return undefined;
-  if (!isPlainObject(v)) throw invalid(field, 'must be an object');
-  return v;
-}
-
-export function requireObject(obj: JsonObject, field: string): JsonObject {
-  const v = obj[field];
-  if (v === undefined) throw invalid(field, 'is required');
-  if (!isPlainObject(v)) throw invalid(field, 'must be an object');
-  return v;
 }

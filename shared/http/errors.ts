@@ -111,8 +111,16 @@ export function errorBody(
 ): ErrorBody {
   const safe = redactSecrets(message);
   const error: ErrorBody['error'] = { code, message: safe, requestId };
-  if (details && Object.keys(details).length > 0) error.details = details;
+  // Details can echo the client's own keys (a field path): masked like the message.
+  if (details && Object.keys(details).length > 0) error.details = redactDeep(details) as Record<string, unknown>;
   return { error, message: safe };
+}
+
+function redactDeep(value: unknown): unknown {
+  if (typeof value === 'string') return redactSecrets(value);
+  if (Array.isArray(value)) return value.map(redactDeep);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v)]));
+  return value;
 }
 
 // Things that must never reach a client or a log line. Each pattern keeps the name and masks the value.

@@ -23,7 +23,7 @@ export interface NewObjectRules {
 
 /** 400 / 413 / 415 unless the object described may be stored; the checked, normalised description. */
 export function checkNewObject(
-  input: { filename: unknown; contentType: unknown; metadata?: unknown },
+  input: { filename: unknown; contentType?: unknown; metadata?: unknown },
   rules: NewObjectRules,
   fields: { contentType?: string } = {},
 ): NewObject {
@@ -31,11 +31,11 @@ export function checkNewObject(
 }
 
 /** `checkNewObject` plus a declared size (the JSON API's init): 413 over MAX_FILE_SIZE. */
-export function checkNewSizedObject(input: { filename: unknown; contentType: unknown; metadata?: unknown; size: unknown }, rules: NewObjectRules): NewObject & { size: number } {
+export function checkNewSizedObject(input: { filename: unknown; contentType?: unknown; metadata?: unknown; size: unknown }, rules: NewObjectRules): NewObject & { size: number } {
   return check(input, rules, {}, true) as NewObject & { size: number };
 }
 
-function check(input: { filename: unknown; contentType: unknown; metadata?: unknown; size?: unknown }, rules: NewObjectRules, fields: { contentType?: string }, sized = false): NewObject & { size?: number } {
+function check(input: { filename: unknown; contentType?: unknown; metadata?: unknown; size?: unknown }, rules: NewObjectRules, fields: { contentType?: string }, sized = false): NewObject & { size?: number } {
   const filename = validateFilename(input.filename);
   const size = sized ? assertSizeAllowed(input.size, rules.maxFileSize) : undefined;
   const contentType = normalizeContentType(input.contentType, fields.contentType ?? 'contentType');

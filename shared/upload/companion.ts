@@ -7,47 +7,37 @@
  * a signed upload id (policy/facade-upload.ts), and every other route verifies it, with `?key=`,
  * before any OSS call (`facadeUploadOf`): caller, bucket, key, expiry.
  */
-import type { Context } from 'hono';
 import { httpError } from '../http/errors';
-import { isPlainObject, checkArray, type JsonObject } from '../http/body';
+import { isPlainObject } from '../http/body';
 import { LONE_SURROGATE } from '../oss/endpoint';
-import { MAX_PARTS } from '../policy/parts';
 import { validateMetadata } from '../policy/metadata';
 import { checkNewObject } from '../policy/new-object';
 import { verifyFacadeUpload, type FacadeUpload } from '../policy/facade-upload';
 import type { Config } from '../config';
 import type { Caller } from '../auth/caller';
 import type { ListedPart, NewObjectInput } from './service';
+import type { CompanionPartResult } from '../api/responses';
 
 /**
  * The upload a Companion request names: `:uploadId` in the path (the facade's signed id), `?key=`
  * in the query; verified by policy/facade-upload.ts (400 / 403 / 410). `allowExpired`: abort.
  */
-export async function facadeUploadOf(c: Context, config: Config, caller: Caller, nowMs: number, opts: { allowExpired?: boolean } = {}): Promise<FacadeUpload> {
+export async function facadeUploadOf(
+  input: { uploadId: string; key: string },
+  config: Config,
+  caller: Caller,
+  nowMs: number,
+  opts: { allowExpired?: boolean } = {},
+): Promise<FacadeUpload> {
   const { expired: _, ...upload } = await verifyFacadeUpload(
-    c.req.param('uploadId'),
-    c.req.query('key'),
+    input.uploadId,
+    input.key,
     caller,
     { bucket: config.oss.bucket, keyPrefix: config.policy.keyPrefix, secret: config.uploadToken.secret },
     nowMs,
     opts,
   );
   return upload;
-}
-
-/** A part number in a path or list: 1..10,000, decimal digits only. */
-export function parsePartNumber(raw: string | undefined, field = 'partNumber'): number {
-  const n = raw !== undefined && /^\d{1,5}$/.test(raw) ? Number(raw) : NaN;
-  if (!(n >= 1 && n <= MAX_PARTS)) throw httpError('VALIDATION_FAILED', `${field} must be an integer from 1 to ${MAX_PARTS}`, { field });
-  return n;
-}
-
-/** `partNumbers=1,2,3` (the batch route). Count and duplicates are the service's to check. */
-export function parsePartNumberList(raw: string | undefined): number[] {
-  if (raw === undefined || raw.trim() === '') throw httpError('VALIDATION_FAILED', 'The query parameter partNumbers is required (e.g. 1,2,3)', { field: 'partNumbers' });
-  const items = raw.split(',');
-  if (items.length > MAX_PARTS) throw httpError('VALIDATION_FAILED', `partNumbers lists more than ${MAX_PARTS} parts`, { field: 'partNumbers' });
-  return items.map((s) => parsePartNumber(s.trim(), 'partNumbers'));
 }
 
 /**
@@ -82,48 +72,22 @@ export function companionMetadata(raw: unknown, field = 'metadata'): Record<stri
   return validateMetadata(out, field);
 }
 
-/** `metadata[name]=value` query parameters (`GET /s3/params`). */
-export function metadataFromQuery(url: URL): Record<string, string> {
+/** `metadata[name]=value` query parameters (`GET /s3/params`), as `{name: value}`. */
+export function metadataQuery(url: URL): Record<string, string> {
   const raw: Record<string, string> = {};
   for (const [k, v] of url.searchParams) {
     const m = /^metadata\[(.*)\]$/.exec(k);
     if (m) raw[m[1]] = v;
   }
-  return companionMetadata(raw);
+  return raw;
 }
 
 /** The new object a Companion request describes (`filename`, `type`, metadata), checked by the policy. */
-export function newObjectOf(input: { filename: unknown; type: unknown; metadata: Record<string, string> }, config: Config): NewObjectInput {
+export function newObjectOf(input: { filename: unknown; type?: unknown; metadata: Record<string, string> }, config: Config): NewObjectInput {
   return checkNewObject({ filename: input.filename, contentType: input.type, metadata: input.metadata }, config.policy, { contentType: 'type' });
 }
 
-/** Companion's complete body: `{parts: [{PartNumber, ETag}]}`. PartNumber may be a number or digits. */
-export function companionPartsOf(body: JsonObject): Array<{ partNumber: number; etag: string }> {
-  const parts = checkArray(body.parts, 'parts', { maxLength: MAX_PARTS });
-  return parts.map((p, i) => {
-    if (!isPlainObject(p)) throw httpError('VALIDATION_FAILED', `parts[${i}] must be an object {PartNumber, ETag}`, { field: `parts[${i}]` });
-    const n = p.PartNumber;
-    const partNumber = typeof n === 'number' && Number.isInteger(n) ? n : typeof n === 'string' && /^\d{1,5}$/.test(n) ? Number(n) : NaN;
-    if (!(partNumber >= 1 && partNumber <= MAX_PARTS)) {
-      throw httpError('VALIDATION_FAILED', `parts[${i}].PartNumber must be an integer from 1 to ${MAX_PARTS}`, { field: `parts[${i}].PartNumber` });
-    }
-    const etag = p.ETag;
-    if (typeof etag !== 'string' || etag.replace(/"/g, '').trim() === '' || etag.length > 128) {
-      throw httpError('VALIDATION_FAILED', `parts[${i}].ETag must be the ETag OSS returned for the part`, { field: `parts[${i}].ETag` });
-    }
-    return { partNumber, etag };
-  });
-}
-
-/** One entry of the list route's bare array, S3 `Part` style. */
-export interface CompanionPart {
-  PartNumber: number;
-  /** As OSS lists it (quoted). */
-  ETag: string;
-  Size: number;
-  LastModified: string;
-}
-
-export function companionPart(p: ListedPart): CompanionPart {
+/** One entry of the list route's bare array, S3 `Part` style (ETag as OSS lists it, quoted). */
+export function companionPart(p: ListedPart): CompanionPartResult {
   return { PartNumber: p.partNumber, ETag: p.etag, Size: p.size, LastModified: p.lastModified };
 }

@@ -32,6 +32,10 @@ import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../aut
 import type { OssPort, PartInfo } from './oss-port';
 import { checkPlannedParts, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts } from '../policy/part-checks';
 import { isUploadGone, ossCall } from './oss-errors';
+// The answers' types come from their schemas (shared/api/responses.ts), which the document shows.
+import type { CompanionCreateResult, CompleteResult, InitResult as InitAnswer, ListedPartResult, SignedPartResult } from '../api/responses';
+
+export type { CompleteResult };
 
 /** The settings the service needs; the functions derive them from the validated config. */
 export interface UploadSettings {
@@ -86,12 +90,7 @@ export interface InitInput extends NewObjectInput {
 }
 
 /** `POST /s3/multipart`'s answer: `uploadId` is the facade's signed id (policy/facade-upload.ts). */
-export interface OpenUpload {
-  key: string;
-  uploadId: string;
-  bucket: string;
-  expiresAt: string;
-}
+export type OpenUpload = CompanionCreateResult;
 
 /** A PostObject form: POST `fields` then the file (last) as multipart/form-data to `url`. */
 export interface PostForm {
@@ -103,48 +102,14 @@ export interface PostForm {
   expiresAt: string;
 }
 
-export interface InitResult {
-  uploadId: string;
-  bucket: string;
-  key: string;
-  partSize: number;
-  partCount: number;
-  token: string;
-  expiresAt: string;
-}
+export type InitResult = InitAnswer;
 
-export interface SignedPart {
-  partNumber: number;
-  url: string;
-  method: 'PUT';
-  headers: Record<string, string>;
-  size: number;
-}
+export type SignedPart = SignedPartResult;
 
-export interface ListedPart {
-  partNumber: number;
-  etag: string;
-  size: number;
-  crc64: string | null;
-  lastModified: string;
-}
+export type ListedPart = ListedPartResult;
 
-export type CallbackStatus = 'none' | 'ok' | 'failed' | 'unknown';
+export type CallbackStatus = CompleteResult['callbackStatus'];
 
-export interface CompleteResult {
-  bucket: string;
-  key: string;
-  etag: string | null;
-  size: number;
-  crc64: string | null;
-  location: string;
-  /** `ok`: `callback` holds the callback function's JSON. `failed`: stored, callback failed. */
-  callbackStatus: CallbackStatus;
-  callback?: unknown;
-  callbackError?: { code: 'CALLBACK_FAILED'; message: string };
-  /** True when an earlier attempt had completed the upload and this one confirmed it. */
-  recovered?: boolean;
-}
 
 export class UploadService {
   constructor(

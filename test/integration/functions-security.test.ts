@@ -241,11 +241,16 @@ describe('part numbers', () => {
   });
 
   test('sign: numbers outside 1..partCount, non-integers, strings, duplicates, empty -> 400 VALIDATION_FAILED', async () => {
-    const bad: unknown[] = [[0], [4], [-1], [1.5], ['1'], [null], [1, 1], [], [Number.MAX_SAFE_INTEGER + 2], '1', 1, { 1: true }, null];
-    for (const partNumbers of bad) {
+    // The field names the item when the item is malformed (the schema), the list otherwise (the plan).
+    const bad: Array<[unknown, string]> = [
+      [[0], 'partNumbers[0]'], [[4], 'partNumbers'], [[-1], 'partNumbers[0]'], [[1.5], 'partNumbers[0]'], [['1'], 'partNumbers[0]'],
+      [[null], 'partNumbers[0]'], [[1, 1], 'partNumbers'], [[], 'partNumbers'], [[Number.MAX_SAFE_INTEGER + 2], 'partNumbers[0]'],
+      ['1', 'partNumbers'], [1, 'partNumbers'], [{ 1: true }, 'partNumbers'], [null, 'partNumbers'],
+    ];
+    for (const [partNumbers, field] of bad) {
       const r = await s.post('/uploads/sign', { token: up.token, partNumbers });
       expectError(s, r, 400, 'VALIDATION_FAILED', up.token);
-      assert.equal(r.body.error.details.field, 'partNumbers', JSON.stringify(partNumbers));
+      assert.equal(r.body.error.details.field, field, JSON.stringify(partNumbers));
     }
     assert.equal((await s.post('/uploads/sign', { token: up.token, partNumbers: [3, 1, 2] })).status, 200);
   });

@@ -2,19 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Hono } from 'hono';
 import { installErrorHandling } from '../../shared/http/errors';
-import {
-  readJson,
-  requireString,
-  optionalString,
-  requireInt,
-  optionalInt,
-  optionalBoolean,
-  requireArray,
-  optionalObject,
-  checkInt,
-  type JsonObject,
-} from '../../shared/http/body';
-import { HttpError } from '../../shared/http/errors';
+import { readJson } from '../../shared/http/body';
 import { handle, type FcEnv } from '../../shared/http/fc-adapter';
 
 const MAX = 64;
@@ -127,64 +115,6 @@ describe('readJson', () => {
   it('can skip the content-type requirement', async () => {
     const r = await post('{"a":1}', { 'content-type': 'text/plain' }, { requireJsonContentType: false });
     assert.equal(r.status, 200);
-  });
-});
-
-function validationError(fn: () => unknown, field: string): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof HttpError);
-    assert.equal(err.status, 400);
-    assert.equal(err.code, 'VALIDATION_FAILED');
-    assert.ok(err.message.startsWith(`${field} `), err.message);
-    assert.deepEqual(err.details, { field });
-    return true;
-  });
-}
-
-describe('validators', () => {
-  const body: JsonObject = {
-    name: 'a', empty: '', num: 5, float: 1.5, big: 2 ** 60, str5: '5', flag: true, list: [1, 2], obj: { k: 'v' }, nul: null,
-  };
-
-  it('requireString returns the value', () => assert.equal(requireString(body, 'name'), 'a'));
-  it('requireString: missing', () => validationError(() => requireString(body, 'missing'), 'missing'));
-  it('requireString: not a string', () => validationError(() => requireString(body, 'num'), 'num'));
-  it('requireString: empty', () => validationError(() => requireString(body, 'empty'), 'empty'));
-  it('requireString: maxLength', () => validationError(() => requireString({ s: 'abcd' }, 's', { maxLength: 3 }), 's'));
-  it('requireString: pattern', () => {
-    assert.throws(() => requireString({ s: 'a b' }, 's', { pattern: /^\w+$/, patternHint: 'a word' }), /s must be a word/);
-  });
-  it('optionalString: absent or null -> undefined', () => {
-    assert.equal(optionalString(body, 'missing'), undefined);
-    assert.equal(optionalString(body, 'nul'), undefined);
-    validationError(() => optionalString(body, 'num'), 'num');
-  });
-
-  it('requireInt returns the value', () => assert.equal(requireInt(body, 'num', { min: 0, max: 10 }), 5));
-  it('requireInt: not an integer', () => validationError(() => requireInt(body, 'float'), 'float'));
-  it('requireInt: unsafe integer', () => validationError(() => requireInt(body, 'big'), 'big'));
-  it('requireInt: numeric string is not a number', () => validationError(() => requireInt(body, 'str5'), 'str5'));
-  it('requireInt: below min', () => validationError(() => requireInt(body, 'num', { min: 6 }), 'num'));
-  it('requireInt: above max', () => assert.throws(() => requireInt(body, 'num', { max: 4 }), /num must be between/));
-  it('optionalInt: absent -> undefined', () => assert.equal(optionalInt(body, 'missing'), undefined));
-  it('optionalInt: present is checked', () => validationError(() => optionalInt(body, 'name'), 'name'));
-  it('checkInt names nested fields', () => validationError(() => checkInt('x', 'parts[2].partNumber'), 'parts[2].partNumber'));
-
-  it('optionalBoolean', () => {
-    assert.equal(optionalBoolean(body, 'flag'), true);
-    assert.equal(optionalBoolean(body, 'missing'), undefined);
-    validationError(() => optionalBoolean(body, 'name'), 'name');
-  });
-  it('requireArray', () => {
-    assert.deepEqual(requireArray(body, 'list'), [1, 2]);
-    validationError(() => requireArray(body, 'obj'), 'obj');
-    validationError(() => requireArray(body, 'list', { maxLength: 1 }), 'list');
-    validationError(() => requireArray({ l: [] }, 'l', { minLength: 1 }), 'l');
-  });
-  it('optionalObject', () => {
-    assert.deepEqual(optionalObject(body, 'obj'), { k: 'v' });
-    assert.equal(optionalObject(body, 'missing'), undefined);
-    validationError(() => optionalObject(body, 'list'), 'list');
   });
 });
 

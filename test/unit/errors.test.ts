@@ -45,6 +45,12 @@ describe('errorBody', () => {
     assert.deepEqual(errorBody('VALIDATION_FAILED', 'size bad', 'r', { field: 'size' }).error.details, { field: 'size' });
     assert.equal('details' in errorBody('VALIDATION_FAILED', 'x', 'r', {}).error, false);
   });
+  it('redacts secrets in details too (a field path echoes the client\'s own keys)', () => {
+    const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlLXZhbHVl';
+    const b = errorBody('VALIDATION_FAILED', 'bad', 'r', { field: `contentMd5.${jwt}`, problems: [{ field: `contentMd5.${jwt}`, message: 'm' }], n: 3 });
+    assert.doesNotMatch(JSON.stringify(b), /c2lnbmF0dXJl/);
+    assert.equal((b.error.details as any).n, 3);
+  });
   it('redacts secrets that slipped into a message', () => {
     const b = errorBody('OSS_ERROR', 'failed GET https://b.oss/k?x-oss-signature=abcdef0123&x-oss-credential=LTAI/20240101', 'r');
     assert.doesNotMatch(b.message, /abcdef0123|LTAI/);
