@@ -1,6 +1,6 @@
 /**
  * What the application receives about a stored object: `upload.completed` or `upload.rejected`
- * (the OpenAPI document's `webhooks` section describes both; functions/openapi.ts).
+ * (the OpenAPI document's `webhooks` section describes both; shared/api/events.ts has its schema).
  *
  * The id is derived from the object (bucket, key, ETag), and every field comes from the stored
  * object, so every delivery of the same object (OSS's at-least-once trigger, FC's retries, a

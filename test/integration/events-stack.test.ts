@@ -14,7 +14,7 @@ import { quarantineKeys } from '../../shared/events/quarantine.ts';
 import { signedHeaders } from '../../shared/events/webhook.ts';
 import { createHandler as createSweepHandler } from '../../functions/sweep/index.ts';
 import { main as cli } from '../../infra/cli.ts';
-import { openApiDocument } from '../../functions/openapi.ts';
+import { openApiDocument } from '../../infra/openapi/document.ts';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,9 +45,9 @@ after(async () => {
 const ajv = addFormats(new Ajv2020({ strict: true, strictTypes: false, allErrors: true }));
 ajv.addKeyword({ keyword: 'components' });
 const documented = Object.fromEntries(
-  Object.entries(openApiDocument.webhooks as Record<string, any>).map(([type, item]) => [
+  Object.entries(openApiDocument().webhooks as Record<string, any>).map(([type, item]) => [
     type,
-    ajv.compile({ ...item.post.requestBody.content['application/json'].schema, components: openApiDocument.components }),
+    ajv.compile({ ...item.post.requestBody.content['application/json'].schema, components: openApiDocument().components }),
   ]),
 );
 function assertDocumented(d: Delivery) {

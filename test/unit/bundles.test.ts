@@ -360,6 +360,21 @@ test('events bundle: a real OSS event, content check, quarantine, signed deliver
   }
 });
 
+test('no bundle carries OpenAPI code: the document, its words, the converter or the answer schemas', () => {
+  // Strings only the document has: operation words (infra/openapi/), the error-code meanings, and
+  // descriptions of answer schemas (shared/api/responses.ts), which the functions import as types only.
+  const documentOnly = ['operationId', 'openapi', 'components/schemas', 'Presign part uploads', 'The multipart upload no longer exists in OSS', 'Upload token for sign, list, complete and abort.', 'toJsonSchema'];
+  for (const b of built.bundles) {
+    const code = readFileSync(b.file, 'utf8');
+    for (const s of documentOnly) assert.ok(!code.includes(s), `${b.name} carries "${s}"`);
+    assert.ok(!b.packages.some((p) => p.startsWith('@valibot/to-json-schema')), `${b.name}: ${b.packages.join(', ')}`);
+  }
+  // The request schemas are there: the JSON functions validate with valibot.
+  for (const name of ['init', 'sign', 'list', 'complete', 'abort', 'callback', 'companion'].filter(isBuilt)) {
+    assert.ok(built.bundles.find((b) => b.name === name)!.packages.some((p) => p.startsWith('valibot@')), `${name} validates with valibot`);
+  }
+});
+
 test('the build refuses test code, the emulator, dev-only packages and unknown functions', async () => {
   assert.throws(() => checkInputs('x', ['infra/emulator/server.ts']), (e: Error) => e instanceof BuildError && /infra\/ \(emulator/.test(e.message));
   assert.throws(() => checkInputs('x', ['test/helpers/stack.ts']), /test code/);
