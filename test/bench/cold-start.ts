@@ -32,8 +32,9 @@
  *    events (an OSS trigger event for a stored PNG: HEAD, 64 KiB ranged GET, file-type, a signed
  *    delivery to a local receiver);
  *  - the events function's two libraries alone, each in an otherwise empty bundle (file-type/core
- *    with one detection, standardwebhooks with one signature), against an empty handler: their
- *    bytes and what they add to a cold start.
+ *    with one detection, standardwebhooks with one signature), and request validation (valibot,
+ *    two of our schemas and shared/http/validate.ts, test/bench/cold/lib-valibot.ts), against an
+ *    empty handler: their bytes and what they add to a cold start.
  *
  * Goals: each function's real operation within 1.3x of the stock hello-world's time to response
  * (not the events function's: FC invokes it asynchronously, nobody waits on it, and it makes three
@@ -194,6 +195,7 @@ export const coldStartSection: Section = {
         ['lib-file-type', 'test/bench/cold/lib-file-type.ts', { nodeClasses: true, ourAliases: true }],
         ['lib-file-type-stock', 'test/bench/cold/lib-file-type.ts', { nodeClasses: true }],
         ['lib-standardwebhooks', 'test/bench/cold/lib-standardwebhooks.ts', { nodeClasses: true }],
+        ['lib-valibot', 'test/bench/cold/lib-valibot.ts', { nodeClasses: true }],
       ];
       for (const [name, entry, o] of baselines) {
         await bundleEntry(entry, join(dir, 'dist', name, 'index.js'), o);
@@ -265,6 +267,7 @@ export const coldStartSection: Section = {
         { name: 'lib-file-type', label: 'file-type/core alone: load + 1 detection (as shipped, no debug)', bundle: bundle('lib-file-type'), env: {}, event: async () => ({}), expect: 200 },
         { name: 'lib-file-type-stock', label: 'file-type/core alone, stock (with debug)', bundle: bundle('lib-file-type-stock'), env: {}, event: async () => ({}), expect: 200 },
         { name: 'lib-standardwebhooks', label: 'standardwebhooks alone: load + 1 signature', bundle: bundle('lib-standardwebhooks'), env: {}, event: async () => ({}), expect: 200 },
+        { name: 'lib-valibot', label: 'request validation alone: valibot + 2 of our schemas + validate.ts, 1 valid and 1 invalid parse', bundle: bundle('lib-valibot'), env: {}, event: async () => ({}), expect: 200 },
       ];
       for (const f of fnOps) {
         if (!builtNames.has(f.fn)) continue;
@@ -377,7 +380,7 @@ export const coldStartSection: Section = {
         note: `load + handler: ${round(afterBoot('ali-oss-init-node'), 1)} vs ${round(afterBoot('init'), 1)} ms (ali-oss given fetch-lite ${round(afterBoot('ali-oss-init'), 1)} ms)`,
       });
       // The events function's libraries: what each adds to a cold start, and its bytes.
-      for (const lib of ['lib-file-type', 'lib-file-type-stock', 'lib-standardwebhooks']) {
+      for (const lib of ['lib-file-type', 'lib-file-type-stock', 'lib-standardwebhooks', 'lib-valibot']) {
         const size = bundleSizes[lib];
         rows.push({
           // After Node's boot (the same for every bundle, and the noisiest part on a busy machine).
