@@ -30,7 +30,6 @@ import { onStopRequest } from './local/stop-signals.ts';
 import { lockDataDir } from './local/data-lock.ts';
 import { DEAD_LETTER_FILE, startLocalEvents, type LocalEvents } from './local/events.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
-import { openApiDocument } from './openapi/document.ts';
 import { OssClient } from '../shared/oss/client.ts';
 import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
 import { OssError } from '../shared/oss/errors.ts';
@@ -454,9 +453,13 @@ function localRoutes(d: LocalRouteDeps): Fetch {
     c.body(FAVICON_SVG, 200, { 'content-type': 'image/svg+xml', 'cache-control': 'max-age=86400' });
   app.get('/favicon.svg', (c) => favicon(c));
   app.get('/favicon.ico', (c) => favicon(c));
-  // Generated at start from the code, as infra/write-openapi.ts writes openapi.json.
-  const openapi = openApiDocument();
-  app.get('/openapi.json', (c) => c.json(openapi, 200, { 'access-control-allow-origin': '*' }));
+  // Generated from the code on first request (the generator and its converter load then, not at
+  // start), as infra/write-openapi.ts writes openapi.json.
+  let openapi: Promise<object> | undefined;
+  app.get('/openapi.json', async (c) => {
+    openapi ??= import('./openapi/document.ts').then((m) => m.openApiDocument());
+    return c.json(await openapi, 200, { 'access-control-allow-origin': '*' });
+  });
 
   // --- /_local: helpers for the demo page (not part of the product API). They authenticate the
   // caller as the functions do (under AUTH_MODE=jwt a caller JWT is required, 401 without one) and

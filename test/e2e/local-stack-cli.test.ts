@@ -10,7 +10,7 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -133,6 +133,8 @@ describe('npm start (infra/local-stack.ts as a process)', () => {
     const doc = (await openapi.json()) as { openapi: string; paths: Record<string, unknown>; 'x-stub'?: boolean };
     assert.match(doc.openapi, /^3\./);
     if (!doc['x-stub']) assert.ok(doc.paths['/uploads'], 'the real document describes POST /uploads');
+    // Generated from the code, as the committed file is (test/unit/openapi.test.ts keeps that current).
+    assert.deepEqual(doc, JSON.parse(readFileSync(new URL('../../openapi.json', import.meta.url), 'utf8')), 'the stack serves openapi.json as generated');
 
     const health = await fetch(`${r.urls.oss}/_emulator/health`);
     assert.equal(health.status, 200);
