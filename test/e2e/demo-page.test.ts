@@ -150,12 +150,21 @@ describe('demo page (npm start) in Chromium', () => {
       assert.ok(doneAtPause >= 1 && doneAtPause < 4, `paused after ${doneAtPause} of 4 parts`);
       // Uppy's status bar shows bytes sent ("Paused: 40%"); the row says what that counts and
       // how many parts OSS has stored, which is fewer when the pause cut a part off.
-      const detail = await r.locator('.row-detail').innerText();
-      const m = /^Paused at (\d+)% sent · (\d) of 4 parts stored in OSS; a part cut off by the pause is sent again on resume$/.exec(detail);
-      assert.ok(m, detail);
+      // The row and Uppy's status bar render on their own schedules: once paused, both settle, so
+      // wait (briefly) for them to agree rather than reading each at one instant.
+      const read = async () => ({
+        detail: await r.locator('.row-detail').innerText(),
+        uppy: /(\d+)%/.exec(await page.locator('.uppy-StatusBar-statusPrimary').innerText())?.[1],
+      });
+      let shown = await read();
+      for (let i = 0; i < 20 && !shown.detail.startsWith(`Paused at ${shown.uppy}% sent`); i++) {
+        await page.waitForTimeout(100);
+        shown = await read();
+      }
+      const m = /^Paused at (\d+)% sent · (\d) of 4 parts stored in OSS; a part cut off by the pause is sent again on resume$/.exec(shown.detail);
+      assert.ok(m, shown.detail);
       assert.equal(Number(m[2]), doneAtPause);
-      const uppyPercent = /(\d+)%/.exec(await page.locator('.uppy-StatusBar-statusPrimary').innerText())?.[1];
-      assert.equal(m[1], uppyPercent, "the row's % sent is the status bar's percentage");
+      assert.equal(m[1], shown.uppy, "the row's % sent is the status bar's percentage");
       await screenshot(page, 'demo-paused');
       await page.waitForTimeout(1500);
       assert.equal(Number(await r.getAttribute('data-parts-done')), doneAtPause, 'no part finished while paused');
