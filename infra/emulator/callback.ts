@@ -1,5 +1,5 @@
 /**
- * Upload callbacks (oss-protocol.md §5): parameter validation, body templating, the signed POST to
+ * Upload callbacks (docs/oss.md, "Upload callback"): parameter validation, body templating, the signed POST to
  * the application's callbackUrl, and the 200 / 203 CallbackFailed answer to the uploader.
  *
  * The emulator signs with its own RSA key (the real OSS key's private half is Alibaba's), generated

@@ -1,5 +1,5 @@
 /**
- * Bucket CORS (oss-protocol.md §7): PutBucketCors/GetBucketCors/DeleteBucketCors, preflight
+ * Bucket CORS (docs/oss.md, "Bucket CORS"): PutBucketCors/GetBucketCors/DeleteBucketCors, preflight
  * (OPTIONS) handling and the CORS headers on actual requests. Rules are tried in order; the first
  * match wins. A bucket starts with DEFAULT_CORS: our browser-upload rule (infra/bucket-rules.ts)
  * for local dev pages (http://localhost:*, http://127.0.0.1:*), so pages on this machine can

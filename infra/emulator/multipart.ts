@@ -1,5 +1,5 @@
 /**
- * Multipart upload operations (oss-protocol.md §1.1–1.6): Initiate, UploadPart, Complete,
+ * Multipart upload operations (docs/oss.md, "Multipart operations"): Initiate, UploadPart, Complete,
  * ListParts, ListMultipartUploads, Abort.
  */
 import { createHash } from 'node:crypto';

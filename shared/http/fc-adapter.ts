@@ -2,9 +2,9 @@
  * Function Compute 3.0 (built-in `nodejs20` runtime) HTTP trigger <-> Fetch API.
  *
  * An in-house replacement for `hono-alibaba-cloud-fc3-adapter` that fixes its known gaps
- * (fc-runtime.md §2): several `Set-Cookie` values are kept, a GET/HEAD event with a stray body
+ * (docs/fc.md): several `Set-Cookie` values are kept, a GET/HEAD event with a stray body
  * does not throw, a non-HTTP event fails with a clear message, and the module imports as plain
- * Node ESM. Facts about the event come from fc-runtime.md §1 and §6.
+ * Node ESM. Facts about the event come from docs/fc.md.
  *
  * In the deployed bundles, `Headers`, `Request` and `Response` below (and Hono's) are the classes
  * of shared/http/fetch-lite.ts, injected by infra/build.ts, so a cold start never loads undici;
@@ -18,7 +18,7 @@
  */
 import type { Hono } from 'hono';
 
-/** The FC 3.0 HTTP-trigger event (fc-runtime.md §1). */
+/** The FC 3.0 HTTP-trigger event (docs/fc.md). */
 export interface FcHttpEvent {
   version?: string;
   /** Path as sent, still URL-encoded. */
@@ -49,7 +49,7 @@ export interface FcHttpEvent {
   };
 }
 
-/** The timer-trigger event (fc-runtime.md §6). `payload` is the configured string, verbatim. */
+/** The timer-trigger event (docs/fc.md). `payload` is the configured string, verbatim. */
 export interface FcTimerEvent {
   triggerTime: string;
   triggerName: string;
@@ -63,7 +63,7 @@ export interface FcCredentials {
   securityToken?: string;
 }
 
-/** The Node.js `context` argument (fc-runtime.md §1). Only `requestId` is always there. */
+/** The Node.js `context` argument (docs/fc.md). Only `requestId` is always there. */
 export interface FcContext {
   requestId: string;
   /** STS credentials of the function's role; only when a role is configured. Read per invocation. */
@@ -99,7 +99,7 @@ export type FcEnv = { Bindings: FcBindings; Variables: { requestId: string } };
 export type RawFcEvent = Buffer | Uint8Array | string | object;
 
 /**
- * Parses an FC event. FC always passes a Buffer holding JSON (fc-runtime.md §1); strings and
+ * Parses an FC event. FC always passes a Buffer holding JSON (docs/fc.md); strings and
  * already-parsed objects are accepted so tests and local tools can call handlers directly.
  * Throws a TypeError naming the problem when the payload is not a JSON object.
  */
@@ -197,10 +197,10 @@ function buildUrl(event: FcHttpEvent, headers: Headers): string {
  * - A HEAD request gets no body.
  * - Several `Set-Cookie` values are joined into one `set-cookie` value with ", " (HTTP field-line
  *   combining). The FC response `headers` is a string map, and FC's handling of repeated
- *   Set-Cookie is undocumented (fc-runtime.md §1), so this keeps every cookie in the returned
+ *   Set-Cookie is undocumented (docs/fc.md), so this keeps every cookie in the returned
  *   data. Browsers may read a combined value as one cookie; an app that needs several cookies
  *   must check this on a real FC deployment. Our own API sets no cookies.
- * - Headers FC reserves (fc-runtime.md §1: `x-fc-*`, `connection`, `content-length`, `date`,
+ * - Headers FC reserves (docs/fc.md: `x-fc-*`, `connection`, `content-length`, `date`,
  *   `keep-alive`, `server`) and hop-by-hop `transfer-encoding` are dropped; FC sets its own.
  */
 export async function responseToFc(res: Response, method = 'GET'): Promise<FcHttpResponse> {

@@ -10,7 +10,7 @@
  *    cannot be guessed;
  *  - filename: the client's name, sanitised by `sanitizeFilename` so it is one segment only.
  *
- * Filename decision (design.md asks for "a safe key or 400"): names are **sanitised**, not
+ * Filename decision (a safe key, or a 400 when none can be made): names are **sanitised**, not
  * rejected, whenever a usable name can be made: `../x`, `a/b`, `C:\x`, a leading `/`, control
  * characters and long names (kept to 200 UTF-8 bytes with their extension) all produce a safe
  * key. Only input that is not a filename at all is a 400 (`validateFilename`): not a string,
@@ -20,7 +20,7 @@
 import { randomBytes } from 'node:crypto';
 import { httpError } from '../http/errors';
 
-/** OSS: a key is 1..1023 UTF-8 bytes (oss-protocol.md). */
+/** OSS: a key is 1..1023 UTF-8 bytes (docs/oss.md, "Object keys"). */
 export const MAX_KEY_BYTES = 1023;
 /** The sanitised filename's budget, leaving room for the rest of the key. */
 export const MAX_FILENAME_BYTES = 200;

@@ -2,7 +2,7 @@
  * Policy: the part plan, how a file of `size` bytes is cut into parts, and which part numbers an
  * upload can have at all.
  *
- * OSS rules (oss-protocol.md): part numbers 1..10,000; every part but the last 100 KiB..5 GiB;
+ * OSS rules (docs/oss.md, "Multipart operations"): part numbers 1..10,000; every part but the last 100 KiB..5 GiB;
  * the last part may be smaller. The plan is fixed at init and carried in the upload token, so
  * sign/list/complete know the expected size of every part without asking OSS.
  *

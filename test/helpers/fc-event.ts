@@ -1,5 +1,5 @@
 /**
- * A synthetic FC 3.0 HTTP-trigger event (fc-runtime.md §1): canonical header names, the body as
+ * A synthetic FC 3.0 HTTP-trigger event (docs/fc.md): canonical header names, the body as
  * a string, `Content-Length` (and `Content-Type: application/json` unless given) for a body.
  * Used where a bundle's `handler(event, context)` is called directly: test/unit/bundles.test.ts
  * and the benchmarks.

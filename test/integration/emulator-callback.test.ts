@@ -1,5 +1,5 @@
 // Upload callbacks. A tiny HTTP server stands in for the application: it records each callback
-// and verifies it independently, as oss-protocol.md §5 says a verifier must:
+// and verifies it independently, as docs/oss.md ("Upload callback") says a verifier must:
 //   url = b64decode(x-oss-pub-key-url); fetch the PEM; sig = b64decode(authorization);
 //   msg = urldecode(path) + rawQuery (with '?', undecoded) + "\n" + rawBody;
 //   RSASSA-PKCS1-v1_5 with MD5: crypto.verify('md5', msg, pem, sig).

@@ -207,7 +207,7 @@ test('a part PUT through presigned URLs (signatureUrl V1, signatureUrlV4) with p
 });
 
 // Found while building the emulator: ali-oss 6.23.0 sorts V4 canonical query keys with
-// String#localeCompare, while oss-protocol.md §4.1 (and go-v2's sort.Strings, and our signer) sort
+// String#localeCompare, while docs/oss.md ("Signatures") (and go-v2's sort.Strings, and our signer) sort
 // the encoded keys in byte order. The two differ only for keys that differ in case or in
 // punctuation against letters (`Zeta` vs `alpha`, `a_b` vs `aB`); OSS's own multipart parameters
 // (partNumber, uploadId, x-oss-*) are unaffected. The emulator follows the protocol notes.

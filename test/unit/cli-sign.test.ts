@@ -1,5 +1,5 @@
 // The `sign` CLI end to end: spawns `node --import tsx infra/cli.ts sign …` and checks the published
-// vectors (oss-protocol.md §8: V1-H1, V4-H1, D4) come out of it, plus its errors and exit codes.
+// vectors (go-sdk-v2 and python-sdk-v2 signer tests: V1-H1, V4-H1; the derived D4) come out of it, plus its errors and exit codes.
 // Each spawn costs ~0.5 s of CPU (node + tsx), so the vectors, the presign cases and one bad input of
 // each kind go through a real process; the remaining variants call the same `main()` in-process
 // (same argv parsing, same exit code, same stdout/stderr text), which keeps the file at a few seconds.

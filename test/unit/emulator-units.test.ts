@@ -66,7 +66,7 @@ test('identifyOperation maps method + sub-resources to OSS operations', () => {
   assert.equal((op('PATCH', 'k', []) as OssError).code, 'MethodNotAllowed');
 });
 
-test('callback templates: form URL-encodes; JSON follows the Cloudreve capture (oss-protocol.md §5)', () => {
+test('callback templates: form URL-encodes; JSON follows the Cloudreve capture (docs/oss.md, "Upload callback")', () => {
   const vars = {
     bucket: 'b',
     object: '1/1_hFRtDLgM_2f7b.jpg',

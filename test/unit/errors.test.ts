@@ -35,7 +35,7 @@ describe('ERROR_CODES', () => {
 });
 
 describe('errorBody', () => {
-  it('has the design.md shape', () => {
+  it('has the documented error shape (README, OpenAPI Error)', () => {
     assert.deepEqual(errorBody('UPLOAD_NOT_FOUND', 'No such upload', 'req-1'), {
       error: { code: 'UPLOAD_NOT_FOUND', message: 'No such upload', requestId: 'req-1' },
       message: 'No such upload',

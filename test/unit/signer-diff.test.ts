@@ -10,7 +10,7 @@
 // - V4 presign: `await new OSS({...}).signatureUrlV4(...)`, Date mocked.
 // The presigned URLs are parsed and compared parameter by parameter (signature included).
 //
-// Every place where ali-oss is known to deviate from the protocol notes (oss-protocol.md §3, §4) is
+// Every place where ali-oss is known to deviate from the protocol (docs/oss.md, "Signatures") is
 // handled by an explicit, narrow rule below (search "DEVIATION"), each counted and each also pinned by
 // a concrete example in the "documented ali-oss deviations" test at the bottom, so a change in ali-oss
 // shows up here.

@@ -1,4 +1,4 @@
-// Official and derived vectors from the OSS protocol notes (go-v2 signer_test.go, python-v2 test_v4.py,
+// Official and derived vectors (go-v2 signer_test.go, python-v2 test_v4.py,
 // the OSS docs), recomputed by hand. Table-driven: each row names its source vector.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -168,7 +168,7 @@ test('V4 additional headers: lower-cased, de-duplicated, sorted, default-signed 
   assert.match(r.canonicalRequest!, /\nhost:b\.example\.com\nx-custom:v\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:19700101T000000Z\n\nhost;x-custom\nUNSIGNED-PAYLOAD$/);
 });
 
-// V1 resource rules (oss-protocol.md §3.1 table)
+// V1 resource rules (docs/oss.md, "Signatures")
 const v1Resources: Array<[string, string | undefined, string | undefined, QueryPairs, string]> = [
   ['Initiate', 'b', 'k', [['uploads', '']], '/b/k?uploads'],
   ['UploadPart', 'b', 'k', [['uploadId', 'ID'], ['partNumber', '3']], '/b/k?partNumber=3&uploadId=ID'],
