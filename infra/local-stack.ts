@@ -31,7 +31,7 @@ import { lockDataDir } from './local/data-lock.ts';
 import { DEAD_LETTER_FILE, startLocalEvents, type LocalEvents } from './local/events.ts';
 import { createApp as createCallbackApp } from '../functions/callback/index.ts';
 import { OssClient } from '../shared/oss/client.ts';
-import { CONFIG_VARIABLES, loadConfig } from '../shared/config.ts';
+import { CONFIG_VARIABLES, loadConfig } from '../shared/config/index.ts';
 import { OssError } from '../shared/oss/errors.ts';
 import { errorResponse, HttpError, jsonErrorResponse as jsonError, redactSecrets, routeMiss } from '../shared/http/errors.ts';
 import { authenticate } from '../shared/auth/caller.ts';
@@ -76,7 +76,7 @@ export interface LocalStackOptions {
   dataDir?: string;
   /** Keep everything in memory (tests). */
   memory?: boolean;
-  /** Function configuration over the stack's defaults (see shared/config.ts). */
+  /** Function configuration over the stack's defaults (see shared/config/). */
   env?: Record<string, string>;
   /** Log each function request: true = console, or a function. Default off. */
   log?: boolean | ((line: string) => void);

@@ -6,7 +6,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { isIP } from 'node:net';
-import { loadConfig, credentialsFrom, type Config, type Env } from './config';
+import { loadConfig, credentialsFrom, type Config, type Env } from './config/index';
 import { installErrorHandling } from './http/errors';
 import { cors } from './http/cors';
 import type { FcContext, FcEnv } from './http/fc-adapter';

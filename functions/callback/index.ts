@@ -18,7 +18,7 @@ import { CallbackBody } from './schema';
 import { CallbackVerifier } from '../../shared/oss/callback';
 import { checkCallbackFacts, type CallbackFacts } from '../../shared/policy/callback';
 import { createFunctionApp, configOf, type Deps } from '../../shared/runtime';
-import type { Config } from '../../shared/config';
+import type { Config } from '../../shared/config/index';
 
 /** OSS's callback body is our template, a few hundred bytes; anything large is not from us. */
 const MAX_CALLBACK_BODY = 16 * 1024;

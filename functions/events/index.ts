@@ -7,7 +7,7 @@
  * every object of the event was tried, so FC retries the invocation (asyncInvokeConfig) and at the
  * end hands the event, intact, to the onFailure destination. Returns and logs a report.
  */
-import { ConfigError } from '../../shared/config';
+import { ConfigError } from '../../shared/config/index';
 import type { FcContext, RawFcEvent } from '../../shared/http/fc-adapter';
 import { parseOssEvent } from '../../shared/events/oss-event';
 import { handleObjectCreated, type Outcome } from '../../shared/events/process';

@@ -3,14 +3,14 @@
  * KEY_PREFIX initiated more than SWEEP_MAX_AGE_HOURS ago (shared/upload/sweep.ts), or with
  * --dry-run only lists them.
  *
- * Configuration comes from the same variables the functions read (shared/config.ts), validated by
+ * Configuration comes from the same variables the functions read (shared/config/), validated by
  * the same parser, but only the ones sweeping needs: OSS_*, KEY_PREFIX, SWEEP_*, OSS_TIMEOUT_MS and
  * the ALIBABA_CLOUD_* credentials (there is no function role here). Caller-auth and upload-token
  * settings are not needed and not read.
  */
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { ConfigError, parseConfig } from '../../shared/config.ts';
+import { ConfigError, parseConfig } from '../../shared/config/index.ts';
 import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
 import { ossClientFor } from '../../shared/runtime.ts';
 import { ossPort } from '../../shared/upload/oss-adapter.ts';
@@ -28,7 +28,7 @@ flags:
   --max-aborts N          stop after N aborts (default 5000, like the function)
   --json                  print the report as JSON
 
-environment (as for the functions, see shared/config.ts):
+environment (as for the functions, see shared/config/):
   OSS_REGION, OSS_BUCKET (required); OSS_ENDPOINT, OSS_FORCE_PATH_STYLE, OSS_SIGNATURE_VERSION,
   OSS_TIMEOUT_MS, KEY_PREFIX, SWEEP_MAX_AGE_HOURS, SWEEP_DRY_RUN;
   ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET (required), ALIBABA_CLOUD_SECURITY_TOKEN

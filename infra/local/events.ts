@@ -12,7 +12,7 @@ import { Hono } from 'hono';
 import { jsonErrorResponse } from '../../shared/http/errors.ts';
 import { createHandler } from '../../functions/events/index.ts';
 import { EVENTS_ASYNC_INVOKE, EVENTS_TRIGGER_EVENTS } from '../../functions/events/trigger.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { loadConfig } from '../../shared/config/index.ts';
 import type { Outcome } from '../../shared/events/process.ts';
 import type { RunningEmulator } from '../emulator/server.ts';
 import { AsyncInvoker, fileDeadLetters, memoryDeadLetters, type DeadLetterStore } from './async-invoker.ts';

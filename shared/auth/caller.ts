@@ -4,10 +4,10 @@
  * `AUTH_MODE=jwt` (default): a JWT from `Authorization: Bearer …`, else from the cookie
  * `AUTH_COOKIE_NAME` (same-origin Uppy v6 can only send cookies). Verified by jwt.ts (jose) with
  * `AUTH_JWT_SECRET` (HS256) and/or `AUTH_JWKS_URL` (AUTH_JWKS_ALGORITHMS), plus the claim rules of
- * config.ts (issuer, audience, clock tolerance, maximum age, `typ`).
+ * shared/config/auth.ts (issuer, audience, clock tolerance, maximum age, `typ`).
  *   - no token -> 401 `UNAUTHENTICATED`; bad, expired or wrong-kind token (one of our own upload
  *     tokens or facade upload ids) -> 401 `TOKEN_INVALID`;
- *   - neither secret nor JWKS configured -> 500 `MISCONFIGURED` (fail closed; config.ts reports
+ *   - neither secret nor JWKS configured -> 500 `MISCONFIGURED` (fail closed; shared/config/ reports
  *     the same at load time, this is the second lock);
  *   - JWKS unreachable -> 503 `AUTH_UNAVAILABLE` (not 401: the token may be fine).
  * `AUTH_MODE=none`: everyone is `AUTH_ANONYMOUS_SUB` (default `anonymous`).
@@ -23,7 +23,7 @@
 import type { Context } from 'hono';
 import { httpError } from '../http/errors';
 import { isSafeSegment, SAFE_SEGMENT_HINT } from '../policy/keys';
-import type { AuthConfig } from '../config';
+import type { AuthConfig } from '../config/index';
 import { JwksUnavailableError, JwtError, jwksKeysFor, verifyCallerJwt } from './jwt';
 import { OWN_TOKEN_TYPES } from './own-tokens';
 

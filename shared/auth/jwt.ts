@@ -9,7 +9,7 @@
  *    which source checks it but never turn a public key into an HMAC secret, nor choose `none`;
  *  - `exp` required; clock tolerance AUTH_CLOCK_TOLERANCE_SECONDS (default 30); `iat` and a
  *    maximum age when AUTH_MAX_TOKEN_AGE_SECONDS is set; header `typ` when AUTH_TOKEN_TYP is set;
- *    issuer and audience when set (config.ts requires an audience with a JWKS);
+ *    issuer and audience when set (shared/config/auth.ts requires an audience with a JWKS);
  *  - tokens over 8 KB are refused before any parsing.
  * Our own tokens: HS256, `exp` with no tolerance at all. We issue and check them ourselves, on FC
  * instances whose clocks NTP keeps within milliseconds, and `exp` is a whole lifetime after `iat`:

@@ -5,7 +5,7 @@
  * uploadId and plan; sign/list/complete/abort act only on the upload a valid token names. The
  * `typ: 'upload'` claim keeps the kinds of token apart: a caller JWT is not an upload token (no
  * such claim), an upload token is not a caller JWT (caller.ts refuses this claim) nor a facade
- * upload id, even if someone configured the same secret for caller JWTs (config.ts refuses that too).
+ * upload id, even if someone configured the same secret for caller JWTs (shared/config/auth.ts refuses that too).
  * Expiry has no tolerance (jwt.ts says why).
  */
 import { httpError } from '../http/errors';

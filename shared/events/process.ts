@@ -14,7 +14,7 @@
  * Objects outside KEY_PREFIX, keys our layout did not make, other buckets: nothing (`ignored`),
  * logged; nothing is quarantined that our uploads did not create.
  */
-import type { Config } from '../config';
+import type { Config } from '../config/index';
 import type { ObjectInfo, OssClient } from '../oss/client';
 import { OssError } from '../oss/errors';
 import { parseObjectKey } from '../policy/keys';

@@ -162,7 +162,7 @@ export function requestIdOf(c: Context): string {
 /** Maps anything thrown to `{status, code, message, details}` that is safe to send. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
-  // Duck-typed so this module does not import config.ts (which imports this module).
+  // Duck-typed so this module does not import shared/config/ (which imports this module).
   if (err instanceof Error && err.name === 'ConfigError') {
     return httpError('MISCONFIGURED', `The service is misconfigured: ${err.message}`);
   }

@@ -13,7 +13,7 @@ import { LONE_SURROGATE } from '../oss/endpoint';
 import { validateMetadata } from '../policy/metadata';
 import { checkNewObject } from '../policy/new-object';
 import { verifyFacadeUpload, type FacadeUpload } from '../policy/facade-upload';
-import type { Config } from '../config';
+import type { Config } from '../config/index';
 import type { Caller } from '../auth/caller';
 import type { ListedPart, NewObjectInput } from './service';
 import type { CompanionPartResult } from '../api/responses';

@@ -11,7 +11,7 @@ import { planParts } from '../../shared/policy/parts.ts';
 import { GiB, KiB, MiB, round, type BenchOptions, type Row, type Section, type SectionResult } from './lib.ts';
 import { startCountingStack, uploadThroughApi, type FlowResult } from './flow.ts';
 
-const MAX_PARTS_PER_SIGN = 1000; // the default (shared/config.ts)
+const MAX_PARTS_PER_SIGN = 1000; // the default (shared/config/policy.ts)
 
 export function plannedCalls(size: number, partSize: number, perSign: number) {
   const { partCount } = planParts(size, partSize);

@@ -1,6 +1,6 @@
-/** The problems shared/config.ts lists for `env` (fails the test when the parse succeeds). */
+/** The problems shared/config/ lists for `env` (fails the test when the parse succeeds). */
 import assert from 'node:assert/strict';
-import { ConfigError, parseConfig, type Env } from '../../shared/config.ts';
+import { ConfigError, parseConfig, type Env } from '../../shared/config/index.ts';
 
 export function problemsOf(env: Env): string[] {
   try {

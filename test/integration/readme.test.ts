@@ -8,16 +8,18 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { CONFIG_VARIABLES } from '../../shared/config.ts';
+import { CONFIG_VARIABLES } from '../../shared/config/index.ts';
+import { withConfigTable } from '../../infra/write-config-table.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { startStack, type TestStack } from '../helpers/stack.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const run = promisify(execFile);
 
-test('README configuration table lists every variable shared/config.ts reads', () => {
-  const section = readme.slice(readme.indexOf('## Configuration reference'));
-  const missing = CONFIG_VARIABLES.filter((v) => !section.includes(`\`${v}\``));
+test('README configuration table is the one in shared/config/variables.ts (regenerate: npx tsx infra/write-config-table.ts)', () => {
+  assert.ok(withConfigTable(readme) === readme, 'the README configuration table is stale: run `npx tsx infra/write-config-table.ts`');
+  const section = readme.slice(readme.indexOf('## Configuration reference'), readme.indexOf('## Security model'));
+  const missing = CONFIG_VARIABLES.filter((v) => !section.includes(`| \`${v}\``) && !section.includes(`, \`${v}\``));
   assert.deepEqual(missing, []);
 });
 

@@ -21,6 +21,7 @@ import { startEmulator, type RunningEmulator } from '../../infra/emulator/server
 import { OssClient } from '../../shared/oss/client.ts';
 import { signHs256 } from '../helpers/jwt.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
+import { CONFIG_TABLE } from '../../shared/config/variables.ts';
 import { httpEvent } from '../helpers/fc-event.ts';
 import fc from 'fast-check';
 import { handle, type FcHttpResponse } from '../../shared/http/fc-adapter.ts';
@@ -375,6 +376,14 @@ test('no bundle carries OpenAPI code: the document, its words, the converter or 
   }
 });
 
+test('no bundle carries the configuration table (shared/config/variables.ts is for docs and tooling)', () => {
+  const meanings = CONFIG_TABLE.map((v) => v.meaning);
+  for (const b of built.bundles) {
+    const code = readFileSync(b.file, 'utf8');
+    assert.deepEqual(meanings.filter((m) => code.includes(m)), [], `${b.name} carries the table`);
+  }
+});
+
 test('the build refuses test code, the emulator, dev-only packages and unknown functions', async () => {
   assert.throws(() => checkInputs('x', ['infra/emulator/server.ts']), (e: Error) => e instanceof BuildError && /infra\/ \(emulator/.test(e.message));
   assert.throws(() => checkInputs('x', ['test/helpers/stack.ts']), /test code/);
@@ -384,7 +393,7 @@ test('the build refuses test code, the emulator, dev-only packages and unknown f
   // fast-xml-parser is a devDependency now (the test oracle of shared/oss/xml-reader.ts).
   assert.throws(() => checkInputs('x', ['node_modules/fast-xml-parser/src/fxp.js']), /fast-xml-parser is not a runtime dependency/);
   // Runtime dependencies (and their own dependencies: hono has none) are fine.
-  checkInputs('x', ['functions/init/index.ts', 'shared/config.ts', 'node_modules/hono/dist/hono.js']);
+  checkInputs('x', ['functions/init/index.ts', 'shared/config/index.ts', 'node_modules/hono/dist/hono.js']);
   await assert.rejects(build({ outDir: join(tmp, 'other'), only: ['nope'], log: () => {} }), /unknown function\(s\): nope/);
 });
 

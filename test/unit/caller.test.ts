@@ -6,7 +6,7 @@ import { authenticate, readCookie } from '../../shared/auth/caller';
 import { signHs256 } from '../helpers/jwt.ts';
 import { issueUploadToken } from '../../shared/auth/upload-token';
 import { installErrorHandling } from '../../shared/http/errors';
-import type { AuthConfig } from '../../shared/config';
+import type { AuthConfig } from '../../shared/config/index';
 
 const SECRET = 'caller-jwt-secret-of-at-least-32-bytes!!';
 const now = () => Math.floor(Date.now() / 1000);

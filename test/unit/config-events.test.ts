@@ -1,9 +1,9 @@
-// The events settings in shared/config.ts: defaults, and misconfiguration failing closed without
+// The events settings in shared/config/: defaults, and misconfiguration failing closed without
 // echoing the secret or the receiver URL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type Env } from '../../shared/config';
+import { parseConfig, type Env } from '../../shared/config/index';
 import { problemsOf } from '../helpers/config-problems';
 
 const BASE: Env = { OSS_REGION: 'cn-hangzhou', OSS_BUCKET: 'my-bucket', AUTH_MODE: 'none', UPLOAD_TOKEN_SECRET: 'u'.repeat(32) };

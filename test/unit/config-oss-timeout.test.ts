@@ -1,9 +1,9 @@
-// OSS_TIMEOUT_MS: the per-attempt timeout of the functions' own OSS calls (shared/config.ts), and
+// OSS_TIMEOUT_MS: the per-attempt timeout of the functions' own OSS calls (shared/config/), and
 // that ossClientFor (shared/runtime.ts) hands it to the client, so a hung OSS attempt ends as an
 // OssTimeoutError naming that timeout.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig, type Env } from '../../shared/config';
+import { parseConfig, type Env } from '../../shared/config/index';
 import { problemsOf } from '../helpers/config-problems';
 import { ossClientFor } from '../../shared/runtime';
 import { OssTimeoutError } from '../../shared/oss/errors';

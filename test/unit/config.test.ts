@@ -8,7 +8,7 @@ import {
   credentialsFrom,
   ConfigError,
   type Env,
-} from '../../shared/config';
+} from '../../shared/config/index';
 import { HttpError } from '../../shared/http/errors';
 import { problemsOf } from '../helpers/config-problems';
 

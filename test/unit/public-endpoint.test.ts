@@ -1,7 +1,7 @@
 // Which URLs browsers get for each kind of OSS_PUBLIC_ENDPOINT.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConfig } from '../../shared/config.ts';
+import { parseConfig } from '../../shared/config/index.ts';
 import { ossClientFor } from '../../shared/runtime.ts';
 
 const base = {

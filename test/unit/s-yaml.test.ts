@@ -6,7 +6,7 @@
 // we use (test/helpers/fc3-schemas.ts: why ours and not the components' own files). Every
 // assertion below is on what fc3 / fc3-domain would have been asked to deploy.
 //
-// It also pins the contract between the code and the deployment: every variable shared/config.ts
+// It also pins the contract between the code and the deployment: every variable shared/config/
 // reads is provided to every function, every route in functions/routes.ts reaches its function
 // through the custom domain, and every fc3 `code:` folder is what `npm run build` produces.
 // Takes ~10 s on an idle machine (a build and six `s` runs of ~1 s each).
@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CONFIG_VARIABLES, ConfigError, parseConfig } from '../../shared/config.ts';
+import { CONFIG_TABLE, CONFIG_VARIABLES, ConfigError, parseConfig } from '../../shared/config/index.ts';
 import { ALL_FUNCTIONS, HTTP_FUNCTIONS, ROUTES } from '../../functions/routes.ts';
 import { ROOT } from '../../infra/build.ts';
 import { DEFAULT_RETRY } from '../../shared/oss/retry.ts';
@@ -94,7 +94,7 @@ const HTTP_METHODS = ['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT'
 const TRIGGER_TYPES = ['cdn_events', 'eventbridge', 'http', 'log', 'mns_topic', 'oss', 'tablestore', 'timer'];
 
 // ---------------------------------------------------------------------------------------------
-// shared/config.ts: the variable list is what parseConfig really reads, and what its docs list.
+// shared/config/: the variable list is what parseConfig really reads, each documented once.
 
 test('CONFIG_VARIABLES is exactly the set of variables parseConfig reads', () => {
   const read = new Set<string>();
@@ -115,13 +115,13 @@ test('CONFIG_VARIABLES is exactly the set of variables parseConfig reads', () =>
   assert.deepEqual([...read].sort(), [...CONFIG_VARIABLES].sort());
 });
 
-test('the variable table in shared/config.ts documents exactly CONFIG_VARIABLES', () => {
-  const src = readFileSync(join(ROOT, 'shared', 'config.ts'), 'utf8');
-  const documented = new Set<string>();
-  for (const row of src.matchAll(/^ \* \| (.+?) \| .* \|$/gm)) {
-    for (const name of row[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)) documented.add(name[1]);
+test('the variable table (shared/config/variables.ts) documents each variable once, with a default and a meaning', () => {
+  assert.equal(new Set(CONFIG_VARIABLES).size, CONFIG_VARIABLES.length, 'a variable has two rows');
+  for (const row of CONFIG_TABLE) {
+    assert.ok(row.names.length > 0 && row.names.every((n) => /^[A-Z][A-Z0-9_]+$/.test(n)), `names: ${row.names.join(', ')}`);
+    assert.ok(row.default.trim() && !row.default.includes('|'), `${row.names[0]}: a default, one table cell`);
+    assert.ok(row.meaning.trim() && !row.meaning.includes('|'), `${row.names[0]}: a meaning, one table cell`);
   }
-  assert.deepEqual([...documented].sort(), [...CONFIG_VARIABLES].sort());
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -157,7 +157,7 @@ test('required deployment values have no default; optional ones never default to
   } catch (e) {
     for (const p of (e as ConfigError).problems) {
       const v = /^(\w+) is required$/.exec(p)?.[1];
-      if (v && v !== 'OSS_REGION') assert.ok(required.includes(v), `${v} is required by shared/config.ts but has a default in s.yaml`);
+      if (v && v !== 'OSS_REGION') assert.ok(required.includes(v), `${v} is required by shared/config/ but has a default in s.yaml`);
     }
   }
 });
@@ -223,7 +223,7 @@ test('fc3 props follow the fc3 schema and FC 3.0 limits', () => {
   }
 });
 
-test('every function gets every variable shared/config.ts reads (credentials come from the role)', () => {
+test('every function gets every variable shared/config/ reads (credentials come from the role)', () => {
   const expected = CONFIG_VARIABLES.filter((v) => !FC_CREDENTIALS.includes(v)).sort();
   for (const [name] of fc3) {
     const vars = deployedProps(name).environmentVariables;
@@ -249,7 +249,7 @@ test('the deployed environment is valid, its defaults equal the code defaults, a
     // s.yaml's optional defaults change nothing: same config as with only the required values set.
     const minimal: Record<string, string> = {};
     for (const k of ['OSS_REGION', 'OSS_BUCKET', 'OSS_ENDPOINT', 'AUTH_JWT_SECRET', 'UPLOAD_TOKEN_SECRET', 'CORS_ALLOWED_ORIGINS', 'CALLBACK_URL', 'WEBHOOK_URL', 'WEBHOOK_SECRET']) minimal[k] = vars[k];
-    assert.deepEqual(config, parseConfig(minimal), `${name}: an s.yaml default differs from shared/config.ts`);
+    assert.deepEqual(config, parseConfig(minimal), `${name}: an s.yaml default differs from shared/config/`);
     // FC: 4 KB for all variables of a function together.
     const bytes = Object.entries(vars).reduce((s, [k, v]) => s + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     assert.ok(bytes < 4096 - 1024, `${name}: ${bytes} bytes of variables leaves under 1 KB of the 4 KB limit`);
