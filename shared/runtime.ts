@@ -6,17 +6,14 @@
  */
 import { Hono, type Context } from 'hono';
 import { isIP } from 'node:net';
-import { loadConfig, credentialsFrom, type Config, type Env } from './config/index';
+import { loadConfig, credentialsFrom, uploadSettings, type Config, type Env } from './config/index';
 import { installErrorHandling } from './http/errors';
 import { cors } from './http/cors';
 import type { FcContext, FcEnv } from './http/fc-adapter';
 import { authenticate, type Caller } from './auth/caller';
-import { verifyUploadToken, type UploadTokenClaims } from './auth/upload-token';
 import { OssClient } from './oss/client';
 import { ossPort } from './upload/oss-adapter';
-import { UploadService, type UploadSettings } from './upload/service';
-import type { JsonObject } from './http/body';
-import { assertOwnUpload } from './policy/ownership';
+import { UploadService } from './upload/service';
 
 /** Injection points for tests and the local stack; production uses the defaults. */
 export interface Deps {
@@ -80,22 +77,6 @@ export function publicEndpointOptions(config: Config): { endpoint: string; pathS
   return isOssHost || isLocal ? { endpoint } : { endpoint, cname: true };
 }
 
-export function uploadSettings(config: Config): UploadSettings {
-  return {
-    bucket: config.oss.bucket,
-    keyPrefix: config.policy.keyPrefix,
-    uploadTokenSecret: config.uploadToken.secret,
-    uploadTokenTtlSeconds: config.uploadToken.ttlSeconds,
-    urlExpiresSeconds: config.policy.urlExpiresSeconds,
-    maxPartsPerSign: config.policy.maxPartsPerSign,
-    maxActiveUploads: config.policy.maxActiveUploads,
-    defaultPartSize: config.policy.defaultPartSize,
-    callbackUrl: config.callback.url,
-    signChecksUpload: config.policy.signChecksUpload,
-    maxFileSize: config.policy.maxFileSize,
-  };
-}
-
 export interface Scope {
   config: Config;
   caller: Caller;
@@ -110,11 +91,4 @@ export async function requestScope(c: Context<FcEnv>, deps: Deps): Promise<Scope
   const oss = ossClientFor(c.env?.context, config, deps);
   const service = new UploadService(ossPort(oss), uploadSettings(config), deps.now);
   return { config, caller, service, oss };
-}
-
-/** The upload a request's `token` names, checked to be the caller's and this bucket's. */
-export async function uploadFromBody(body: JsonObject, scope: Scope, deps: Deps): Promise<UploadTokenClaims> {
-  const claims = await verifyUploadToken(body.token, scope.config.uploadToken.secret, (deps.now?.() ?? new Date()).getTime());
-  assertOwnUpload(claims, scope.caller, { bucket: scope.config.oss.bucket, keyPrefix: scope.config.policy.keyPrefix });
-  return claims;
 }

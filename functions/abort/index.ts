@@ -7,14 +7,15 @@ import { TokenRequest } from './schema';
 import { readJson } from '../../shared/http/body';
 import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
-import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
+import { ownUploadFromToken } from '../../shared/policy/ownership';
+import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
     app.post('/uploads/abort', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
-      const upload = await uploadFromBody(body, scope, deps);
+      const upload = await ownUploadFromToken(body.token, scope.caller, scope.config, deps.now);
       parseInput(TokenRequest, body);
       return c.json(await scope.service.abort(upload));
     });

@@ -8,7 +8,8 @@ import { readJson } from '../../shared/http/body';
 import { parseInput } from '../../shared/http/validate';
 import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
-import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
+import { ownUploadFromToken } from '../../shared/policy/ownership';
+import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -16,7 +17,7 @@ export function createApp(deps: Deps = {}) {
     app.post('/uploads/list', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
-      const upload = await uploadFromBody(body, scope, deps);
+      const upload = await ownUploadFromToken(body.token, scope.caller, scope.config, deps.now);
       // Paging on request (a 10,000-part answer is ~1.5 MB of JSON); without it, every part.
       const { maxParts, partNumberMarker } = parseInput(ListRequest, body);
       const page = maxParts == null && partNumberMarker == null ? undefined : { maxParts: maxParts ?? 1000, partNumberMarker: partNumberMarker ?? 0 };

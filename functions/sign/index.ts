@@ -9,7 +9,8 @@ import { readJson } from '../../shared/http/body';
 import { parseInput } from '../../shared/http/validate';
 import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
-import { createFunctionApp, requestScope, uploadFromBody, type Deps } from '../../shared/runtime';
+import { ownUploadFromToken } from '../../shared/policy/ownership';
+import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -17,7 +18,7 @@ export function createApp(deps: Deps = {}) {
     app.post('/uploads/sign', async (c) => {
       const scope = await requestScope(c, deps);
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
-      const upload = await uploadFromBody(body, scope, deps);
+      const upload = await ownUploadFromToken(body.token, scope.caller, scope.config, deps.now);
       const { partNumbers, contentMd5 } = parseInput(SignRequest, body);
       return c.json(await scope.service.sign(upload, partNumbers, contentMd5 ?? {}));
     });

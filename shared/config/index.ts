@@ -9,5 +9,6 @@ export { ConfigError, type Env } from './reader';
 export { parseConfig } from './parse';
 export { loadConfig, resetConfigForTests } from './load';
 export { credentialsFrom } from './credentials';
+export { uploadSettings } from './upload-settings';
 export { JWKS_ALGORITHMS, DEFAULT_JWKS_ALGORITHMS } from './auth';
 export { CONFIG_TABLE, CONFIG_VARIABLES, configTableMarkdown, type ConfigVariable } from './variables';

@@ -12,6 +12,7 @@
  * | where an object goes (key layout) | `buildObjectKey`, `validateFilename` | keys.ts |
  * | whose a key is | `keyBelongsTo`, `callerPrefix`, `parseObjectKey` (a stored key's caller) | keys.ts |
  * | whose an upload is (caller, bucket, prefix) | `assertOwnUpload` | ownership.ts |
+ * | which upload a JSON-API request names (its token, verified and owned) | `ownUploadFromToken` | ownership.ts |
  * | how many unfinished uploads a caller may have | `atActiveUploadLimit`, `keepsNewUpload` | active-uploads.ts |
  * | how a file is cut into parts; which part numbers exist | `planParts`, `partSizeOf`, `maxPartNumber` | parts.ts |
  * | what complete checks | `checkPlannedParts`, `checkClientParts`, `matchOpenParts`, `combinedCrc` | part-checks.ts |
@@ -33,7 +34,7 @@ export { validateMetadata } from './metadata';
 export { buildObjectKey, validateFilename, keyBelongsTo, callerPrefix, parseObjectKey } from './keys';
 export { planParts, partSizeOf, maxPartNumber } from './parts';
 export { checkPlannedParts, checkClientParts, matchOpenParts, combinedCrc } from './part-checks';
-export { assertOwnUpload } from './ownership';
+export { assertOwnUpload, ownUploadFromToken } from './ownership';
 export { atActiveUploadLimit, keepsNewUpload } from './active-uploads';
 export { uploadExpiry, urlLifetime } from './expiry';
 export { issueFacadeUpload, verifyFacadeUpload } from './facade-upload';

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { issueUploadToken, verifyUploadToken, type UploadTokenInput } from '../../shared/auth/upload-token';
-import { assertOwnUpload } from '../../shared/policy/ownership';
+import { assertOwnUpload, ownUploadFromToken } from '../../shared/policy/ownership';
 import { signHs256 } from '../helpers/jwt.ts';
 import { HttpError } from '../../shared/http/errors';
 
@@ -96,5 +96,28 @@ describe('assertOwnUpload (policy/ownership.ts)', () => {
     assert.throws(() => assertOwnUpload(INPUT, { sub: 'bob' }, where), forbidden);
     assert.throws(() => assertOwnUpload({ ...INPUT, bucket: 'other' }, { sub: 'alice' }, where), forbidden);
     for (const key of ['uploads/bob/x', 'other/alice/x', 'uploads/alice/../bob/x']) assert.throws(() => assertOwnUpload({ ...INPUT, key }, { sub: 'alice' }, where), forbidden);
+  });
+});
+
+describe('ownUploadFromToken (policy/ownership.ts)', () => {
+  const config = { uploadToken: { secret: SECRET }, oss: { bucket: 'my-bucket' }, policy: { keyPrefix: 'uploads' } };
+  const at = (ms: number) => () => new Date(ms);
+  it("returns the claims of a valid token naming the caller's upload", async () => {
+    const { token } = await issueUploadToken(INPUT, SECRET, 3600, T0);
+    const claims = await ownUploadFromToken(token, { sub: 'alice' }, config, at(T0 + 1000));
+    assert.equal(claims.uploadId, INPUT.uploadId);
+    assert.equal(claims.key, INPUT.key);
+  });
+  it('401 for a missing, foreign-secret or expired token (checked at the given time), before ownership', async () => {
+    const { token } = await issueUploadToken(INPUT, SECRET, 3600, T0);
+    await tokenInvalid(() => ownUploadFromToken(undefined, { sub: 'alice' }, config, at(T0)), /missing/);
+    await tokenInvalid(() => ownUploadFromToken(token, { sub: 'bob' }, { ...config, uploadToken: { secret: 'x'.repeat(40) } }, at(T0)));
+    await tokenInvalid(() => ownUploadFromToken(token, { sub: 'alice' }, config, at(T0 + 3601_000)), /expired/);
+  });
+  it('403 for a valid token of another caller or bucket', async () => {
+    const { token } = await issueUploadToken(INPUT, SECRET, 3600, T0);
+    const forbidden = (e: unknown) => e instanceof HttpError && e.status === 403 && e.code === 'FORBIDDEN';
+    await assert.rejects(ownUploadFromToken(token, { sub: 'bob' }, config, at(T0)), forbidden);
+    await assert.rejects(ownUploadFromToken(token, { sub: 'alice' }, { ...config, oss: { bucket: 'other' } }, at(T0)), forbidden);
   });
 });
