@@ -16,7 +16,7 @@ import { createApp as abortApp } from '../../functions/abort/index';
 import { createApp as callbackApp } from '../../functions/callback/index';
 import { createApp as companionApp } from '../../functions/companion/index';
 
-type Fetch = (req: Request) => Response | Promise<Response>;
+import type { Fetch } from './http-server';
 
 export interface ComposeOptions {
   deps?: Deps;

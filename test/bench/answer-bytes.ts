@@ -6,7 +6,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { request } from 'node:http';
-import { startLocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack } from '../../infra/local/stack.ts';
 import { compress } from '../../shared/http/compress.ts';
 import { median, KiB, round, type BenchOptions, type Row, type Section, type SectionResult } from './lib.ts';
 

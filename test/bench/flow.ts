@@ -2,9 +2,9 @@
  * The reference browser flow for the benchmarks, over plain HTTP: init, sign (in batches of
  * `signBatch` parts, fetched when a worker first needs a part of that batch, or one call per
  * part), PUT every part straight to OSS with `concurrency` in flight, complete. Counts every call
- * it makes and times each; the local stack (infra/local-stack.ts) is the usual target.
+ * it makes and times each; the local stack (infra/local/stack.ts) is the usual target.
  */
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { pool } from './lib.ts';
 
 export interface FlowOptions {

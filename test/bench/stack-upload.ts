@@ -1,6 +1,6 @@
 /**
  * Section `stack-upload`: a 1 GiB upload (quick: 64 MiB) through the local stack
- * (infra/local-stack.ts: emulator storing on disk in a temp data dir, every function behind one
+ * (infra/local/stack.ts: emulator storing on disk in a temp data dir, every function behind one
  * origin, upload callback on), in 8 MiB parts with 8 PUTs in flight, by the reference flow in
  * test/bench/flow.ts. Reports the share of wall time spent in orchestration (init + sign +
  * complete) against the part PUTs, and throughput.

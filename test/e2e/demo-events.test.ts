@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 
 describe('demo page: the Events panel', () => {

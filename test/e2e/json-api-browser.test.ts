@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 
 const SIZE = 2_621_440 + 12_345; // two 1 MiB parts and a bit more than half of a third

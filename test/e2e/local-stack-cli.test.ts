@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seededBytes } from './fixtures/seeded.ts';
 
-const ENTRY = resolve('infra/local-stack.ts');
+const ENTRY = resolve('infra/local/main.ts');
 
 interface Running {
   child: ChildProcess;
@@ -96,7 +96,7 @@ function jsonApi(api: string) {
   return { call, upload };
 }
 
-describe('npm start (infra/local-stack.ts as a process)', () => {
+describe('npm start (infra/local/main.ts as a process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'e2e-stack-data-'));
   const running: Running[] = [];
   let blocker: Server | undefined;

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { bundleBrowser } from '../../infra/local/bundle.ts';
 import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';

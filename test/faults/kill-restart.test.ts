@@ -1,4 +1,4 @@
-// Kill and restart: the local stack (`npm start`, infra/local-stack.ts: OSS emulator on disk + every
+// Kill and restart: the local stack (`npm start`, infra/local/main.ts: OSS emulator on disk + every
 // function) runs as a child process on random ports with a temporary DATA_DIR, is killed with
 // SIGKILL in the middle of an upload, and restarted on the same data folder. The client then does
 // what a browser would after a failure: list what OSS holds, send what is missing, complete.
@@ -53,7 +53,7 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** `npm start` as a child: node --import tsx infra/local-stack.ts (no wrapper process that a SIGKILL would miss). */
+/** `npm start` as a child: node --import tsx infra/local/main.ts (no wrapper process that a SIGKILL would miss). */
 async function startStack(ports: { api: number; oss: number } = { api: 0, oss: 0 }): Promise<Stack> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('NODE_TEST') && !k.startsWith('ALIBABA_CLOUD_') && !k.startsWith('OSS_')) env[k] = v;
@@ -67,7 +67,7 @@ async function startStack(ports: { api: number; oss: number } = { api: 0, oss: 0
     MAX_ACTIVE_UPLOADS: '0',
     LOG: '0',
   });
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'infra/local-stack.ts', '--quiet'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts', '--quiet'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(proc);
   let out = '';
   proc.stdout!.on('data', (b) => (out += b));

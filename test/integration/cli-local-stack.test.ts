@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_OSS_PORT, DEFAULT_PORT, startLocalStack } from '../../infra/local-stack.ts';
+import { DEFAULT_OSS_PORT, DEFAULT_PORT, startLocalStack } from '../../infra/local/stack.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');

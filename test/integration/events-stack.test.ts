@@ -7,7 +7,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { startWebhookReceiver, type Delivery, type WebhookReceiver } from '../../infra/local/webhook-receiver.ts';
 import { EVENTS_ASYNC_INVOKE } from '../../functions/events/trigger.ts';
 import { quarantineKeys } from '../../shared/events/quarantine.ts';

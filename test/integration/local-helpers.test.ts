@@ -1,9 +1,9 @@
-// The local stack's /_local/* helpers (infra/local-stack.ts) are no path around the policy: under
+// The local stack's /_local/* helpers (infra/local/routes.ts) are no path around the policy: under
 // AUTH_MODE=jwt they need a valid caller JWT, and they serve only the caller's own objects.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { signHs256 } from '../helpers/jwt.ts';
 
 const SECRET = 'local-helpers-caller-jwt-secret-0123456789';

@@ -8,7 +8,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataDirInUseError, lockDataDir } from '../../infra/local/data-lock.ts';
-import { startLocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack } from '../../infra/local/stack.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'stack-lock-'));
 let n = 0;

@@ -7,7 +7,7 @@ import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { functionEnv } from '../helpers/stack.ts';
 import { startFunctionsServer, type RunningFunctions } from '../../infra/local/functions-server.ts';
-import { startLocalStack, type LocalStack } from '../../infra/local-stack.ts';
+import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { createApp as initApp } from '../../functions/init/index.ts';
 import { createApp as signApp } from '../../functions/sign/index.ts';
 import { createApp as listApp } from '../../functions/list/index.ts';
