@@ -1,8 +1,7 @@
 /**
- * What every function needs per request: validated config, the caller, an OSS client with this
- * invocation's credentials, and the upload service over it. Built lazily, so loading a bundle
- * costs nothing beyond parsing it (cold starts), and a misconfigured function answers 500
- * MISCONFIGURED on every request instead of serving with defaults.
+ * Wiring only: per request, the validated config, the caller, an OSS client with this invocation's
+ * credentials and the upload service over it, built lazily (a bundle's load does no work; a
+ * misconfigured function answers 500 MISCONFIGURED on every request).
  */
 import { Hono, type Context } from 'hono';
 import { isIP } from 'node:net';

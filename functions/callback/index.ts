@@ -1,14 +1,10 @@
 /**
- * callback: POST <any path> — called by OSS after CompleteMultipartUpload with `x-oss-callback`.
- * Verifies the RSA-MD5 signature over the path, query and raw body BEFORE parsing anything
- * (pinned OSS key, plus CALLBACK_PUBLIC_KEYS / CALLBACK_KEY_URL_PREFIXES), then checks the body
- * is the one complete asked for. Its JSON answer is what complete's caller receives, so it must
- * come back within OSS's 5 s.
+ * callback: POST <any path>, called by OSS after CompleteMultipartUpload with `x-oss-callback`.
+ * Verifies the RSA-MD5 signature over path, query and raw body BEFORE parsing anything (OSS's
+ * pinned key, CALLBACK_PUBLIC_KEYS, CALLBACK_KEY_URL_PREFIXES), then that the body is the one
+ * complete asked for (shared/policy/callback.ts). Its answer reaches complete's caller: within 5 s.
  * -> 200 {ok, bucket, key, size, etag, mimeType, crc64, uploadId, sub, issuedAt, verifiedAt}
- *    (schema.ts)
- * -> 403 CALLBACK_SIGNATURE_INVALID (bad signature, or a key URL on an unlisted host)
- * -> 400 VALIDATION_FAILED (genuine signature over a body we did not ask for, or a stale one:
- *    shared/policy/callback.ts)
+ * -> 403 CALLBACK_SIGNATURE_INVALID; 400 VALIDATION_FAILED (a genuine but unexpected or stale body)
  */
 import { httpError } from '../../shared/http/errors';
 import { handle } from '../../shared/http/fc-adapter';

@@ -1,35 +1,8 @@
 /**
- * companion: the Uppy Companion `/s3/*` routes, so an unmodified Uppy `@uppy/aws-s3` (v6
- * `companionEndpoint`, v4/v5 `endpoint`) uploads to OSS through the same policy, keys, limits and
- * callback as the JSON API. One route per operation; each authenticates the caller first (401),
- * then checks its input against its schema (400, schema.ts) and that the upload and
- * key are the caller's (403) before any OSS call.
- *
- * | route | OSS | 200 JSON |
- * |---|---|---|
- * | GET /s3/params?filename=&type=&metadata[n]=v | none (signs a PostObject policy) | {method: "POST", url, fields, expires} |
- * | POST /s3/multipart {filename, type, metadata} | InitiateMultipartUpload (+ ListMultipartUploads with MAX_ACTIVE_UPLOADS) | {key, uploadId, bucket, expiresAt} |
- * | GET /s3/multipart/:uploadId/batch?key=&partNumbers=1,2 | ListParts (1 part) if SIGN_CHECKS_UPLOAD | {presignedUrls: {"1": url, …}} |
- * | GET /s3/multipart/:uploadId/:partNumber?key= | ListParts (1 part) if SIGN_CHECKS_UPLOAD | {url, expires} |
- * | GET /s3/multipart/:uploadId?key= | ListParts, every page | [{PartNumber, ETag, Size, LastModified}] |
- * | POST /s3/multipart/:uploadId/complete?key= {parts: [{PartNumber, ETag}]} | ListParts, Complete + callback | {location, key, bucket, etag, size, crc64, callbackStatus, callback?, callbackError?, recovered?} |
- * | DELETE /s3/multipart/:uploadId?key= | AbortMultipartUpload | {} |
- *
- * `uploadId` is the facade's signed id (shared/policy/facade-upload.ts), not OSS's: every route
- * verifies it with `?key=` before any OSS call. `expires` is in seconds (URL_EXPIRES_SECONDS, never
- * past the upload's `expiresAt`), as Companion sends it. `GET /s3/sts` is not served (404):
- * Uppy's STS mode signs for AWS hosts only.
- *
- * PostObject and the callback: with CALLBACK_URL set, the form carries the OSS upload callback,
- * and OSS then answers the browser's POST with the callback function's JSON (200), or with 203
- * when the callback failed (the object is stored either way) instead of the 201 PostResponse.
- * That is fine for Uppy: v6 (`S3Client.postObject`) and v5 accept any 2xx and only read the
- * ETag header, never the body; so small files notify the app like multipart ones do.
- *
- * Auth: Uppy v6 Companion mode sends no headers of its own and only same-origin cookies, so
- * serve these routes on the page's origin and authenticate with the AUTH_COOKIE_NAME cookie
- * (a Bearer header works too, e.g. for v5 `headers`). State-changing routes need a JSON body or
- * DELETE, so a cross-origin page cannot drive them without passing CORS.
+ * companion: the Uppy Companion `/s3/*` routes, so an unmodified Uppy `@uppy/aws-s3` uploads
+ * through the same policy, keys, limits and callback as the JSON API. Each route authenticates
+ * (401), then validates (400, schema.ts), then checks ownership (403) before any OSS call. The
+ * routes with their OSS calls, the PostObject callback and cookie auth: docs/companion.md.
  */
 import type { Context } from 'hono';
 import {

@@ -1,11 +1,7 @@
 /**
- * events: OSS trigger (s.yaml), invoked asynchronously by FC for every object created under
- * KEY_PREFIX. For each object: the content check, then `upload.completed`, or quarantine and
- * `upload.rejected`, delivered signed to WEBHOOK_URL (shared/events/process.ts).
- *
- * Any failure (OSS, the receiver's answer, a misconfiguration, a malformed event) is thrown after
- * every object of the event was tried, so FC retries the invocation (asyncInvokeConfig) and at the
- * end hands the event, intact, to the onFailure destination. Returns and logs a report.
+ * events: OSS trigger, invoked asynchronously by FC for every object created under KEY_PREFIX; runs
+ * shared/events/process.ts per object and throws any failure after trying them all, so FC retries
+ * (docs/events.md). Returns and logs a report.
  */
 import { ConfigError } from '../../shared/config/index';
 import type { FcContext, RawFcEvent } from '../../shared/http/fc-adapter';

@@ -1,10 +1,6 @@
 /**
- * How FC runs the events function, declared in s.yaml and applied by the local stack, from this one
- * place (test/unit/s-yaml.test.ts checks s.yaml against it):
- *  - the OSS trigger: the created-object events our uploads produce (multipart complete, form POST,
- *    PutObject), filtered to KEY_PREFIX; not CopyObject, so a quarantine copy never comes back;
- *  - asynchronous invocation: retries of a failed invocation (FC's maximum is 8) and how old an
- *    event may get before FC gives up on it and sends it to the onFailure destination.
+ * How FC runs the events function (the OSS trigger's events and filter, asynchronous-invocation
+ * retries and maximum age), declared once for s.yaml and the local stack (docs/events.md).
  */
 export const EVENTS_TRIGGER_EVENTS = [
   'oss:ObjectCreated:PutObject',

@@ -1,24 +1,7 @@
 /**
- * Who is calling: `authenticate(c, config)` -> `{ sub }`.
- *
- * `AUTH_MODE=jwt` (default): a JWT from `Authorization: Bearer …`, else from the cookie
- * `AUTH_COOKIE_NAME` (same-origin Uppy v6 can only send cookies). Verified by jwt.ts (jose) with
- * `AUTH_JWT_SECRET` (HS256) and/or `AUTH_JWKS_URL` (AUTH_JWKS_ALGORITHMS), plus the claim rules of
- * shared/config/auth.ts (issuer, audience, clock tolerance, maximum age, `typ`).
- *   - no token -> 401 `UNAUTHENTICATED`; bad, expired or wrong-kind token (one of our own upload
- *     tokens or facade upload ids) -> 401 `TOKEN_INVALID`;
- *   - neither secret nor JWKS configured -> 500 `MISCONFIGURED` (fail closed; shared/config/ reports
- *     the same at load time, this is the second lock);
- *   - JWKS unreachable -> 503 `AUTH_UNAVAILABLE` (not 401: the token may be fine).
- * `AUTH_MODE=none`: everyone is `AUTH_ANONYMOUS_SUB` (default `anonymous`).
- *
- * `sub` becomes a key segment (`<prefix>/<sub>/…`), so a sub that is not a safe segment is
- * refused with 403 `FORBIDDEN` rather than altered: two different subs must never map to the
- * same prefix.
- *
- * Cookies and CSRF: cookie authentication is safe here because every state-changing route reads
- * a JSON body with `readJson`, which requires `Content-Type: application/json`; cross-origin
- * pages cannot send that without a CORS preflight, which only allowed origins pass.
+ * Who is calling: `authenticate(c, config)` -> `{ sub }`, from a caller JWT (Bearer header, else
+ * the AUTH_COOKIE_NAME cookie) or, under `AUTH_MODE=none`, AUTH_ANONYMOUS_SUB. The rules, the
+ * answers (401, 403, 500, 503) and why cookies are safe from CSRF: docs/auth.md.
  */
 import type { Context } from 'hono';
 import { httpError } from '../http/errors';

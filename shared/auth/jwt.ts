@@ -1,29 +1,7 @@
 /**
- * Every JWT this project verifies or signs goes through `jose` (panva/jose): callers' JWTs
- * (HS256 with AUTH_JWT_SECRET, or the identity provider's JWKS) and our own HS256 tokens (upload
- * tokens, the Uppy facade's upload ids; UPLOAD_TOKEN_SECRET).
- *
- * Caller JWTs:
- *  - an explicit algorithm allow-list per key source: the secret verifies HS256 only, the JWKS
- *    only AUTH_JWKS_ALGORITHMS (asymmetric). The lists are disjoint, so a token's `alg` can pick
- *    which source checks it but never turn a public key into an HMAC secret, nor choose `none`;
- *  - `exp` required; clock tolerance AUTH_CLOCK_TOLERANCE_SECONDS (default 30); `iat` and a
- *    maximum age when AUTH_MAX_TOKEN_AGE_SECONDS is set; header `typ` when AUTH_TOKEN_TYP is set;
- *    issuer and audience when set (shared/config/auth.ts requires an audience with a JWKS);
- *  - tokens over 8 KB are refused before any parsing.
- * Our own tokens: HS256, `exp` with no tolerance at all. We issue and check them ourselves, on FC
- * instances whose clocks NTP keeps within milliseconds, and `exp` is a whole lifetime after `iat`:
- * a tolerance would only keep expired tokens working.
- *
- * JWKS (`JwksKeys`): jose's remote key set, with our fetch: no redirects, at most 256 KiB read, a
- * 3 s timeout, and 5 s of backoff after a failed fetch (so an identity provider that is down is
- * not asked on every request). A key the provider drops is gone at the next successful fetch
- * (every 10 minutes, or after 60 s when a token names an unknown `kid`); a failed fetch keeps the
- * keys we have.
- *
- * Cold-start cost, from `npm run bench` (cold-start section, "caller JWT" rows): see docs/bench.md.
- * Errors are `JwtError` (token refused) or `JwksUnavailableError` (keys could not be fetched);
- * their messages never contain the token.
+ * Every JWT we verify or sign, through `jose`: callers' JWTs (AUTH_JWT_SECRET or the provider's
+ * JWKS, each with its own algorithm allow-list) and our own HS256 tokens (no clock tolerance).
+ * Errors never contain the token. The rules and the JWKS fetch policy: docs/auth.md.
  */
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, errors, jwtVerify, SignJWT, type FetchImplementation, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 

@@ -1,12 +1,7 @@
 /**
- * Upload tokens: the only state of an upload besides OSS itself.
- *
- * init signs one (HS256, `UPLOAD_TOKEN_SECRET`, own-tokens.ts) binding the caller, bucket, key,
- * uploadId and plan; sign/list/complete/abort act only on the upload a valid token names. The
- * `typ: 'upload'` claim keeps the kinds of token apart: a caller JWT is not an upload token (no
- * such claim), an upload token is not a caller JWT (caller.ts refuses this claim) nor a facade
- * upload id, even if someone configured the same secret for caller JWTs (shared/config/auth.ts refuses that too).
- * Expiry has no tolerance (jwt.ts says why).
+ * Upload tokens: init signs one binding caller, bucket, key, uploadId and plan; sign, list,
+ * complete and abort act only on the upload a valid token names. Why the kinds of token cannot be
+ * mixed up: docs/auth.md.
  */
 import { httpError } from '../http/errors';
 import { isSafeSegment } from '../policy/keys';

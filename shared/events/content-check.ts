@@ -1,19 +1,7 @@
 /**
- * Is the stored file what it claims to be? The first bytes (CHECK_BYTES, one ranged GET) go to
- * file-type, a maintained magic-byte detector (only the events bundle loads it; its size and
- * import time are in `npm run bench`, cold-start section). Its verdict is compared with the
- * declared Content-Type and ALLOWED_CONTENT_TYPES:
- *
- *  - a type file-type can recognise (it lists them: `supportedMimeTypes`) must be recognised in
- *    the bytes, as itself: a `.png` of HTML, a PDF declared as image/jpeg are mismatches;
- *  - a type without magic bytes (text/plain, text/csv, application/json…) passes on its declared
- *    type, unless the bytes ARE a recognisable type (an executable declared as text/plain);
- *  - a generic declaration (application/octet-stream) takes whatever the bytes are;
- *  - both the declared and the recognised type must be allowed by ALLOWED_CONTENT_TYPES.
- *
- * Two things only soften the comparison, both about naming, not detection: synonyms browsers and
- * OSes send for one type (SYNONYMS), and containers file-type stops at when a format lives inside
- * one (CONTAINERS: an OOXML document may be reported as the ZIP it is, an SVG as XML).
+ * Is the stored file what it claims to be? Its first bytes (one ranged GET) go to file-type, and
+ * the verdict is compared with the declared Content-Type and ALLOWED_CONTENT_TYPES. The rules:
+ * docs/events.md.
  */
 import { fileTypeFromBuffer, supportedMimeTypes } from 'file-type/core';
 import { contentTypeAllowed, contentTypeEssence } from '../policy/content-type';

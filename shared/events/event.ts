@@ -1,11 +1,7 @@
 /**
- * What the application receives about a stored object: `upload.completed` or `upload.rejected`
- * (the OpenAPI document's `webhooks` section describes both; shared/api/events.ts has its schema).
- *
- * The id is derived from the object (bucket, key, ETag), and every field comes from the stored
- * object, so every delivery of the same object (OSS's at-least-once trigger, FC's retries, a
- * re-delivery from the dead letters) carries the same id and the same body: the app deduplicates
- * by id.
+ * The event the application receives about a stored object (`upload.completed`, `upload.rejected`;
+ * schema: shared/api/events.ts). Its id and body come from the object only, so every delivery of
+ * one object is the same event (docs/events.md).
  */
 import { createHash } from 'node:crypto';
 

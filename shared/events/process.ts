@@ -1,18 +1,7 @@
 /**
- * One created object, start to finish: which object, is it ours, is it still there, is it what it
- * claims to be, then `upload.completed`, or quarantine and `upload.rejected`.
- *
- * Every step may run again: OSS delivers an event at least once and FC retries a failed
- * invocation, possibly after a partial success. How each retry ends:
- *  - delivered, then the function failed: the object is unchanged, the check gives the same
- *    verdict, the same event (same id, same body) is delivered again; the app deduplicates.
- *  - quarantined, then the delivery failed: the object is gone from its key; its rejection record
- *    (quarantine.ts) is delivered, the same `upload.rejected` with the same id. Nothing that
- *    failed the check is ever delivered as `upload.completed`: the check is the only way there.
- *  - the object was deleted or replaced meanwhile (no record): nothing is delivered (`gone`,
- *    `superseded`); a replacement has an event of its own.
- * Objects outside KEY_PREFIX, keys our layout did not make, other buckets: nothing (`ignored`),
- * logged; nothing is quarantined that our uploads did not create.
+ * One created object, start to finish: is it ours, is it still there, is it what it claims to be;
+ * then `upload.completed`, or quarantine and `upload.rejected`. Every step may run again (OSS and
+ * FC retry); how each retry ends: docs/events.md.
  */
 import type { Config } from '../config/index';
 import type { ObjectInfo, OssClient } from '../oss/client';

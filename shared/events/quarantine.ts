@@ -1,15 +1,7 @@
 /**
- * Quarantine: what happens to an object that failed the content check, and the sweeper's part.
- *
- * Under QUARANTINE_PREFIX (outside KEY_PREFIX, so the OSS trigger never sees it), named by the
- * event id (fixed length, whatever the key's):
- *   <prefix>/<id>.json   the `upload.rejected` event, written first, in both modes
- *   <prefix>/<id>        the object itself (`move` mode: CopyObject, then DeleteObject at its key)
- * The record is what makes a retry right: when FC retries after the object was already removed
- * (quarantined, but the delivery failed), the object is gone from its key and the record is
- * delivered again, the same event with the same id.
- *
- * The sweeper deletes everything under the prefix older than QUARANTINE_MAX_AGE_HOURS.
+ * Quarantine: an object that failed the content check is moved or deleted, and its rejection record
+ * kept, under QUARANTINE_PREFIX; the sweeper's part. Layout and why retries stay right:
+ * docs/events.md.
  */
 import type { OssClient } from '../oss/client';
 import { OssError } from '../oss/errors';

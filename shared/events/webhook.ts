@@ -1,13 +1,7 @@
 /**
- * Delivering an event to WEBHOOK_URL by the Standard Webhooks specification
- * (https://www.standardwebhooks.com/): headers `webhook-id` (the event id), `webhook-timestamp`
- * (seconds) and `webhook-signature` (`v1,<base64 HMAC-SHA256 over "id.timestamp.body">`), signed
- * by the official `standardwebhooks` library with WEBHOOK_SECRET, so any Standard Webhooks library
- * verifies it.
- *
- * A 2xx answer is a delivery. Anything else (another status, a redirect, a timeout, no
- * connection) throws WebhookError: the invocation fails and FC retries it. Over node:http(s)
- * (shared/oss/http-transport.ts), like the OSS calls, so the bundle never loads undici.
+ * Delivering an event to WEBHOOK_URL, signed by Standard Webhooks (the `standardwebhooks` library,
+ * WEBHOOK_SECRET), over node:http(s). A non-2xx answer, a redirect or a timeout throws
+ * WebhookError, so FC retries the invocation.
  */
 import { Webhook } from 'standardwebhooks';
 import { nodeHttpFetch, type Transport } from '../oss/http-transport';

@@ -1,16 +1,6 @@
 /**
- * Compressed JSON answers for callers that accept them (every browser does). A 1000-part sign
- * answer is 458 KB of JSON, since every URL repeats host, key, upload id, credential and date;
- * brotli at quality 1 makes it 41 KB in ~3.5 ms, gzip at level 1 45 KB in ~9 ms (Node 20 on a
- * loaded 2-core box; docs/client.md). Higher levels save almost nothing here: what is left is
- * the signatures, 32 random bytes per part. `npm run bench` (section client-api) prints the bytes
- * per signed and per listed part with and without.
- *
- * Only for the functions whose answers grow with the part count (sign, list, the Companion
- * facade); never for the OSS callback, whose answer OSS relays. (No compression oracle, as in
- * BREACH: no answer holds a secret that stays the same from one request to the next.) Under FC the compressed bytes
- * travel as base64 with isBase64Encoded (shared/http/fc-adapter.ts does that for any
- * Content-Encoding).
+ * Brotli/gzip for the answers that grow with the part count (sign, list, the Companion facade),
+ * when the caller accepts it. Figures and why it is safe: docs/http.md.
  */
 import type { MiddlewareHandler } from 'hono';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';

@@ -1,19 +1,6 @@
 /**
- * CORS for the upload API, from `CORS_ALLOWED_ORIGINS`.
- *
- * Written here rather than with `hono/cors` so the rules are exactly these and visible:
- *  - no origins configured -> no CORS headers at all (same-origin use only);
- *  - `*` only when listed explicitly; then `Access-Control-Allow-Origin: *` and no credentials
- *    (browsers refuse credentials with `*`), so cookie authentication works only same-origin;
- *  - otherwise the request's `Origin` must equal a listed origin exactly (scheme, host and port;
- *    compared lower-case, without a trailing slash) and is echoed back with
- *    `Access-Control-Allow-Credentials: true`;
- *  - `Vary: Origin` whenever the answer depends on the origin, so caches do not mix them up;
- *  - a preflight (OPTIONS + `Access-Control-Request-Method`) is answered 204 here and never
- *    reaches a route; from a disallowed origin it gets a 204 without CORS headers, which the
- *    browser treats as a refusal;
- *  - CORS headers are added after the route ran, so error responses carry them too and a browser
- *    can read the JSON error.
+ * CORS for the upload API from CORS_ALLOWED_ORIGINS: exact origins with credentials, `*` only when
+ * listed and then without, preflights answered here. The rules and why: docs/http.md.
  */
 import type { MiddlewareHandler } from 'hono';
 import { setResponseHeader } from './errors';

@@ -1,16 +1,7 @@
 /**
- * JSON errors for every function.
- *
- * Wire format: `{"error": {"code", "message", "requestId", "details"?}, "message"}`, built by
- * `errorBody` only (every answer, in the functions and the local stack, goes through it). The
- * top-level `message` duplicates `error.message` because Uppy's companion client shows a 4xx
- * body's `message` to the user, and its `requestId` when there is one. A `VALIDATION_FAILED`
- * lists every problem in `details.problems` (`details.field` names the first).
- *
- * Two rules hold for everything that leaves this module, in responses and in logs:
- *  - unknown errors become a generic 500 `INTERNAL`; their own message is logged, never returned;
- *  - text passes through `redactSecrets`, so a signature, token or key that slipped into a message
- *    is masked before a client or a log line sees it.
+ * JSON errors for every function: the error codes, the one wire format (`errorBody`), and the two
+ * rules for what leaves (unknown errors become 500 INTERNAL; text passes `redactSecrets`).
+ * Wire format and why: docs/http.md.
  */
 import type { Context, Hono } from 'hono';
 import { METHOD_NAME_ALL } from 'hono/router';

@@ -1,20 +1,6 @@
 /**
- * Function Compute 3.0 (built-in `nodejs20` runtime) HTTP trigger <-> Fetch API.
- *
- * An in-house replacement for `hono-alibaba-cloud-fc3-adapter` that fixes its known gaps
- * (docs/fc.md): several `Set-Cookie` values are kept, a GET/HEAD event with a stray body
- * does not throw, a non-HTTP event fails with a clear message, and the module imports as plain
- * Node ESM. Facts about the event come from docs/fc.md.
- *
- * In the deployed bundles, `Headers`, `Request` and `Response` below (and Hono's) are the classes
- * of shared/http/fetch-lite.ts, injected by infra/build.ts, so a cold start never loads undici;
- * in tests and the local stack they are Node's own.
- *
- * Known limits of the event format (not fixable here):
- *  - repeated headers and query keys arrive comma-joined (`a=1&a=2` looks like `a=1,2`), and are
- *    passed on as that one comma-joined value;
- *  - there is no raw query string, so the query is rebuilt from `queryParameters` and may differ
- *    byte-wise from what the client sent (order, encoding).
+ * FC 3.0 HTTP trigger event <-> Fetch API (our replacement for hono-alibaba-cloud-fc3-adapter).
+ * The gaps it fixes and the event format's limits: docs/http.md; the event itself: docs/fc.md.
  */
 import type { Hono } from 'hono';
 

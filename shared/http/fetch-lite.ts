@@ -1,24 +1,8 @@
 /**
- * `Headers`, `Request` and `Response` for bodies held in memory: the part of the Fetch API that
- * Hono and our functions use, without undici.
- *
- * Why: Node 20 loads undici, its whole fetch implementation, the first time anything touches the
- * global `Headers`, `Request` or `Response`. That costs 30-45 ms of CPU, and every Hono app pays
- * it on its first request, so it was about a third of each HTTP function's cold start
- * (docs/bench.md). Under FC both bodies are buffered anyway: the event carries the whole request
- * body, and the handler returns the whole response body as a string.
- *
- * How they are used: `infra/build.ts` injects these three classes into each function bundle in
- * place of the globals (esbuild `inject`). Every free `Headers`, `Request` and `Response` in the
- * bundle, Hono's included, then means these classes. `globalThis` is not touched; tests and the
- * local stack run on Node's own classes, and test/unit/fetch-lite.test.ts holds these classes to
- * Node's behaviour.
- *
- * Anything outside that subset is handed to Node's own classes, so it behaves the same, only
- * slower (undici loads then). That covers stream, Blob and FormData bodies, `formData()`, `blob()`
- * when the Content-Type has more to parse than `type/subtype;name=value`, and a `Request` built
- * from one of Node's. Only the results of reading a body stay in memory: the
- * `body` stream of one of these objects is made on demand from its bytes.
+ * `Headers`, `Request` and `Response` for bodies held in memory, injected into the bundles by
+ * infra/build.ts. Hand-written because Node loads undici on the first touch of those globals:
+ * 32.8 ms of init's cold start, 42-48 ms of a Hono hello-world's (docs/bench.md). Anything outside
+ * this subset is handed to Node's own classes. How and why: docs/http.md.
  */
 
 type Init = Record<string, unknown> | undefined | null;

@@ -1,12 +1,7 @@
 /**
- * Input against its schema (shared/api/): every problem at once, as one 400 VALIDATION_FAILED
- * whose `details.problems` lists them, each a sentence naming its field (`size must be an integer`).
- *
- * A step the handler calls, not Hono's validator middleware (@hono/valibot-validator): middleware
- * runs before the handler, so it would judge input before the caller is authenticated (our order
- * is 401, then 400, then 403), and its `json` target reads the body uncapped and takes a wrong
- * Content-Type for an empty body. Bodies are read by `readJson` (body.ts: 413, 415, the CSRF rule)
- * and then parsed here.
+ * Input against its schema (shared/api/, functions/<name>/schema.ts): every problem at once, as one
+ * 400 VALIDATION_FAILED. Called by the handler after authentication, not as middleware:
+ * docs/http.md.
  */
 import { safeParse, type BaseIssue, type GenericSchema, type InferOutput } from 'valibot';
 import { validationFailed, type Problem } from './errors';

@@ -1,20 +1,7 @@
 /**
- * Policy: at most MAX_ACTIVE_UPLOADS unfinished uploads per caller, held under concurrency
- * without a database. OSS is the only state, so the rule is checked twice (service.ts):
- *  1. before initiating: a caller already at the limit is refused without an OSS write
- *     (`atActiveUploadLimit`, a cheap listing that stops at the limit);
- *  2. after initiating: the caller's uploads are listed, and the new one survives only if the
- *     uploads initiated no later than it, itself and same-second ones included whatever their id,
- *     number at most the limit (`keepsNewUpload`). Otherwise it is aborted and the create
- *     answers 429.
- *
- * Why at most N survive, whatever the interleaving: take the survivor initiated last in real time.
- * Every other survivor was initiated before it, so before its listing, which therefore showed all
- * of them, each with an `Initiated` at or before its own (OSS reports whole seconds; ties count
- * against it). Had there been N+1 survivors, it would have counted N+1 and refused itself.
- * (Comparing by (time, upload id) instead would let two uploads of the same second, one listed
- * before the other was initiated, both survive: N+1.) The price: under a burst it may refuse more
- * than strictly needed; a refused caller retries.
+ * Policy: at most MAX_ACTIVE_UPLOADS unfinished uploads per caller, checked before and after
+ * initiating so it holds under concurrency without a database. Why at most N survive:
+ * docs/policy.md.
  */
 
 export interface ListedUpload {

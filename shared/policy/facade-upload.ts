@@ -1,20 +1,7 @@
 /**
- * Policy: the Uppy facade's upload id. Companion's protocol names an upload by the id in the path
- * and `?key=`; Uppy treats the id as opaque, URL-encodes it into every path and Golden Retriever
- * stores it. So the facade's id is not OSS's upload id but one of our own signed tokens (kind
- * `facade-upload`, auth/own-tokens.ts) binding what `POST /s3/multipart` decided: the caller,
- * bucket, key, OSS upload id, the MAX_FILE_SIZE of that moment and the expiry (the upload token's
- * lifetime). Every facade call verifies it (`verifyFacadeUpload`), so an upload started through
- * the facade is as bound as one started through `POST /uploads`, and neither API can drive the
- * other's uploads (a JSON-API upload token is not a facade id, nor an OSS upload id).
- *
- * Refusals: an id we did not issue, altered, truncated, or of another kind -> 400
- * `UPLOAD_ID_INVALID`; another caller's, or with a `?key=` other than its own -> 403 `FORBIDDEN`;
- * expired -> 410 `UPLOAD_EXPIRED`, except for abort (`allowExpired`): aborting an expired upload of
- * the same caller only cleans up that caller's own multipart upload, so it is allowed.
- *
- * Length: a typical id is ~350 characters; the longest key we build (~610 bytes) and sub (128)
- * keep path plus query under FC's 4 KB (docs/fc.md; test/integration/companion.test.ts checks it).
+ * Policy: the Uppy facade's upload id, a signed token of ours (not OSS's id) binding caller,
+ * bucket, key, OSS upload id, MAX_FILE_SIZE and expiry; 400, 403 or 410 when it does not hold. Why,
+ * and its length: docs/policy.md.
  */
 import { httpError } from '../http/errors';
 import { JwtError } from '../auth/jwt';

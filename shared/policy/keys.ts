@@ -1,21 +1,6 @@
 /**
- * Object-key layout: `<KEY_PREFIX>/<sub>/<yyyy>/<mm>/<random>/<sanitised filename>`.
- *
- * The key is the only thing that separates one caller's uploads from another's (there is no
- * database), so every part of it is either chosen by the server or cleaned here:
- *  - prefix: from configuration, checked segment by segment (`normalizeKeyPrefix`);
- *  - sub: the authenticated caller, which must already be a safe segment (`isSafeSegment`);
- *  - yyyy/mm: UTC date of the upload, so a prefix listing can be narrowed by month;
- *  - random: 16 URL-safe characters from `crypto`, so two uploads never share a key and keys
- *    cannot be guessed;
- *  - filename: the client's name, sanitised by `sanitizeFilename` so it is one segment only.
- *
- * Filename decision (a safe key, or a 400 when none can be made): names are **sanitised**, not
- * rejected, whenever a usable name can be made: `../x`, `a/b`, `C:\x`, a leading `/`, control
- * characters and long names (kept to 200 UTF-8 bytes with their extension) all produce a safe
- * key. Only input that is not a filename at all is a 400 (`validateFilename`): not a string,
- * empty or blank, or longer than 4096 UTF-8 bytes (no file system makes names that long; the
- * usual maximum is 255 bytes).
+ * Object-key layout `<KEY_PREFIX>/<sub>/<yyyy>/<mm>/<random>/<sanitised filename>`, and whose a key
+ * is. The key alone separates callers; why each segment is chosen or cleaned: docs/policy.md.
  */
 import { randomBytes } from 'node:crypto';
 import { httpError } from '../http/errors';

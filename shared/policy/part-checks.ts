@@ -1,11 +1,6 @@
 /**
- * Policy: what complete checks before it asks OSS to assemble an upload, on every path. Pure
- * functions over the parts OSS lists, so each rule can be read (and tested) on its own.
- *  - planned uploads: every part 1..partCount present with its planned size, and a client's
- *    parts list (when given) agreeing with OSS part by part;
- *  - open uploads (Uppy Companion): parts 1..N, ETags as given, every part but the last at least
- *    100 KiB, the total within MAX_FILE_SIZE;
- *  - both: the CRC-64 the whole object must have, combined from the parts'.
+ * Policy: what complete checks before OSS assembles an upload, as pure functions over the parts OSS
+ * lists: the plan (planned uploads), parts 1..N and sizes (open uploads), and the combined CRC-64.
  */
 import { httpError } from '../http/errors';
 import { crc64Combine } from '../oss/crc64';

@@ -1,21 +1,6 @@
 /**
- * Policy: the part plan, how a file of `size` bytes is cut into parts, and which part numbers an
- * upload can have at all.
- *
- * OSS rules (docs/oss.md, "Multipart operations"): part numbers 1..10,000; every part but the last 100 KiB..5 GiB;
- * the last part may be smaller. The plan is fixed at init and carried in the upload token, so
- * sign/list/complete know the expected size of every part without asking OSS.
- *
- * Decisions:
- *  - The server picks the part size when the client does not: the larger of the default
- *    (`DEFAULT_PART_SIZE`, 8 MiB) and `size / 10,000` rounded up to a whole MiB, so any size up
- *    to 10,000 x 5 GiB fits. A file larger than that is 413 `FILE_TOO_LARGE`.
- *  - A client-requested part size outside 100 KiB..5 GiB, or one giving more than 10,000 parts,
- *    is 400 `VALIDATION_FAILED` (the message says the smallest part size that would work).
- *  - A 0-byte file is one part of 0 bytes: OSS needs at least one part to complete, and the
- *    last part has no minimum size.
- *  - `partSize` stays as planned even when the file is smaller (one part); `lastPartSize` and
- *    `partSizeOf` give actual sizes.
+ * Policy: the part plan (how a file of `size` bytes is cut into parts, fixed at init and carried in
+ * the upload token) and which part numbers an upload can have. Decisions: docs/policy.md.
  */
 import { httpError } from '../http/errors';
 import { formatBytes } from './size';
