@@ -1,8 +1,10 @@
-/** The upload service's settings (shared/upload/service.ts `UploadSettings`) from the validated config. */
-import type { UploadSettings } from '../upload/service';
+/**
+ * The upload service's settings (`UploadSettings`, shared/upload/service.ts) from the validated
+ * config. Typed where runtime.ts hands them to the service, so config/ does not import upload/.
+ */
 import type { Config } from './types';
 
-export function uploadSettings(config: Config): UploadSettings {
+export function uploadSettings(config: Config) {
   return {
     bucket: config.oss.bucket,
     keyPrefix: config.policy.keyPrefix,

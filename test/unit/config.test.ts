@@ -6,9 +6,11 @@ import {
   parseConfig,
   resetConfigForTests,
   credentialsFrom,
+  uploadSettings,
   ConfigError,
   type Env,
 } from '../../shared/config/index';
+import type { UploadSettings } from '../../shared/upload/service';
 import { HttpError } from '../../shared/http/errors';
 import { problemsOf } from '../helpers/config-problems';
 
@@ -265,5 +267,36 @@ describe('credentialsFrom', () => {
   });
   it('none at all -> 500 MISCONFIGURED', () => {
     assert.throws(() => credentialsFrom(undefined, {}), (e: unknown) => e instanceof HttpError && e.status === 500 && e.code === 'MISCONFIGURED');
+  });
+});
+
+describe('uploadSettings', () => {
+  it('maps every setting the upload service reads from its variable', () => {
+    const config = parseConfig({
+      ...BASE,
+      KEY_PREFIX: 'files/in',
+      UPLOAD_TOKEN_TTL_SECONDS: '600',
+      URL_EXPIRES_SECONDS: '120',
+      MAX_PARTS_PER_SIGN: '50',
+      MAX_ACTIVE_UPLOADS: '3',
+      DEFAULT_PART_SIZE: '16MiB',
+      CALLBACK_URL: 'https://api.example.com/oss/callback',
+      SIGN_CHECKS_UPLOAD: 'false',
+      MAX_FILE_SIZE: '1GiB',
+    });
+    const settings: UploadSettings = uploadSettings(config);
+    assert.deepEqual(settings, {
+      bucket: 'my-bucket',
+      keyPrefix: 'files/in',
+      uploadTokenSecret: TOKEN_SECRET,
+      uploadTokenTtlSeconds: 600,
+      urlExpiresSeconds: 120,
+      maxPartsPerSign: 50,
+      maxActiveUploads: 3,
+      defaultPartSize: 16 * 1024 * 1024,
+      callbackUrl: 'https://api.example.com/oss/callback',
+      signChecksUpload: false,
+      maxFileSize: 1024 * 1024 * 1024,
+    } satisfies Required<UploadSettings>);
   });
 });
