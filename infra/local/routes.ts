@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Hono, type Context } from 'hono';
 import type { RunningEmulator } from '../emulator/server.ts';
 import type { OssClient } from '../../shared/oss/client.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
 import { OssError } from '../../shared/oss/errors.ts';
 import { loadConfig } from '../../shared/config/index.ts';
 import { errorResponse, HttpError, jsonErrorResponse as jsonError, routeMiss } from '../../shared/http/errors.ts';
@@ -94,7 +95,7 @@ function helperRoutes(app: Hono, d: LocalRouteDeps): void {
   app.get('/_local/health', (c) => c.json({ ok: true, oss: d.emulator.url, bucket: d.oss.bucket }));
   app.get('/_local/objects', async (c) => {
     const key = await callerKey(c, c.req.query('key'));
-    const info = await d.oss.headObject(key);
+    const info = await headObject(d.oss, key);
     if (!info) return jsonError(404, 'NOT_FOUND', 'No such object');
     return c.json({
       key,
@@ -112,7 +113,7 @@ function helperRoutes(app: Hono, d: LocalRouteDeps): void {
   app.get('/_local/objects/download', async (c) => {
     const key = await callerKey(c, c.req.query('key'));
     try {
-      const obj = await d.oss.getObject(key);
+      const obj = await getObject(d.oss, key);
       const name = key.slice(key.lastIndexOf('/') + 1);
       return new Response(obj.body as unknown as BodyInit, {
         headers: {

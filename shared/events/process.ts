@@ -4,7 +4,9 @@
  * FC retry); how each retry ends: docs/events.md.
  */
 import type { Config } from '../config/index';
-import type { ObjectInfo, OssClient } from '../oss/client';
+import type { OssClient } from '../oss/client';
+import { getObject, headObject } from '../oss/objects';
+import type { ObjectInfo } from '../oss/objects';
 import { OssError } from '../oss/errors';
 import { parseObjectKey } from '../policy/keys';
 import { CHECK_BYTES, checkContent } from './content-check';
@@ -38,7 +40,7 @@ export async function handleObjectCreated(r: ObjectCreatedRecord, ctx: EventsCon
   for (const k of candidates) {
     if (!parseObjectKey(k, config.policy.keyPrefix)) continue;
     key ??= k;
-    info = await oss.headObject(k);
+    info = await headObject(oss, k);
     if (info) {
       key = k;
       break;
@@ -64,7 +66,7 @@ export async function handleObjectCreated(r: ObjectCreatedRecord, ctx: EventsCon
   if (info.size > 0) {
     try {
       // If-Match: the bytes checked are the object this event is about.
-      head = (await oss.getObject(key, { range: `bytes=0-${CHECK_BYTES - 1}`, headers: { 'If-Match': info.etag } })).body;
+      head = (await getObject(oss, key, { range: `bytes=0-${CHECK_BYTES - 1}`, headers: { 'If-Match': info.etag } })).body;
     } catch (e) {
       if (e instanceof OssError && (e.status === 412 || e.status === 404)) return { outcome: 'superseded', key, id };
       throw e;

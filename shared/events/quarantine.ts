@@ -4,6 +4,8 @@
  * docs/events.md.
  */
 import type { OssClient } from '../oss/client';
+import { copyObject, deleteObject, getObject, putObject } from '../oss/objects';
+import { iterateObjects } from '../oss/paginators';
 import { OssError } from '../oss/errors';
 import type { UploadEvent } from './event';
 
@@ -28,16 +30,16 @@ export function quarantineOutcome(q: QuarantineSettings, id: string): NonNullabl
  */
 export async function quarantine(oss: OssClient, q: QuarantineSettings, key: string, etag: string, event: UploadEvent): Promise<boolean> {
   const { object, record } = quarantineKeys(q.prefix, event.id);
-  await oss.putObject(record, JSON.stringify(event), { contentType: 'application/json' });
+  await putObject(oss, record, JSON.stringify(event), { contentType: 'application/json' });
   if (q.mode === 'move') {
     try {
-      await oss.copyObject(key, object, { ifMatch: etag });
+      await copyObject(oss, key, object, { ifMatch: etag });
     } catch (e) {
       if (e instanceof OssError && e.status === 412) return false;
       throw e;
     }
   }
-  await oss.deleteObject(key);
+  await deleteObject(oss, key);
   return true;
 }
 
@@ -45,7 +47,7 @@ export async function quarantine(oss: OssClient, q: QuarantineSettings, key: str
 export async function recordedRejection(oss: OssClient, prefix: string, id: string): Promise<UploadEvent | undefined> {
   let text: string;
   try {
-    text = Buffer.from((await oss.getObject(quarantineKeys(prefix, id).record)).body).toString('utf8');
+    text = Buffer.from((await getObject(oss, quarantineKeys(prefix, id).record)).body).toString('utf8');
   } catch (e) {
     if (e instanceof OssError && e.status === 404) return undefined;
     throw e;
@@ -74,7 +76,7 @@ export async function sweepQuarantine(
 ): Promise<QuarantineSweepReport> {
   const cutoff = new Date((opts.now ?? new Date()).getTime() - opts.maxAgeHours * 3600_000);
   const report: QuarantineSweepReport = { prefix: `${opts.prefix}/`, cutoff: cutoff.toISOString(), dryRun: opts.dryRun, scanned: 0, expired: 0, deleted: 0, failed: 0, truncated: false };
-  for await (const o of oss.iterateObjects({ prefix: `${opts.prefix}/` })) {
+  for await (const o of iterateObjects(oss, { prefix: `${opts.prefix}/` })) {
     report.scanned++;
     if (o.lastModified.getTime() >= cutoff.getTime()) continue;
     report.expired++;
@@ -84,7 +86,7 @@ export async function sweepQuarantine(
       break;
     }
     try {
-      await oss.deleteObject(o.key);
+      await deleteObject(oss, o.key);
       report.deleted++;
     } catch {
       report.failed++;

@@ -49,6 +49,58 @@ export function encodeCallbackVar(vars: Record<string, string>): string {
   return Buffer.from(JSON.stringify(vars), 'utf8').toString('base64');
 }
 
+const CALLBACK_MAX_BYTES = 5 * 1024;
+
+/**
+ * The `x-oss-callback` and `x-oss-callback-var` headers of a Complete, validated first: at most
+ * five http(s) URLs, a body template, `x:` + lower-case variable names, each header at most 5 KB.
+ */
+export function callbackHeaders(callback: CallbackParam | undefined, callbackVar: Record<string, string> | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (callback) {
+    const json = encodeCallbackParam(validateCallback(callback));
+    if (Buffer.from(json, 'base64').length > CALLBACK_MAX_BYTES) throw new RangeError('callback parameter exceeds 5 KB');
+    headers['x-oss-callback'] = json;
+  }
+  if (callbackVar && Object.keys(callbackVar).length > 0) {
+    const v = encodeCallbackVar(validateCallbackVar(callbackVar));
+    if (Buffer.from(v, 'base64').length > CALLBACK_MAX_BYTES) throw new RangeError('callback variables exceed 5 KB');
+    headers['x-oss-callback-var'] = v;
+  }
+  return headers;
+}
+
+function validateCallback(cb: CallbackParam): CallbackParam {
+  if (!cb || typeof cb.url !== 'string' || cb.url.trim() === '') throw new TypeError('callback.url is required');
+  if (typeof cb.body !== 'string' || cb.body === '') throw new TypeError('callback.body is required');
+  const urls = cb.url.split(';').map((u) => u.trim());
+  if (urls.length > 5) throw new RangeError('callback.url holds at most 5 URLs separated by ";"');
+  const normalised = urls.map((u) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      throw new TypeError(`callback URL ${JSON.stringify(u)} is not a valid URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError('callback URLs must be http or https');
+    // `href` percent-encodes what must be (non-ASCII, spaces) without double-encoding escapes.
+    return parsed.href;
+  });
+  if (cb.bodyType !== undefined && cb.bodyType !== 'application/json' && cb.bodyType !== 'application/x-www-form-urlencoded') {
+    throw new TypeError('callback.bodyType must be application/json or application/x-www-form-urlencoded');
+  }
+  if (cb.sni !== undefined && typeof cb.sni !== 'boolean') throw new TypeError('callback.sni must be a boolean');
+  return { ...cb, url: normalised.join(';') };
+}
+
+function validateCallbackVar(vars: Record<string, string>): Record<string, string> {
+  for (const [k, v] of Object.entries(vars)) {
+    if (!/^x:[a-z0-9_-]+$/.test(k)) throw new TypeError(`callback variable ${JSON.stringify(k)} must be "x:" followed by lower-case letters, digits, _ or -`);
+    if (typeof v !== 'string') throw new TypeError(`callback variable ${k} must be a string`);
+  }
+  return vars;
+}
+
 /** The bytes OSS signs. `rawQuery` is the query as received, with its leading `?`, or empty. */
 export function callbackSignedMessage(path: string, rawQuery: string, body: Uint8Array): Buffer {
   let decoded: string;

@@ -4,7 +4,7 @@
  */
 import type { MultipartUploadInfo, PartInfo } from '../oss/xml';
 import type { CallbackParam } from '../oss/callback';
-import type { PresignedPost } from '../oss/client';
+import type { PresignedPost } from '../oss/presign';
 import type { PostPolicyCondition } from '../oss/post-policy';
 
 export type { MultipartUploadInfo, PartInfo, PostPolicyCondition };
@@ -43,7 +43,7 @@ export interface PresignedPart {
 }
 
 /** A signed PostObject form: the bucket URL and the fields that authenticate its policy. */
-export type { PresignedPost } from '../oss/client';
+export type { PresignedPost } from '../oss/presign';
 
 export interface OssPort {
   initiate(key: string, opts: InitiateOptions): Promise<{ uploadId: string }>;

@@ -28,6 +28,7 @@ import { bundleBrowser } from '../../infra/local/bundle.ts';
 import { bundledPage, launchBrowser, type Browser } from '../helpers/browser.ts';
 import { DEFAULT_CONCURRENCY } from '../../client/lib/session.ts';
 import { goal, median, MiB, GiB, round, type BenchOptions, type Row, type Section, type SectionResult } from './lib.ts';
+import { deleteObject, headObject } from '../../shared/oss/objects.ts';
 
 const PART = 8 * MiB;
 /** The throttled comparison's upload bandwidth, bytes/s (400 Mbit/s). */
@@ -104,7 +105,7 @@ function callsSince(log: string[], from: number): Record<string, number> {
 const total = (calls: Record<string, number>) => Object.entries(calls).filter(([k]) => !k.includes('/oss/callback')).reduce((s, [, v]) => s + v, 0);
 
 async function dropObject(r: Rig, key: string) {
-  await r.stack.oss.deleteObject(key).catch(() => undefined);
+  await deleteObject(r.stack.oss, key).catch(() => undefined);
 }
 
 /** The floor: sign every part from Node (not timed), then time the PUTs alone in the page. */
@@ -124,7 +125,7 @@ async function runFloor(r: Rig, concurrency: number): Promise<number> {
 async function runClient(r: Rig, concurrency: number) {
   const from = r.log.length;
   const out = await r.page.evaluate((o) => (window as any).bench.client(o), { partSize: PART, concurrency });
-  const head = await r.stack.oss.headObject(out.key);
+  const head = await headObject(r.stack.oss, out.key);
   if (head?.size !== r.size || out.crc64 !== out.clientCrc64) throw new Error(`client upload wrong: size ${head?.size}, crc ${out.crc64} vs ${out.clientCrc64}`);
   await dropObject(r, out.key);
   return { ms: out.ms as number, at: out.at as Record<string, number>, calls: callsSince(r.log, from), worker: out.stats.hashedInWorker as boolean };
@@ -133,7 +134,7 @@ async function runClient(r: Rig, concurrency: number) {
 async function runUppy(r: Rig, limit: number) {
   const from = r.log.length;
   const out = await r.page.evaluate((o) => (window as any).bench.uppy(o), { partSize: PART, limit });
-  const head = await r.stack.oss.headObject(out.key);
+  const head = await headObject(r.stack.oss, out.key);
   if (head?.size !== r.size) throw new Error(`Uppy upload wrong: size ${head?.size}`);
   await dropObject(r, out.key);
   return { ms: out.ms as number, calls: callsSince(r.log, from) };

@@ -58,6 +58,7 @@ import { createApp as createInitApp } from '../../functions/init/index.ts';
 import { createApp as createSignApp } from '../../functions/sign/index.ts';
 import { startWebhookReceiver } from '../../infra/local/webhook-receiver.ts';
 import { OssClient } from '../../shared/oss/client.ts';
+import { putObject } from '../../shared/oss/objects.ts';
 import { randomBytes } from 'node:crypto';
 import { handle } from '../../shared/http/fc-adapter.ts';
 import { callerJwt, functionEnv, goal, httpEvent, median, round, percentile, type BenchOptions, type Row, type Section, type SectionResult, BUCKET } from './lib.ts';
@@ -211,7 +212,7 @@ export const coldStartSection: Section = {
       /** A stored PNG of our key layout and the OSS trigger event announcing it. */
       const storedObjectEvent = async () => {
         const key = `uploads/bench-user/2025/01/${randomBytes(12).toString('base64url')}/cold.png`;
-        const put = await oss.putObject(key, PNG, { contentType: 'image/png' });
+        const put = await putObject(oss, key, PNG, { contentType: 'image/png' });
         return { events: [{ eventName: 'ObjectCreated:PostObject', eventTime: new Date().toISOString(), oss: { bucket: { name: BUCKET }, object: { key, eTag: put.etag.replace(/"/g, ''), size: PNG.length } } }] };
       };
       const headers = { Authorization: `Bearer ${callerJwt()}`, Origin: ORIGIN };

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GiB, MiB, round, type BenchOptions, type Section, type SectionResult } from './lib.ts';
 import { startCountingStack, uploadThroughApi } from './flow.ts';
+import { headObject } from '../../shared/oss/objects.ts';
 
 export const stackUploadSection: Section = {
   name: 'stack-upload',
@@ -31,7 +32,7 @@ export const stackUploadSection: Section = {
       const source = data;
       const flow = await uploadThroughApi({ apiUrl: stack.url, size, partSize, concurrency: 8, signBatch: 1000, slice: (s, e) => source.subarray(s, e) });
       if (flow.completeBody.size !== size) throw new Error(`completed object has size ${String(flow.completeBody.size)}, want ${size}`);
-      const head = await stack.oss.headObject(flow.key);
+      const head = await headObject(stack.oss, flow.key);
       if (head?.size !== size) throw new Error(`stored object has size ${String(head?.size)}, want ${size}`);
       const orchestration = flow.ms.init + flow.ms.signTotal + flow.ms.complete;
       const share = orchestration / flow.ms.total;

@@ -19,6 +19,9 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { bundleBrowser, type BrowserBundle } from '../../infra/local/bundle.ts';
 import { assertChromium, bundledPage, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
+import { listParts } from '../../shared/oss/multipart.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
+import { getObject } from '../../shared/oss/objects.ts';
 
 const MiB = 1024 * 1024;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -78,14 +81,14 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
   }
 
   async function assertStored(s: LocalStack, key: string, data: Uint8Array) {
-    const obj = await s.oss.getObject(key);
+    const obj = await getObject(s.oss, key);
     assert.equal(obj.body.byteLength, data.length);
     assert.equal(sha256(obj.body), sha256(data), 'the stored bytes are the file');
   }
 
   async function openUploads(s: LocalStack) {
     const out = [];
-    for await (const u of s.oss.iterateMultipartUploads({ prefix: 'uploads/' })) out.push(u);
+    for await (const u of iterateMultipartUploads(s.oss, { prefix: 'uploads/' })) out.push(u);
     return out;
   }
 
@@ -106,7 +109,7 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
     for (const r of slow) s.emulator.admin.faults.remove(r.id);
     // Let the PUTs the reload cut off settle in the emulator (stored or not) before counting.
     await new Promise((r) => setTimeout(r, 800));
-    const held = (await s.oss.listParts(started.key, started.uploadId)).parts.map((p) => p.partNumber);
+    const held = (await listParts(s.oss, started.key, started.uploadId)).parts.map((p) => p.partNumber);
     assert.ok(held.length >= 16 && held.length < 32, `OSS holds ${held.length} of 32 parts at the reload`);
     return { key: started.key, uploadId: started.uploadId, held, since: s.emulator.admin.requests.last };
   }

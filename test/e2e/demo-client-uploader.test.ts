@@ -15,6 +15,7 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
+import { getObject } from '../../shared/oss/objects.ts';
 
 const MiB = 1024 * 1024;
 
@@ -60,7 +61,7 @@ describe('demo page: the client/ uploader', () => {
     assert.equal(await panel.locator('[data-field=calls]').getAttribute('data-value'), '3', 'list, sign, complete');
     assert.equal(await panel.locator('[data-field=state]').innerText(), 'done');
     const key = await panel.locator('[data-field=key]').innerText();
-    const obj = await stack.oss.getObject(key);
+    const obj = await getObject(stack.oss, key);
     assert.equal(createHash('sha256').update(obj.body).digest('hex'), createHash('sha256').update(data).digest('hex'));
     assert.match(await panel.locator('[data-field=crc-verdict]').innerText(), new RegExp(crc64(data).toString()));
   });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { headObject } from '../../shared/oss/objects.ts';
 
 describe('demo page: the Events panel', () => {
   let stack: LocalStack;
@@ -77,7 +78,7 @@ describe('demo page: the Events panel', () => {
     await row.waitFor({ timeout: 20_000 });
     assert.equal(await row.getAttribute('data-verified'), 'true');
     assert.match(await row.innerText(), /check: mismatch, declared image\/png, but the bytes are not image\/png/);
-    assert.equal(await stack.oss.headObject(key), null, 'quarantined');
+    assert.equal(await headObject(stack.oss, key), null, 'quarantined');
     await screenshot(page, 'demo-events-rejected');
   });
 });

@@ -15,6 +15,8 @@ import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { addFileToDashboard, assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
 import { seededBytes } from './fixtures/seeded.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 
 const MB = 1_000_000;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -74,7 +76,7 @@ describe('demo page (npm start) in Chromium', () => {
     assert.equal(await r.locator('[data-field="callback"]').getAttribute('data-value'), '200', 'callback verified');
     assert.match((await r.locator('details[data-block="callback"] pre').textContent()) ?? '', /"ok": true/);
 
-    const obj = await stack.oss.getObject(key!);
+    const obj = await getObject(stack.oss, key!);
     assert.equal(obj.body.byteLength, size);
     assert.equal(sha256(obj.body), sha256(expected), 'stored bytes equal the file');
     return key!;
@@ -82,7 +84,7 @@ describe('demo page (npm start) in Chromium', () => {
 
   async function openUploads(): Promise<unknown[]> {
     const open = [];
-    for await (const u of stack.oss.iterateMultipartUploads({ prefix: 'uploads/' })) open.push(u);
+    for await (const u of iterateMultipartUploads(stack.oss, { prefix: 'uploads/' })) open.push(u);
     return open;
   }
 
@@ -131,7 +133,7 @@ describe('demo page (npm start) in Chromium', () => {
     assert.equal(await r.locator('.mode').innerText(), 'POST policy');
     const key = await assertResult(r, 7, size);
     assert.ok(key.endsWith('/notes.txt'));
-    assert.equal((await stack.oss.headObject(key))?.contentType, 'text/plain');
+    assert.equal((await headObject(stack.oss, key))?.contentType, 'text/plain');
     assert.ok(requests.slice(before - 5).some((l) => l.startsWith('GET /s3/params 200')), requests.slice(-10).join('\n'));
     await screenshot(page, 'demo-dropped-post-policy');
   });

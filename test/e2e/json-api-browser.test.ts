@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { startLocalStack, type LocalStack } from '../../infra/local/stack.ts';
 import { assertChromium, launchBrowser, screenshot, type Browser } from '../helpers/browser.ts';
+import { getObject } from '../../shared/oss/objects.ts';
 
 const SIZE = 2_621_440 + 12_345; // two 1 MiB parts and a bit more than half of a third
 
@@ -90,7 +91,7 @@ describe('the JSON API in Chromium (V4 part URLs pin each part size)', () => {
     assert.match(outcome.wrongText, /<Code>SignatureDoesNotMatch<\/Code>/);
     assert.equal(outcome.size, SIZE);
     assert.equal(outcome.callbackStatus, 'ok');
-    const stored = await stack.oss.getObject(outcome.key);
+    const stored = await getObject(stack.oss, outcome.key);
     assert.ok(Buffer.from(stored.body).equals(Buffer.from(bytes(SIZE))), 'stored bytes equal the in-page bytes');
   });
 });

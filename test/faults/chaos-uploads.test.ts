@@ -27,6 +27,8 @@ import { startFunctionsServer, type RunningFunctions } from '../../infra/local/f
 import { createApp as signApp } from '../../functions/sign/index.ts';
 import { createHandler as sweepHandler } from '../../functions/sweep/index.ts';
 import { OssClient } from '../../shared/oss/client.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { signHs256 } from '../helpers/jwt.ts';
 import { BrowserClient, FatalUploadError, type InitBody, type UploadOutcome, type UploadStats } from './lib/browser-client.ts';
@@ -233,7 +235,7 @@ function subOfToken(token: string): string | undefined {
 
 async function uploadsUnder(prefix: string) {
   const out = [];
-  for await (const u of oss.iterateMultipartUploads({ prefix })) out.push(u);
+  for await (const u of iterateMultipartUploads(oss, { prefix })) out.push(u);
   return out;
 }
 
@@ -370,15 +372,15 @@ test('chaos: 20 uploads under faults on every operation end byte-identical, and 
       assert.equal(o.complete.callback.key, o.key);
       assert.equal(o.complete.callback.crc64, want.toString());
     }
-    const head = await oss.headObject(o.key);
+    const head = await headObject(oss, o.key);
     assert.ok(head, `#${p.i}: object exists`);
     assert.equal(head.size, p.size, `#${p.i}: stored size`);
     assert.equal(head.crc64, want, `#${p.i}: stored CRC-64 (OSS) equals ours`);
-    const got = await oss.getObject(o.key);
+    const got = await getObject(oss, o.key);
     assert.ok(Buffer.from(got.body).equals(p.data), `#${p.i}: stored bytes equal the file`);
     assert.equal(crc64(got.body), want, `#${p.i}: CRC-64 of the downloaded bytes`);
     for (const a of o.attempts.filter((a) => a.outcome !== 'completed')) {
-      assert.equal(await oss.headObject(a.key), null, `#${p.i}: aborted attempt ${a.key} left no object`);
+      assert.equal(await headObject(oss, a.key), null, `#${p.i}: aborted attempt ${a.key} left no object`);
     }
     assert.equal(o.attempts.filter((a) => a.outcome === 'abort-failed').length, 0, `#${p.i}: every abort the client asked for went through`);
     if (p.poison) assert.equal(o.stats.restarts, 1, `#${p.i}: the poisoned first attempt was aborted and the upload started over once`);
@@ -456,7 +458,7 @@ test('chaos: 20 uploads under faults on every operation end byte-identical, and 
     'exactly the orphans, each aborted',
   );
   assert.deepEqual(await uploadsUnder(`${PREFIX}/`), [], 'no multipart upload is left under the prefix');
-  for (const o of outcomes.values()) assert.ok(await oss.headObject(o.key), `the sweep left ${o.key} alone`);
+  for (const o of outcomes.values()) assert.ok(await headObject(oss, o.key), `the sweep left ${o.key} alone`);
 
   // --- coverage: which faults fired, per operation and action
   const all = [...allRules, ...sweepRules];

@@ -18,6 +18,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OssClient } from '../../shared/oss/client.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { signHs256 } from '../helpers/jwt.ts';
 import { DEFAULT_ACCESS_KEY_ID, DEFAULT_ACCESS_KEY_SECRET, DEFAULT_BUCKET, DEFAULT_REGION } from '../../infra/emulator/server.ts';
@@ -138,17 +140,17 @@ async function resume(c: BrowserClient, up: InitBody, data: Uint8Array): Promise
 }
 
 async function assertObject(oss: OssClient, key: string, data: Uint8Array): Promise<void> {
-  const head = await oss.headObject(key);
+  const head = await headObject(oss, key);
   assert.ok(head, `${key} exists`);
   assert.equal(head.size, data.length);
   assert.equal(head.crc64, crc64(data), 'OSS CRC-64 equals ours');
-  const got = await oss.getObject(key);
+  const got = await getObject(oss, key);
   assert.ok(Buffer.from(got.body).equals(Buffer.from(data)), 'bytes equal the file');
 }
 
 async function noOpenUploads(oss: OssClient, prefix: string): Promise<void> {
   const open = [];
-  for await (const u of oss.iterateMultipartUploads({ prefix })) open.push(u.key);
+  for await (const u of iterateMultipartUploads(oss, { prefix })) open.push(u.key);
   assert.deepEqual(open, [], `no multipart upload left under ${prefix}`);
 }
 

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_OSS_PORT, DEFAULT_PORT, startLocalStack } from '../../infra/local/stack.ts';
+import { initiateMultipartUpload } from '../../shared/oss/multipart.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -22,7 +23,7 @@ test("README's CLI recipe for the local stack: doctor ready, sweep scans, smoke 
   const stack = await startLocalStack({ port: 0, ossPort: 0, memory: true });
   after(() => stack.close());
   // An open upload for sweep to scan (a fresh one: the dry run lists it as scanned, not stale).
-  await stack.oss.initiateMultipartUpload('uploads/anonymous/x/open.bin');
+  await initiateMultipartUpload(stack.oss, 'uploads/anonymous/x/open.bin');
 
   const script = recipe
     .replaceAll(`127.0.0.1:${DEFAULT_OSS_PORT}`, `127.0.0.1:${stack.ossPort}`)

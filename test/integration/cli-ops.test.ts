@@ -12,6 +12,9 @@ import { uploadCorsXml } from '../../infra/bucket-rules.ts';
 import { resolveEndpoint } from '../../shared/oss/endpoint.ts';
 import { createServer, type AddressInfo } from 'node:net';
 import { startStack, BUCKET, JWT_SECRET, type TestStack } from '../helpers/stack.ts';
+import { abortMultipartUpload, initiateMultipartUpload } from '../../shared/oss/multipart.ts';
+import { headObject } from '../../shared/oss/objects.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ORIGIN = 'https://app.example.com';
@@ -72,7 +75,7 @@ const rule = (inner: string) => `<CORSConfiguration><CORSRule>${inner}</CORSRule
 
 async function openUploads(): Promise<string[]> {
   const ids: string[] = [];
-  for await (const u of s.oss.iterateMultipartUploads()) ids.push(u.uploadId);
+  for await (const u of iterateMultipartUploads(s.oss)) ids.push(u.uploadId);
   return ids;
 }
 
@@ -169,7 +172,7 @@ test('smoke: a full upload through the functions; sizes and CRC-64 verified, cal
   assert.match(r.stdout, /callback verified by the callback function/);
   const key = /The object stays in the bucket: (\S+)/.exec(r.stdout)?.[1];
   assert.ok(key?.startsWith('uploads/alice/'), r.stdout);
-  const head = await s.oss.headObject(key!);
+  const head = await headObject(s.oss, key!);
   assert.equal(head?.size, 250 * 1024);
   assert.deepEqual(await openUploads(), [], 'no multipart upload left open');
 });
@@ -182,7 +185,7 @@ test('smoke --json: the report carries key, CRC-64 and callback status', async (
   assert.equal(report.partCount, 2);
   assert.equal(report.callbackStatus, 'ok');
   assert.equal(report.cleanup, 'object-kept');
-  const head = await s.oss.headObject(report.key);
+  const head = await headObject(s.oss, report.key);
   assert.equal(head?.crc64?.toString(), report.crc64);
 });
 
@@ -269,8 +272,8 @@ test('smoke: usage errors exit 2', async () => {
 // sweep
 
 test('sweep: dry run lists stale uploads under KEY_PREFIX, then a real run aborts them', async () => {
-  const stale = await s.oss.initiateMultipartUpload('uploads/dave/2020/01/abcdefghijklmnop/old.bin');
-  const outside = await s.oss.initiateMultipartUpload('other/keep.bin');
+  const stale = await initiateMultipartUpload(s.oss, 'uploads/dave/2020/01/abcdefghijklmnop/old.bin');
+  const outside = await initiateMultipartUpload(s.oss, 'other/keep.bin');
   await new Promise((r) => setTimeout(r, 400));
   const env = { ...ossEnv(), SWEEP_MAX_AGE_HOURS: '0.0001' };
 
@@ -290,7 +293,7 @@ test('sweep: dry run lists stale uploads under KEY_PREFIX, then a real run abort
   const left = await openUploads();
   assert.ok(!left.includes(stale.uploadId));
   assert.ok(left.includes(outside.uploadId), 'uploads outside KEY_PREFIX are left alone');
-  await s.oss.abortMultipartUpload('other/keep.bin', outside.uploadId);
+  await abortMultipartUpload(s.oss, 'other/keep.bin', outside.uploadId);
 });
 
 test('sweep: configuration problems and missing credentials exit 2 with the problems listed', async () => {

@@ -25,6 +25,10 @@ import {
   type UploadEvent,
   type UploadOptions,
 } from '../../client/index.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
+import { abortMultipartUpload, listParts } from '../../shared/oss/multipart.ts';
+import { presignUploadParts } from '../../shared/oss/presign.ts';
 
 const KiB = 1024;
 const PART = 100 * KiB;
@@ -75,14 +79,14 @@ describe('client/ on Node against the functions and the emulator', () => {
   const partPuts = (key: string, since = 0) => s.emulator.admin.requests.list({ op: 'UploadPart', keyPrefix: key, since });
 
   async function assertStored(key: string, data: Uint8Array) {
-    const obj = await s.oss.getObject(key);
+    const obj = await getObject(s.oss, key);
     assert.equal(Buffer.compare(obj.body, Buffer.from(data)), 0, 'stored bytes equal the file');
     assert.equal(obj.crc64, crc64(data));
   }
 
   async function openUploads(prefix = 'uploads/alice/') {
     const out = [];
-    for await (const u of s.oss.iterateMultipartUploads({ prefix })) out.push(u);
+    for await (const u of iterateMultipartUploads(s.oss, { prefix })) out.push(u);
     return out;
   }
 
@@ -112,7 +116,7 @@ describe('client/ on Node against the functions and the emulator', () => {
       const answer = await upload(blob, options({ filename: 'movie.mp4' }));
       assert.match(answer.key, /\/movie\.mp4$/);
       await assertStored(answer.key, data);
-      assert.equal((await s.oss.headObject(answer.key))?.contentType, 'video/mp4');
+      assert.equal((await headObject(s.oss, answer.key))?.contentType, 'video/mp4');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -134,7 +138,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     });
     await assert.rejects(failing.start(), (e: Error) => e.name === 'PartUploadError');
     s.emulator.admin.faults.clear();
-    const held = (await s.oss.listParts(key, (await openUploads()).find((u) => u.key === key)!.uploadId)).parts.map((p) => p.partNumber);
+    const held = (await listParts(s.oss, key, (await openUploads()).find((u) => u.key === key)!.uploadId)).parts.map((p) => p.partNumber);
     assert.ok(held.length >= 5 && held.length < 12, `OSS holds ${held.length} parts`);
 
     const since = s.emulator.admin.requests.last;
@@ -166,7 +170,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     s.emulator.admin.faults.clear();
     // Someone overwrote part 1 in OSS with other bytes (same size) since.
     const uploadId = (await openUploads()).find((u) => u.key === key)!.uploadId;
-    const [url] = await s.oss.presignUploadParts(key, uploadId, [{ partNumber: 1 }], { expires: 60 });
+    const [url] = await presignUploadParts(s.oss, key, uploadId, [{ partNumber: 1 }], { expires: 60 });
     assert.equal((await fetch(url.url, { method: 'PUT', body: randomBytes(PART) })).status, 200);
     const since = s.emulator.admin.requests.last;
     const answer = await upload(blobOf(data), options({ filename: 'differs.bin', resume: store }));
@@ -298,7 +302,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     await assert.rejects(up.start(), UploadAbortedError);
     assert.equal(up.state, 'aborted');
     assert.deepEqual((await openUploads()).filter((u) => u.key === key), [], 'no multipart upload left');
-    assert.equal(await s.oss.headObject(key), null);
+    assert.equal(await headObject(s.oss, key), null);
     // Offered again, the file starts a new upload (nothing was remembered).
     const o = options({ filename: 'abort.bin', resume: store });
     const answer = await upload(blobOf(data), o);
@@ -343,7 +347,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     });
     await assert.rejects(failing.start());
     s.emulator.admin.faults.clear();
-    await s.oss.abortMultipartUpload(key, uploadId); // e.g. the sweeper
+    await abortMultipartUpload(s.oss, key, uploadId); // e.g. the sweeper
     const o = options({ filename: 'gone.bin', resume: store });
     const answer = await upload(blobOf(data), o);
     assert.notEqual(answer.key, key);
@@ -393,7 +397,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     s.emulator.admin.faults.clear();
     const completes = o.events.filter((e) => e.type === 'request' && e.op === 'complete').map((e) => (e as { status: number }).status);
     assert.deepEqual(completes, [502, 502, 502]);
-    assert.equal(await s.oss.headObject(key), null, 'never assembled');
+    assert.equal(await headObject(s.oss, key), null, 'never assembled');
   });
 });
 
@@ -426,7 +430,7 @@ describe('client/ on Node: a stored upload whose token is about to expire', () =
     assert.ok(events.some((e) => e.type === 'restarted' && /expires soon/.test(e.reason)));
     assert.ok(events.some((e) => e.type === 'request' && e.op === 'abort' && e.status === 200), 'the old upload was aborted');
     const open = [];
-    for await (const u of s.oss.iterateMultipartUploads({ prefix: 'uploads/alice/' })) open.push(u);
+    for await (const u of iterateMultipartUploads(s.oss, { prefix: 'uploads/alice/' })) open.push(u);
     assert.deepEqual(open, []);
   });
 });

@@ -8,6 +8,7 @@ import { startEmulator, type RunningEmulator } from '../../infra/emulator/server
 import { startWebhookReceiver, type WebhookReceiver } from '../../infra/local/webhook-receiver.ts';
 import { createHandler } from '../../functions/events/index.ts';
 import { OssClient } from '../../shared/oss/client.ts';
+import { headObject, putObject } from '../../shared/oss/objects.ts';
 import { functionEnv, BUCKET } from '../helpers/stack.ts';
 import { quarantineKeys } from '../../shared/events/quarantine.ts';
 
@@ -37,13 +38,13 @@ const quiet = { log: () => {} };
 test('QUARANTINE_MODE=delete: deleted at its key, no copy kept, the record kept, upload.rejected delivered', async () => {
   const handler = createHandler({ env: { ...env, QUARANTINE_MODE: 'delete' }, ...quiet });
   const k = key('fake.pdf');
-  const put = await oss.putObject(k, HTML, { contentType: 'application/pdf' });
+  const put = await putObject(oss, k, HTML, { contentType: 'application/pdf' });
   const r = await handler(ossEvent(k, put.etag), { requestId: 't' });
   assert.equal(r.outcomes[0].outcome, 'rejected');
   const id = (r.outcomes[0] as { id: string }).id;
-  assert.equal(await oss.headObject(k), null);
-  assert.equal(await oss.headObject(quarantineKeys('quarantine', id).object), null, 'no copy in delete mode');
-  assert.ok(await oss.headObject(quarantineKeys('quarantine', id).record));
+  assert.equal(await headObject(oss, k), null);
+  assert.equal(await headObject(oss, quarantineKeys('quarantine', id).object), null, 'no copy in delete mode');
+  assert.ok(await headObject(oss, quarantineKeys('quarantine', id).record));
   const d = receiver.deliveries.find((x) => x.id === id)!;
   assert.deepEqual((d.event!.data as any).quarantine, { action: 'deleted' });
 });
@@ -51,19 +52,19 @@ test('QUARANTINE_MODE=delete: deleted at its key, no copy kept, the record kept,
 test('an event about a replaced object (other ETag) delivers nothing and quarantines nothing', async () => {
   const handler = createHandler({ env, ...quiet });
   const k = key('v.txt');
-  const first = await oss.putObject(k, 'one', { contentType: 'text/plain' });
-  await oss.putObject(k, HTML, { contentType: 'image/png' });
+  const first = await putObject(oss, k, 'one', { contentType: 'text/plain' });
+  await putObject(oss, k, HTML, { contentType: 'image/png' });
   const before = receiver.deliveries.length;
   const r = await handler(ossEvent(k, first.etag), { requestId: 't' });
   assert.equal(r.outcomes[0].outcome, 'superseded');
   assert.equal(receiver.deliveries.length, before);
-  assert.ok(await oss.headObject(k), 'the newer object is untouched (its own event judges it)');
+  assert.ok(await headObject(oss, k), 'the newer object is untouched (its own event judges it)');
 });
 
 test('a percent-encoded key in the event finds the object (OSS does not document the encoding)', async () => {
   const handler = createHandler({ env, ...quiet });
   const k = key('報告 v2.csv');
-  const put = await oss.putObject(k, 'a,b\n', { contentType: 'text/csv' });
+  const put = await putObject(oss, k, 'a,b\n', { contentType: 'text/csv' });
   const r = await handler(ossEvent(encodeURIComponent(k).replace(/%2F/g, '/'), put.etag), { requestId: 't' });
   assert.equal(r.outcomes[0].outcome, 'delivered');
   assert.equal(r.outcomes[0].key, k);
@@ -80,7 +81,7 @@ test('other buckets and other event names are ignored; a malformed event fails t
 
 test('an unreachable receiver or OSS fails the invocation (FC retries it), naming no secret', async () => {
   const k = key('b.txt');
-  const put = await oss.putObject(k, 'hello', { contentType: 'text/plain' });
+  const put = await putObject(oss, k, 'hello', { contentType: 'text/plain' });
   const down = createHandler({ env: { ...env, WEBHOOK_URL: 'http://127.0.0.1:9/hook?token=s3cr3t' }, ...quiet });
   await assert.rejects(down(ossEvent(k, put.etag), { requestId: 't' }), (e: Error) => /could not reach http:\/\/127\.0\.0\.1:9: ECONNREFUSED/.test(e.message) && !e.message.includes('s3cr3t'));
   const noOss = createHandler({ env: { ...env, OSS_ENDPOINT: 'http://127.0.0.1:9' }, ...quiet });

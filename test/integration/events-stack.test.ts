@@ -20,6 +20,7 @@ import addFormats from 'ajv-formats';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deleteObject, getObject, headObject, putObject } from '../../shared/oss/objects.ts';
 
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 /** A real 1x1 PNG. */
@@ -122,7 +123,7 @@ test('a multipart upload and a form upload each produce one verified upload.comp
     assert.equal(got[0].event!.type, 'upload.completed');
   }
   const m = deliveriesFor(multi)[0].event!.data as any;
-  const head = (await stack.oss.headObject(multi))!;
+  const head = (await headObject(stack.oss, multi))!;
   assert.deepEqual(
     { size: m.size, etag: m.etag, crc64: m.crc64, sub: m.sub, metadata: m.metadata, bucket: m.bucket },
     { size: 300 * 1024, etag: head.etag.replace(/"/g, ''), crc64: head.crc64!.toString(), sub: 'anonymous', metadata: { album: 'summer' }, bucket: stack.bucket },
@@ -197,9 +198,9 @@ test('declared image/png, bytes HTML: quarantined (moved, not at its key), uploa
   assert.deepEqual(data.check, { result: 'mismatch', declared: 'image/png', detected: null, reason: 'declared image/png, but the bytes are not image/png' });
   const q = quarantineKeys('quarantine', got[0].id);
   assert.deepEqual(data.quarantine, { action: 'moved', key: q.object });
-  assert.equal(await stack.oss.headObject(key), null, 'no longer answers at its key');
-  assert.equal(Buffer.from((await stack.oss.getObject(q.object)).body).toString(), HTML.toString(), 'kept under the quarantine prefix');
-  assert.equal(JSON.parse(Buffer.from((await stack.oss.getObject(q.record)).body).toString()).id, got[0].id);
+  assert.equal(await headObject(stack.oss, key), null, 'no longer answers at its key');
+  assert.equal(Buffer.from((await getObject(stack.oss, q.object)).body).toString(), HTML.toString(), 'kept under the quarantine prefix');
+  assert.equal(JSON.parse(Buffer.from((await getObject(stack.oss, q.record)).body).toString()).id, got[0].id);
   await new Promise((r) => setTimeout(r, 50));
   assert.ok(!stack.events.invoker.list().some((i) => JSON.stringify(i.event).includes('"quarantine/')), 'quarantine writes are outside the trigger');
   // Through the demo helper too: the page cannot download it any more.
@@ -225,18 +226,18 @@ test('quarantined, then the delivery failed: the retry delivers the same upload.
 test('objects that are gone, outside KEY_PREFIX, or not of our key layout deliver nothing', async () => {
   const key = await formUpload(PNG, 'image/png', 'short-lived.png');
   const [inv] = await settled(key);
-  await stack.oss.deleteObject(key);
+  await deleteObject(stack.oss, key);
   stack.events.invoker.invoke(inv.event);
   await stack.events.invoker.idle();
   assert.equal(deliveriesFor(key).length, 1, 'a replay for a deleted object delivers nothing more');
   assert.equal((stack.events.invoker.list().at(-1)!.result as any).outcomes[0].outcome, 'gone');
-  await stack.oss.putObject('uploads/hand-made.png', HTML, { contentType: 'image/png' });
-  await stack.oss.putObject('elsewhere/x.png', HTML, { contentType: 'image/png' });
+  await putObject(stack.oss, 'uploads/hand-made.png', HTML, { contentType: 'image/png' });
+  await putObject(stack.oss, 'elsewhere/x.png', HTML, { contentType: 'image/png' });
   await new Promise((r) => setTimeout(r, 50));
   await stack.events.invoker.idle();
   const last = stack.events.invoker.list().at(-1)!;
   assert.deepEqual((last.result as any).outcomes[0], { outcome: 'ignored', key: 'uploads/hand-made.png', reason: 'not a key our uploads make' });
-  assert.ok(await stack.oss.headObject('uploads/hand-made.png'), 'not ours: not quarantined either');
+  assert.ok(await headObject(stack.oss, 'uploads/hand-made.png'), 'not ours: not quarantined either');
   assert.ok(!stack.events.invoker.list().some((i) => JSON.stringify(i.event).includes('elsewhere/')), 'outside KEY_PREFIX: no invocation');
   assert.equal(receiver.deliveries.filter((d) => /hand-made|elsewhere/.test(d.body)).length, 0);
 });
@@ -266,8 +267,8 @@ test('the sweeper deletes quarantine older than QUARANTINE_MAX_AGE_HOURS', async
   const sweep = createSweepHandler({ env: { ...stack.env, QUARANTINE_MAX_AGE_HOURS: '0.00001' } });
   const report = await sweep(Buffer.from('{"triggerTime":"x","triggerName":"t","payload":""}'), { requestId: 'sweep-test' });
   assert.ok(report.quarantine.deleted >= 2, JSON.stringify(report.quarantine));
-  assert.equal(await stack.oss.headObject(quarantineKeys('quarantine', id).object), null);
-  assert.equal(await stack.oss.headObject(quarantineKeys('quarantine', id).record), null);
+  assert.equal(await headObject(stack.oss, quarantineKeys('quarantine', id).object), null);
+  assert.equal(await headObject(stack.oss, quarantineKeys('quarantine', id).record), null);
 });
 
 test('CLI: redeliver --list and redeliver against the stack; --extract finds the OSS event in an onFailure message', async () => {

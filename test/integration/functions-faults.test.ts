@@ -11,21 +11,24 @@ import { startStack, putParts, type TestStack } from '../helpers/stack.ts';
 import { initUpload, signParts, uploadAllParts } from '../helpers/upload.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { corruptCrc } from '../../infra/emulator/faults.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
+import { completeMultipartUpload } from '../../shared/oss/multipart.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 
 const KiB = 1024;
 
 async function uploadsUnder(s: TestStack, prefix: string) {
   const out = [];
-  for await (const u of s.oss.iterateMultipartUploads({ prefix })) out.push(u);
+  for await (const u of iterateMultipartUploads(s.oss, { prefix })) out.push(u);
   return out;
 }
 
 async function assertStored(s: TestStack, key: string, data: Uint8Array) {
-  const head = await s.oss.headObject(key);
+  const head = await headObject(s.oss, key);
   assert.ok(head, 'the object exists');
   assert.equal(head.size, data.length);
   assert.equal(head.crc64, crc64(data));
-  const got = await s.oss.getObject(key);
+  const got = await getObject(s.oss, key);
   assert.ok(Buffer.from(got.body).equals(Buffer.from(data)), 'stored bytes equal the file');
 }
 
@@ -97,7 +100,7 @@ describe('OSS 503 bursts are retried to success through the functions', () => {
     assert.equal(r.status, 502, JSON.stringify(r.body));
     assert.equal(r.body.error.code, 'OSS_ERROR');
     s.emulator.admin.faults.clear();
-    assert.equal(await s.oss.headObject(up.key), null, 'nothing stored yet');
+    assert.equal(await headObject(s.oss, up.key), null, 'nothing stored yet');
     const listed = await s.post('/uploads/list', { token: up.token });
     assert.equal(listed.body.parts.length, 2, 'the parts are still there (the user can see them)');
     const again = await s.post('/uploads/complete', { token: up.token });
@@ -173,7 +176,7 @@ describe('corrupted CRC-64', () => {
     const { up, parts } = await uploadAllParts(s, data, 100 * KiB);
     // Completed directly (no function), so the upload is finished here; the token is not used again.
     s.emulator.admin.faults.add({ op: 'CompleteMultipartUpload', action: 'corrupt-crc', count: 1 });
-    const res = await s.oss.completeMultipartUpload(up.key, up.uploadId, { parts });
+    const res = await completeMultipartUpload(s.oss, up.key, up.uploadId, { parts });
     assert.equal(res.kind, 'completed');
     assert.equal(res.crc64, BigInt(corruptCrc(crc64(data).toString())));
     await assertStored(s, up.key, data);
@@ -241,7 +244,7 @@ describe("complete with the client's CRC-64 of its file", () => {
     assert.equal(r.body.error.details.completed, false);
     assert.equal(r.body.error.details.expectedCrc64, crc64(data).toString());
     assert.match(r.body.message, /nothing was completed/);
-    assert.equal(await s.oss.headObject(up.key), null, 'no object');
+    assert.equal(await headObject(s.oss, up.key), null, 'no object');
     assert.equal(s.emulator.admin.callbacks.log.length, callbacksBefore, 'no upload callback for a bad object');
     const listed = await s.post('/uploads/list', { token: up.token });
     const bad = listed.body.parts.find((p: { partNumber: number }) => p.partNumber === 2);
@@ -283,7 +286,7 @@ describe("complete with the client's CRC-64 of its file", () => {
       assert.equal(r.body.error.code, 'VALIDATION_FAILED');
       assert.equal(r.body.error.details.field, 'crc64');
     }
-    assert.equal(await s.oss.headObject(up.key), null);
+    assert.equal(await headObject(s.oss, up.key), null);
     assert.equal((await s.post('/uploads/complete', { token: up.token, crc64: crc64(data).toString() })).status, 200);
   });
 });

@@ -18,6 +18,8 @@ import { createApp as abortApp } from '../../functions/abort/index.ts';
 import { createApp as callbackApp } from '../../functions/callback/index.ts';
 import { createHandler as sweepHandler } from '../../functions/sweep/index.ts';
 import type { Deps } from '../../shared/runtime.ts';
+import { getObject, headObject } from '../../shared/oss/objects.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 
 const KiB = 1024;
 const TOKEN_ROUTES = ['/uploads/sign', '/uploads/list', '/uploads/complete', '/uploads/abort'] as const;
@@ -295,7 +297,7 @@ describe('part numbers', () => {
       const r = await s.post('/uploads/complete', { token: up.token, parts });
       expectError(s, r, 400, 'VALIDATION_FAILED', up.token);
     }
-    assert.equal(await s.oss.headObject(up.key), null, 'nothing completed');
+    assert.equal(await headObject(s.oss, up.key), null, 'nothing completed');
   });
 });
 
@@ -460,7 +462,7 @@ describe('byte-level outcome: after every abuse path the bucket holds exactly wh
       const claims = JSON.parse(Buffer.from(created.uploadId.split('.')[1], 'base64url').toString('utf8'));
       const expiredId = signHs256({ ...claims, exp: now() - 1 }, UPLOAD_SECRET);
       expectError(b, await b.request('POST', `/s3/multipart/${expiredId}/complete?${q({ key: created.key })}`, { body: { parts: etags } }), 410, 'UPLOAD_EXPIRED');
-      assert.equal(await b.oss.headObject(created.key), null, 'nothing completed with the expired id');
+      assert.equal(await headObject(b.oss, created.key), null, 'nothing completed with the expired id');
       assert.equal((await b.request('POST', fpath('/complete'), { body: { parts: etags } })).status, 200);
       allowed.set(created.key, data2);
 
@@ -491,7 +493,7 @@ describe('byte-level outcome: after every abuse path the bucket holds exactly wh
       // The bucket: exactly the allowed objects, byte for byte.
       const stored = b.emulator.admin.storage.listObjects(BUCKET).map((o) => o.key).sort();
       assert.deepEqual(stored, [...allowed.keys()].sort());
-      for (const [key, bytes] of allowed) assert.ok(Buffer.from((await b.oss.getObject(key)).body).equals(bytes), key);
+      for (const [key, bytes] of allowed) assert.ok(Buffer.from((await getObject(b.oss, key)).body).equals(bytes), key);
     } finally {
       await b.close();
     }
@@ -536,7 +538,7 @@ describe('the part plan, enforced by OSS where the signature can pin it', () => 
       const r = await v1.post('/uploads/complete', { token: up.token });
       expectError(v1, r, 409, 'INCOMPLETE_UPLOAD');
       assert.deepEqual(r.body.error.details.wrongSize, [{ partNumber: 1, size: 5 * 1024 * KiB, expected: 100 * KiB }]);
-      assert.equal(await v1.oss.headObject(up.key), null);
+      assert.equal(await headObject(v1.oss, up.key), null);
       // With a signed Content-MD5 OSS itself refuses other bytes (V1 and V4 alike).
       const md5 = (await import('node:crypto')).createHash('md5');
       const bytes = randomBytes(100 * KiB);
@@ -620,7 +622,7 @@ describe('POST forms (GET /s3/params): single-use, callback never of the caller\
       assert.equal(r.status, 403, `${what}: ${r.text}`);
       assert.match(r.text, /<Code>AccessDenied<\/Code>/, what);
       assert.match(r.text, /Invalid according to Policy: Policy Condition failed/, what);
-      assert.equal(await s.oss.headObject(fields.key), null, `${what}: nothing stored`);
+      assert.equal(await headObject(s.oss, fields.key), null, `${what}: nothing stored`);
     }
     assert.equal(caught, 0, 'the foreign callback URL was never called');
   });
@@ -638,7 +640,7 @@ describe('POST forms (GET /s3/params): single-use, callback never of the caller\
     for (const [what, change] of alterations(fields)) {
       const r = await postForm(url, { ...fields, ...change }, Buffer.from(`<html>${what}</html>`));
       assert.ok(r.status === 409 || r.status === 403, `${what}: ${r.status} ${r.text}`);
-      assert.ok(Buffer.from((await s.oss.getObject(fields.key)).body).equals(original), `${what}: bytes unchanged`);
+      assert.ok(Buffer.from((await getObject(s.oss, fields.key)).body).equals(original), `${what}: bytes unchanged`);
       assert.deepEqual(stored(), before, `${what}: the stored object (headers, metadata, blob) unchanged`);
     }
     assert.equal(caught, 0, 'the foreign callback URL was never called');
@@ -752,7 +754,7 @@ describe('active-upload limit under concurrency (MAX_ACTIVE_UPLOADS=30, 150 para
 
   const countInOss = async (sub: string) => {
     let n = 0;
-    for await (const _ of q.oss.iterateMultipartUploads({ prefix: `uploads/${sub}/` })) n++;
+    for await (const _ of iterateMultipartUploads(q.oss, { prefix: `uploads/${sub}/` })) n++;
     return n;
   };
 
@@ -830,7 +832,7 @@ describe('filenames (policy: sanitised into a safe key when a name can be made, 
     await putParts(await signParts(s, up.token, [1]), data, up.partSize);
     const done = await s.post('/uploads/complete', { token: up.token });
     assert.equal(done.status, 200, JSON.stringify(done.body));
-    assert.equal((await s.oss.headObject(up.key))?.size, 10);
+    assert.equal((await headObject(s.oss, up.key))?.size, 10);
   });
 
   test('not a filename at all -> 400 VALIDATION_FAILED', async () => {

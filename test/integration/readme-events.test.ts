@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { deliver, WebhookError } from '../../shared/events/webhook.ts';
 import type { UploadEvent } from '../../shared/events/event.ts';
+import { putObject } from '../../shared/oss/objects.ts';
 
 const readme = (await import('node:fs')).readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 // Inside the repository, so `standardwebhooks` resolves from its node_modules.
@@ -77,7 +78,7 @@ test("README's events log line is the one the function writes", async () => {
   try {
     const oss = new OssClient({ region: em.region, bucket: BUCKET, credentials: em.credentials, endpoint: em.url, pathStyle: true });
     const key = 'uploads/u/2025/01/abcdefghijklmnop/a.txt';
-    const put = await oss.putObject(key, 'hello', { contentType: 'text/plain' });
+    const put = await putObject(oss, key, 'hello', { contentType: 'text/plain' });
     const lines: string[] = [];
     const handler = createHandler({ env: functionEnv(em, {}, { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret }), log: (l) => void lines.push(l) });
     const event = { events: [{ eventName: 'ObjectCreated:PutObject', eventTime: new Date().toISOString(), oss: { bucket: { name: BUCKET }, object: { key, eTag: put.etag.replace(/"/g, ''), size: 5 } } }] };

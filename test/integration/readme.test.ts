@@ -12,6 +12,7 @@ import { CONFIG_VARIABLES } from '../../shared/config/index.ts';
 import { withConfigTable } from '../../infra/write-config-table.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { startStack, type TestStack } from '../helpers/stack.ts';
+import { headObject } from '../../shared/oss/objects.ts';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const run = promisify(execFile);
@@ -52,7 +53,7 @@ test("README's plain-fetch example uploads, completes and shows the verified cal
   assert.equal(Number(size), 'hello, OSS\n'.length * 100_000);
   assert.match(crc, /^\d+$/);
   assert.equal(status, 'ok');
-  const head = await stack.oss.headObject(key);
+  const head = await headObject(stack.oss, key);
   assert.equal(head?.size, Number(size));
   assert.equal(head?.crc64?.toString(), crc);
 });
@@ -120,7 +121,7 @@ test("README's Node example of the client uploads a file from disk with the buil
     assert.match(key, /\/README\.md$/);
     assert.equal(Number(size), local.length);
     assert.equal(crc, crc64(local).toString());
-    assert.equal((await s.oss.headObject(key))?.contentType, 'text/markdown');
+    assert.equal((await headObject(s.oss, key))?.contentType, 'text/markdown');
   } finally {
     await s.close();
   }

@@ -4,6 +4,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStack, type TestStack } from '../helpers/stack.ts';
 import { initUpload } from '../helpers/upload.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 
 let s: TestStack;
 before(async () => {
@@ -14,7 +15,7 @@ after(() => s?.close());
 /** Every upload OSS holds now (a refused request must add none). */
 async function uploadsInOss(): Promise<number> {
   let n = 0;
-  for await (const _ of s.oss.iterateMultipartUploads()) n++;
+  for await (const _ of iterateMultipartUploads(s.oss)) n++;
   return n;
 }
 

@@ -19,6 +19,9 @@ import { build, checkInputs, BuildError, BUNDLE_BUDGET_BYTES, type BuildResult }
 import { ROUTES, HTTP_FUNCTIONS } from '../../functions/routes.ts';
 import { startEmulator, type RunningEmulator } from '../../infra/emulator/server.ts';
 import { OssClient } from '../../shared/oss/client.ts';
+import { headObject, putObject } from '../../shared/oss/objects.ts';
+import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
+import { initiateMultipartUpload } from '../../shared/oss/multipart.ts';
 import { signHs256 } from '../helpers/jwt.ts';
 import { crc64 } from '../../shared/oss/crc64.ts';
 import { CONFIG_TABLE } from '../../shared/config/variables.ts';
@@ -275,7 +278,7 @@ test('init -> sign -> PUT -> complete through the bundles against the emulator, 
   assert.equal(result.key, up.key);
   assert.equal(result.size, data.length);
   assert.equal(result.crc64, crc64(data).toString());
-  const head = await oss.headObject(up.key);
+  const head = await headObject(oss, up.key);
   assert.equal(head?.size, data.length);
   // A third of a cold start: the bundles answer through shared/http/fetch-lite.ts, so Node's own
   // Headers/Request/Response, and with them undici, are never loaded.
@@ -283,8 +286,8 @@ test('init -> sign -> PUT -> complete through the bundles against the emulator, 
 });
 
 test('sweep bundle answers a timer event with a real report: dry run from the payload, then aborts', async () => {
-  const stale = await oss.initiateMultipartUpload('uploads/carol/2020/01/abcdefghijklmnop/old.bin');
-  const other = await oss.initiateMultipartUpload('elsewhere/not-ours.bin');
+  const stale = await initiateMultipartUpload(oss, 'uploads/carol/2020/01/abcdefghijklmnop/old.bin');
+  const other = await initiateMultipartUpload(oss, 'elsewhere/not-ours.bin');
   await new Promise((r) => setTimeout(r, 400));
   // 0.0001 h = 0.36 s: the uploads above are "stale" by now.
   const env = fnEnv({ SWEEP_MAX_AGE_HOURS: '0.0001' });
@@ -307,7 +310,7 @@ test('sweep bundle answers a timer event with a real report: dry run from the pa
   assert.ok(real.result.aborted >= 1);
   assert.equal(real.result.failed, 0);
   const left = [];
-  for await (const u of oss.iterateMultipartUploads()) left.push(u.uploadId);
+  for await (const u of iterateMultipartUploads(oss)) left.push(u.uploadId);
   assert.ok(!left.includes(stale.uploadId), 'the stale upload is gone');
   assert.ok(left.includes(other.uploadId), 'uploads outside KEY_PREFIX are left alone');
 });
@@ -334,8 +337,8 @@ test('events bundle: a real OSS event, content check, quarantine, signed deliver
   try {
     const env = fnEnv({ WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`, WEBHOOK_SECRET: secret });
     const png = Buffer.from('89504e470d0a1a0a0000000d494844520000000100000001080600000000', 'hex');
-    const good = await oss.putObject('uploads/dana/2025/03/abcdefghijklmnop/pic.png', png, { contentType: 'image/png', metadata: { album: 'x' } });
-    const bad = await oss.putObject('uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png', '<html><script>alert(1)</script></html>', { contentType: 'image/png' });
+    const good = await putObject(oss, 'uploads/dana/2025/03/abcdefghijklmnop/pic.png', png, { contentType: 'image/png', metadata: { album: 'x' } });
+    const bad = await putObject(oss, 'uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png', '<html><script>alert(1)</script></html>', { contentType: 'image/png' });
     const ossEvent = (key: string, etag: string) => ({
       events: [{ eventName: 'ObjectCreated:PutObject', eventTime: new Date().toISOString(), oss: { bucket: { name: BUCKET }, object: { key, eTag: etag.replace(/"/g, ''), size: 1 } } }],
     });
@@ -344,7 +347,7 @@ test('events bundle: a real OSS event, content check, quarantine, signed deliver
     assert.equal(ok.result.outcomes[0].outcome, 'delivered');
     const rej = await invoke('events', ossEvent('uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png', bad.etag), env, roleContext());
     assert.equal(rej.result.outcomes[0].outcome, 'rejected');
-    assert.equal(await oss.headObject('uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png'), null, 'quarantined: gone from its key');
+    assert.equal(await headObject(oss, 'uploads/dana/2025/03/qrstuvwxyzabcdef/pic.png'), null, 'quarantined: gone from its key');
     const wh = new Webhook(secret);
     const events = received.map((r) => wh.verify(r.body, r.headers) as any);
     assert.deepEqual(events.map((e) => e.type), ['upload.completed', 'upload.rejected']);

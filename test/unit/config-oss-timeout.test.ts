@@ -8,6 +8,7 @@ import { problemsOf } from '../helpers/config-problems';
 import { ossClientFor } from '../../shared/runtime';
 import { OssTimeoutError } from '../../shared/oss/errors';
 import { hangingFetch } from '../helpers/hanging-fetch';
+import { listParts } from '../../shared/oss/multipart';
 
 const BASE: Env = {
   OSS_REGION: 'cn-hangzhou',
@@ -45,7 +46,7 @@ describe('OSS_TIMEOUT_MS', () => {
     const hang = hangingFetch();
     const client = ossClientFor(undefined, config, { fetch: hang.fetch });
     assert.equal(client.timeoutMs, 150);
-    await assert.rejects(client.listParts('uploads/a/key.bin', 'upload-id'), (e: unknown) => {
+    await assert.rejects(listParts(client, 'uploads/a/key.bin', 'upload-id'), (e: unknown) => {
       assert.ok(e instanceof OssTimeoutError, String(e));
       assert.equal(e.timeoutMs, 150);
       assert.equal(e.operation, 'ListParts');

@@ -6,6 +6,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { HeaderMap, nodeHttpFetch, type Transport } from '../../shared/oss/http-transport';
 import { OssClient } from '../../shared/oss/client';
+import { initiateMultipartUpload } from '../../shared/oss/multipart';
+import { getObject } from '../../shared/oss/objects';
 import { OssNetworkError, OssTimeoutError } from '../../shared/oss/errors';
 
 /** A raw TCP server: each request line picks a canned behaviour. */
@@ -123,7 +125,7 @@ test('a body cut off after the headers rejects arrayBuffer(); OssClient keeps th
   await assert.rejects(res.arrayBuffer(), (e: NodeJS.ErrnoException) => typeof e.code === 'string');
 
   const client = new OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: { accessKeyId: 'AK', accessKeySecret: 'SK' }, endpoint: `${base}`, pathStyle: true, retries: { max: 0 } });
-  const err = await client.getObject('cut').catch((e) => e);
+  const err = await getObject(client, 'cut').catch((e) => e);
   assert.ok(err instanceof OssNetworkError, String(err));
   assert.equal(err.mayHaveReachedServer, true);
   assert.equal(err.requestId, 'REQ-CUT');
@@ -132,7 +134,7 @@ test('a body cut off after the headers rejects arrayBuffer(); OssClient keeps th
 test('a dropped connection: a network error that may have reached the server; refused: one that cannot have', async () => {
   const client = (endpoint: string) =>
     new OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: { accessKeyId: 'AK', accessKeySecret: 'SK' }, endpoint, pathStyle: true, retries: { max: 0 } });
-  const dropped = await client(`${base}/drop`).initiateMultipartUpload('k').catch((e) => e);
+  const dropped = await initiateMultipartUpload(client(`${base}/drop`), 'k').catch((e) => e);
   assert.ok(dropped instanceof OssNetworkError && !(dropped instanceof OssTimeoutError), String(dropped));
   assert.equal(dropped.mayHaveReachedServer, true);
 
@@ -140,7 +142,7 @@ test('a dropped connection: a network error that may have reached the server; re
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const port = (closed.address() as AddressInfo).port;
   await new Promise<void>((r) => closed.close(() => r()));
-  const refused = await client(`http://127.0.0.1:${port}`).initiateMultipartUpload('k').catch((e) => e);
+  const refused = await initiateMultipartUpload(client(`http://127.0.0.1:${port}`), 'k').catch((e) => e);
   assert.ok(refused instanceof OssNetworkError);
   assert.equal(refused.code, 'ECONNREFUSED');
   assert.equal(refused.mayHaveReachedServer, false);
@@ -151,14 +153,14 @@ test('the signal aborts a request that never answers (OssClient: OssTimeoutError
   await assert.rejects(nodeHttpFetch(`${base}/hang`, init({ signal: AbortSignal.timeout(50) })));
   assert.ok(Date.now() - started < 2000);
   const client = new OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: { accessKeyId: 'AK', accessKeySecret: 'SK' }, endpoint: `${base}/hang`, pathStyle: true, timeoutMs: 50 });
-  const err = await client.initiateMultipartUpload('k').catch((e) => e);
+  const err = await initiateMultipartUpload(client, 'k').catch((e) => e);
   assert.ok(err instanceof OssTimeoutError, String(err));
   assert.equal(err.attempts, 1);
 });
 
 test('OssClient over the default transport parses a real answer', async () => {
   const client = new OssClient({ region: 'cn-hangzhou', bucket: 'bkt', credentials: { accessKeyId: 'AK', accessKeySecret: 'SK' }, endpoint: base, pathStyle: true });
-  const r = await client.initiateMultipartUpload('k');
+  const r = await initiateMultipartUpload(client, 'k');
   assert.equal(r.uploadId, 'U1');
   assert.equal(r.requestId, 'REQ-1');
 });

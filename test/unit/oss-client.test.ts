@@ -7,6 +7,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { OssClient, type OssClientOptions } from '../../shared/oss/client';
+import { presign, presignUploadPart } from '../helpers/oss';
+import { presignUploadParts } from '../../shared/oss/presign';
+import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, listMultipartUploads, listParts } from '../../shared/oss/multipart';
+import { deleteObject, getObject, headObject, putObject } from '../../shared/oss/objects';
+import { iterateMultipartUploads, listAllParts, listPartPages } from '../../shared/oss/paginators';
 import { OssError, OssNetworkError, OssTimeoutError } from '../../shared/oss/errors';
 import type { Credentials } from '../../shared/oss/signer';
 import { FakeOss, errorXml, type Recorded } from './oss-client-server';
@@ -55,7 +60,7 @@ for (const version of ['v4', 'v1'] as const) {
   test(`initiate (${version}): method, path, query, headers, signature, parsed result`, async () => {
     oss.reply({ body: initiateXml() });
     const c = client({ signatureVersion: version });
-    const r = await c.initiateMultipartUpload(KEY, {
+    const r = await initiateMultipartUpload(c, KEY, {
       contentType: 'video/mp4',
       metadata: { Owner: 'alice', 'upload-id': 'u1' },
       forbidOverwrite: true,
@@ -101,7 +106,7 @@ for (const version of ['v4', 'v1'] as const) {
 
   test(`STS token (${version}): sent as x-oss-security-token and signed`, async () => {
     oss.reply({ body: initiateXml() });
-    await client({ signatureVersion: version, credentials: STS }).initiateMultipartUpload(KEY);
+    await initiateMultipartUpload(client({ signatureVersion: version, credentials: STS }), KEY);
     const req = only();
     assertSigned(req);
     assert.equal(req.headers['x-oss-security-token'], STS.securityToken);
@@ -111,18 +116,18 @@ for (const version of ['v4', 'v1'] as const) {
 
 test('initiate: headers must be printable ASCII, keys must be valid; nothing is sent otherwise', async () => {
   const c = client();
-  await assert.rejects(c.initiateMultipartUpload(KEY, { metadata: { name: 'naïve' } }), /x-oss-meta-name must be printable ASCII/);
-  await assert.rejects(c.initiateMultipartUpload(KEY, { contentDisposition: 'attachment; filename="测.bin"' }), /content-disposition must be printable ASCII/i);
-  await assert.rejects(c.initiateMultipartUpload(KEY, { metadata: { 'a b': 'x' } }), /invalid metadata name/);
-  await assert.rejects(c.initiateMultipartUpload('/abs'), /must not start with/);
-  await assert.rejects(c.initiateMultipartUpload(''), /non-empty/);
-  await assert.rejects(c.initiateMultipartUpload('x'.repeat(1024)), /longer than 1023 bytes/);
+  await assert.rejects(initiateMultipartUpload(c, KEY, { metadata: { name: 'naïve' } }), /x-oss-meta-name must be printable ASCII/);
+  await assert.rejects(initiateMultipartUpload(c, KEY, { contentDisposition: 'attachment; filename="测.bin"' }), /content-disposition must be printable ASCII/i);
+  await assert.rejects(initiateMultipartUpload(c, KEY, { metadata: { 'a b': 'x' } }), /invalid metadata name/);
+  await assert.rejects(initiateMultipartUpload(c, '/abs'), /must not start with/);
+  await assert.rejects(initiateMultipartUpload(c, ''), /non-empty/);
+  await assert.rejects(initiateMultipartUpload(c, 'x'.repeat(1024)), /longer than 1023 bytes/);
   assert.equal(oss.requests.length, 0);
 });
 
 test('headers: names merged case-insensitively (later wins), identity encoding requested', async () => {
   oss.reply({ body: initiateXml() });
-  await client().initiateMultipartUpload(KEY, { contentType: 'a/b', headers: { 'content-type': 'c/d', 'X-OSS-Object-ACL': 'private' } });
+  await initiateMultipartUpload(client(), KEY, { contentType: 'a/b', headers: { 'content-type': 'c/d', 'X-OSS-Object-ACL': 'private' } });
   const req = only();
   assertSigned(req);
   assert.equal(req.headers['content-type'], 'c/d');
@@ -135,13 +140,13 @@ test('credentials provider is called for every attempt (STS rotation)', async ()
   let calls = 0;
   const c = client({ credentials: async () => rotation[calls++ % rotation.length] });
   oss.reply({ status: 503, body: errorXml('ServiceUnavailable', 'busy', 'X') }, { body: initiateXml() });
-  await c.initiateMultipartUpload(KEY);
+  await initiateMultipartUpload(c, KEY);
   oss.reply({ status: 204 });
-  await c.abortMultipartUpload(KEY, 'U');
+  await abortMultipartUpload(c, KEY, 'U');
   assert.equal(calls, 3);
   assert.deepEqual(oss.requests.map((r) => r.accessKeyId), ['LTAI5tTestAccessKey', 'STS.NTestKey', 'LTAI5tTestAccessKey']);
   oss.requests.forEach(assertSigned);
-  await assert.rejects(client({ credentials: () => ({ accessKeyId: '', accessKeySecret: 'x' }) }).abortMultipartUpload(KEY, 'U'), /non-empty accessKeyId/);
+  await assert.rejects(abortMultipartUpload(client({ credentials: () => ({ accessKeyId: '', accessKeySecret: 'x' }) }), KEY, 'U'), /non-empty accessKeyId/);
 });
 
 test('CNAME endpoint: path /<key>, signed for the bucket', async () => {
@@ -149,7 +154,7 @@ test('CNAME endpoint: path /<key>, signed for the bucket', async () => {
   try {
     cname.reply({ body: initiateXml() });
     const c = new OssClient({ region: 'cn-hangzhou', bucket: BUCKET, credentials: CREDS, endpoint: cname.url, cname: true });
-    await c.initiateMultipartUpload(KEY);
+    await initiateMultipartUpload(c, KEY);
     assert.equal(cname.requests[0].rawPath, '/dir/%E6%B5%8B%E8%AF%95%20file%2B1.bin');
     assertSigned(cname.requests[0]);
   } finally {
@@ -175,7 +180,7 @@ for (const version of ['v4', 'v1'] as const) {
       body: completeXml,
       headers: { etag: '"097DE458AD02B5F89F9D0530231876D9-3"', 'x-oss-hash-crc64ecma': '18446744073709551615', 'x-oss-version-id': 'v-1' },
     });
-    const r = await client({ signatureVersion: version }).completeMultipartUpload(KEY, 'UP/LOAD+ID', {
+    const r = await completeMultipartUpload(client({ signatureVersion: version }), KEY, 'UP/LOAD+ID', {
       parts: [
         { partNumber: 2, etag: '"BBB"' },
         { partNumber: 1, etag: 'AAA' },
@@ -217,7 +222,7 @@ for (const version of ['v4', 'v1'] as const) {
 
 test('complete with completeAll: x-oss-complete-all: yes and an empty body', async () => {
   oss.reply({ body: completeXml });
-  const r = await client().completeMultipartUpload(KEY, 'U', { completeAll: true });
+  const r = await completeMultipartUpload(client(), KEY, 'U', { completeAll: true });
   const req = only();
   assertSigned(req);
   assert.equal(req.headers['x-oss-complete-all'], 'yes');
@@ -230,11 +235,11 @@ test('complete with completeAll: x-oss-complete-all: yes and an empty body', asy
 
 test('complete: parts XOR completeAll, part validation, nothing sent', async () => {
   const c = client();
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', {}), /exactly one of parts or completeAll/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }], completeAll: true }), /exactly one/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts: [] }), /at least one part/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }, { partNumber: 1, etag: 'B' }] }), /twice/);
-  await assert.rejects(c.completeMultipartUpload(KEY, '', { completeAll: true }), /uploadId/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', {}), /exactly one of parts or completeAll/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }], completeAll: true }), /exactly one/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts: [] }), /at least one part/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }, { partNumber: 1, etag: 'B' }] }), /twice/);
+  await assert.rejects(completeMultipartUpload(c, KEY, '', { completeAll: true }), /uploadId/);
   assert.equal(oss.requests.length, 0);
 });
 
@@ -245,7 +250,7 @@ test('complete with callback: base64 JSON headers; 200 body is the callback serv
     headers: { 'content-type': 'application/json', etag: '"E-2"', 'x-oss-hash-crc64ecma': '12066172435287683848' },
     body: '{"ok":true,"upload":"u-1"}',
   });
-  const r = await client().completeMultipartUpload(KEY, 'U', {
+  const r = await completeMultipartUpload(client(), KEY, 'U', {
     parts: [{ partNumber: 1, etag: 'A' }],
     callback,
     callbackVar: { 'x:upload': 'u-1', 'x:caller_id': 'alice' },
@@ -272,7 +277,7 @@ test('complete with callback: base64 JSON headers; 200 body is the callback serv
 
 test('complete with callback: a non-JSON 200 body is kept as text', async () => {
   oss.reply({ headers: { etag: '"E"' }, body: 'OK' });
-  const r = await client().completeMultipartUpload(KEY, 'U', { completeAll: true, callback });
+  const r = await completeMultipartUpload(client(), KEY, 'U', { completeAll: true, callback });
   assert.equal(r.kind, 'callback');
   assert.equal(r.kind === 'callback' && r.callbackBody, 'OK');
 });
@@ -283,7 +288,7 @@ test('complete: 203 CallbackFailed is a callback-failed result (the object is st
     headers: { etag: '"E-3"', 'x-oss-hash-crc64ecma': '5', 'x-oss-ec': '0007-00000203' },
     body: errorXml('CallbackFailed', 'Error status : 502.', req.requestId, { EC: '0007-00000203' }),
   }));
-  const r = await client().completeMultipartUpload(KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }], callback });
+  const r = await completeMultipartUpload(client(), KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }], callback });
   const req = only();
   assert.deepEqual(r, {
     kind: 'callback-failed',
@@ -301,12 +306,12 @@ test('complete: 203 CallbackFailed is a callback-failed result (the object is st
 test('complete: callback and callback-var validation', async () => {
   const c = client();
   const parts = [{ partNumber: 1, etag: 'A' }];
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts, callback, callbackVar: { 'X:Upper': 'v' } }), /must be "x:" followed by lower-case/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts, callback, callbackVar: { 'y:a': 'v' } }), /must be "x:"/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts, callback: { ...callback, url: 'ftp://x' } }), /http or https/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts, callback: { ...callback, url: 'a;b;c;d;e;f' } }), /at most 5/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts, callback: { ...callback, sni: 'true' as unknown as boolean } }), /boolean/);
-  await assert.rejects(c.completeMultipartUpload(KEY, 'U', { parts, callback: { ...callback, body: 'x'.repeat(6000) } }), /exceeds 5 KB/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts, callback, callbackVar: { 'X:Upper': 'v' } }), /must be "x:" followed by lower-case/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts, callback, callbackVar: { 'y:a': 'v' } }), /must be "x:"/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts, callback: { ...callback, url: 'ftp://x' } }), /http or https/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts, callback: { ...callback, url: 'a;b;c;d;e;f' } }), /at most 5/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts, callback: { ...callback, sni: 'true' as unknown as boolean } }), /boolean/);
+  await assert.rejects(completeMultipartUpload(c, KEY, 'U', { parts, callback: { ...callback, body: 'x'.repeat(6000) } }), /exceeds 5 KB/);
   assert.equal(oss.requests.length, 0);
 });
 
@@ -326,7 +331,7 @@ function listPartsPage(nums: number[], marker: number, truncated: boolean): stri
 
 test('listParts: one page, parsed, encoding-type=url always sent', async () => {
   oss.reply({ body: listPartsPage([1], 0, false) });
-  const page = await client().listParts(KEY, 'U', { maxParts: 2 });
+  const page = await listParts(client(), KEY, 'U', { maxParts: 2 });
   const req = only();
   assertSigned(req);
   assert.equal(req.method, 'GET');
@@ -349,7 +354,7 @@ test('listParts: one page, parsed, encoding-type=url always sent', async () => {
 test('listAllParts: pages with part-number-marker while IsTruncated (3 pages, last with one Part)', async () => {
   oss.reply({ body: listPartsPage([1, 2], 0, true) }, { body: listPartsPage([3, 4], 2, true) }, { body: listPartsPage([5], 4, false) });
   const parts = [];
-  for await (const p of client().listAllParts(KEY, 'U', { maxParts: 2 })) parts.push(p);
+  for await (const p of listAllParts(client(), KEY, 'U', { maxParts: 2 })) parts.push(p);
   assert.deepEqual(parts.map((p) => p.partNumber), [1, 2, 3, 4, 5]);
   assert.equal(parts[4].crc64, 12066172435287683853n);
   assert.deepEqual(
@@ -361,7 +366,7 @@ test('listAllParts: pages with part-number-marker while IsTruncated (3 pages, la
 
 test('listPartPages: a truncated page that does not advance is an error, not a loop', async () => {
   oss.reply({ body: listPartsPage([], 0, true) });
-  const pages = client().listPartPages(KEY, 'U');
+  const pages = listPartPages(client(), KEY, 'U');
   await pages.next();
   await assert.rejects(pages.next(), /NextPartNumberMarker/);
 });
@@ -388,7 +393,7 @@ test('listMultipartUploads / iterateMultipartUploads: paging on NextKeyMarker + 
   );
   const c = client();
   const all = [];
-  for await (const u of c.iterateMultipartUploads({ prefix: 'up+alice/', maxUploads: 2 })) all.push(u);
+  for await (const u of iterateMultipartUploads(c, { prefix: 'up+alice/', maxUploads: 2 })) all.push(u);
   assert.deepEqual(all.map((u) => [u.key, u.uploadId]), [['up+alice/a', 'U1'], ['up+alice/测 b', 'U2'], ['up+alice/z+', 'U3']]);
   assert.equal(all[0].initiated.toISOString(), '2024-02-03T04:05:06.000Z');
   const [r1, r2] = oss.requests;
@@ -399,7 +404,7 @@ test('listMultipartUploads / iterateMultipartUploads: paging on NextKeyMarker + 
   assert.deepEqual(r2.query, [['uploads', ''], ['encoding-type', 'url'], ['prefix', 'up+alice/'], ['key-marker', 'up+alice/测 b'], ['upload-id-marker', 'U2'], ['max-uploads', '2']]);
 
   oss.reply({ body: uploadsPage({ keyMarker: '', uploadIdMarker: '', uploads: [['a', 'U1']], prefixes: ['up%2Balice%2Fd%2F'] }) });
-  const page = await c.listMultipartUploads({ delimiter: '/' });
+  const page = await listMultipartUploads(c, { delimiter: '/' });
   assert.deepEqual(page.commonPrefixes, ['up+alice/d/'], 'one CommonPrefixes is still a list');
   assert.equal(page.uploads.length, 1);
   assert.equal(page.prefix, 'up+alice/');
@@ -411,7 +416,7 @@ test('listMultipartUploads / iterateMultipartUploads: paging on NextKeyMarker + 
 
 test('abort: DELETE ?uploadId, 204', async () => {
   oss.reply({ status: 204 });
-  const r = await client().abortMultipartUpload(KEY, 'U 1');
+  const r = await abortMultipartUpload(client(), KEY, 'U 1');
   const req = only();
   assertSigned(req);
   assert.equal(req.method, 'DELETE');
@@ -421,7 +426,7 @@ test('abort: DELETE ?uploadId, 204', async () => {
 
 test('abort: NoSuchUpload on the first attempt is an error', async () => {
   oss.reply((req) => ({ status: 404, body: errorXml('NoSuchUpload', 'The specified upload does not exist.', req.requestId, { EC: '0042-00000002' }) }));
-  const err = await client().abortMultipartUpload(KEY, 'U').catch((e) => e);
+  const err = await abortMultipartUpload(client(), KEY, 'U').catch((e) => e);
   assert.ok(err instanceof OssError);
   assert.equal(err.code, 'NoSuchUpload');
   assert.equal(err.maybeCompleted, false);
@@ -441,7 +446,7 @@ test('headObject: parsed headers; 404 (x-oss-err NoSuchKey) is null; 404 NoSuchB
       'x-oss-meta-owner': 'alice',
     },
   });
-  const info = await client().headObject(KEY);
+  const info = await headObject(client(), KEY);
   assertSigned(only());
   assert.equal(only().method, 'HEAD');
   assert.deepEqual(info, {
@@ -462,11 +467,11 @@ test('headObject: parsed headers; 404 (x-oss-err NoSuchKey) is null; 404 NoSuchB
   });
   oss.reset();
   oss.reply(err404('NoSuchKey'));
-  assert.equal(await client().headObject(KEY), null);
+  assert.equal(await headObject(client(), KEY), null);
   assert.equal(oss.requests.length, 1);
 
   oss.reply(err404('NoSuchBucket'));
-  const err = await client().headObject(KEY).catch((e) => e);
+  const err = await headObject(client(), KEY).catch((e) => e);
   assert.ok(err instanceof OssError);
   assert.equal(err.code, 'NoSuchBucket');
   assert.equal(err.source, 'header');
@@ -474,15 +479,15 @@ test('headObject: parsed headers; 404 (x-oss-err NoSuchKey) is null; 404 NoSuchB
   assert.equal(err.requestId, oss.requests[1].requestId);
 
   oss.reply({ status: 404 }); // no x-oss-err at all: a HEAD 404 is taken as NoSuchKey
-  assert.equal(await client().headObject(KEY), null);
+  assert.equal(await headObject(client(), KEY), null);
 
   oss.reply({ headers: { 'transfer-encoding': 'chunked' } });
-  await assert.rejects(client().headObject(KEY), /no Content-Length/);
+  await assert.rejects(headObject(client(), KEY), /no Content-Length/);
 });
 
 test('putObject / getObject / deleteObject', async () => {
   oss.reply({ headers: { etag: '"5D41402ABC4B2A76B9719D911017C592"', 'x-oss-hash-crc64ecma': '1' } });
-  const put = await client().putObject('a/hello.txt', 'hello', { contentType: 'text/plain', metadata: { k: 'v' } });
+  const put = await putObject(client(), 'a/hello.txt', 'hello', { contentType: 'text/plain', metadata: { k: 'v' } });
   let req = oss.requests[0];
   assertSigned(req);
   assert.equal(req.method, 'PUT');
@@ -492,7 +497,7 @@ test('putObject / getObject / deleteObject', async () => {
   assert.deepEqual(put, { etag: '"5D41402ABC4B2A76B9719D911017C592"', crc64: 1n, requestId: req.requestId });
 
   oss.reply({ status: 206, headers: { 'content-type': 'text/plain', etag: '"X"', 'x-oss-meta-k': 'v' }, body: 'ell' });
-  const got = await client().getObject('a/hello.txt', { range: 'bytes=1-3' });
+  const got = await getObject(client(), 'a/hello.txt', { range: 'bytes=1-3' });
   req = oss.requests[1];
   assertSigned(req);
   assert.equal(req.headers['range'], 'bytes=1-3');
@@ -501,7 +506,7 @@ test('putObject / getObject / deleteObject', async () => {
   assert.deepEqual(got.metadata, { k: 'v' });
 
   oss.reply({ status: 204 });
-  await client().deleteObject('a/hello.txt');
+  await deleteObject(client(), 'a/hello.txt');
   assert.equal(oss.requests[2].method, 'DELETE');
   assertSigned(oss.requests[2]);
 });
@@ -511,7 +516,7 @@ test('putObject / getObject / deleteObject', async () => {
 
 test('errors: NoSuchUpload 404 carries code, status, request id, EC, host id, operation; not retried', async () => {
   oss.reply((req) => ({ status: 404, headers: { 'x-oss-ec': '0042-00000002' }, body: errorXml('NoSuchUpload', 'The specified upload does not exist.', req.requestId, { EC: '0042-00000002', UploadId: 'U' }) }));
-  const err = await client().listParts(KEY, 'U').catch((e) => e);
+  const err = await listParts(client(), KEY, 'U').catch((e) => e);
   assert.ok(err instanceof OssError);
   assert.equal(err.code, 'NoSuchUpload');
   assert.equal(err.status, 404);
@@ -527,7 +532,7 @@ test('errors: NoSuchUpload 404 carries code, status, request id, EC, host id, op
 for (const version of ['v4', 'v1'] as const) {
   test(`errors (${version}): SignatureDoesNotMatch keeps OSS's StringToSign (= ours), never leaks secrets`, async () => {
     const wrong: Credentials = { ...STS, accessKeySecret: 'WrongSecretValue0123456789' };
-    const err = await client({ signatureVersion: version, credentials: wrong }).listParts(KEY, 'U').catch((e) => e);
+    const err = await listParts(client({ signatureVersion: version, credentials: wrong }), KEY, 'U').catch((e) => e);
     assert.ok(err instanceof OssError);
     assert.equal(err.code, 'SignatureDoesNotMatch');
     assert.equal(err.status, 403);
@@ -547,7 +552,7 @@ for (const version of ['v4', 'v1'] as const) {
 
 test('errors: a 2xx with an unparsable body is an OssProtocolError with the request id', async () => {
   oss.reply({ body: '<html>captive portal</html>' });
-  const err = await client().initiateMultipartUpload(KEY).catch((e) => e);
+  const err = await initiateMultipartUpload(client(), KEY).catch((e) => e);
   assert.equal(err.name, 'OssProtocolError');
   assert.equal(err.requestId, only().requestId);
   assert.equal(err.status, 200);
@@ -562,7 +567,7 @@ test('retry: 5xx then success for idempotent ops, re-signed each attempt', async
   let dates = 0;
   const c = client({ now: () => new Date(Date.UTC(2024, 0, 1, 0, 0, dates++)) });
   oss.reply(busy(500, 'InternalError'), busy(503, 'ServiceUnavailable'), { body: listPartsPage([1], 0, false) });
-  const page = await c.listParts(KEY, 'U');
+  const page = await listParts(c, KEY, 'U');
   assert.equal(page.parts.length, 1);
   assert.equal(oss.requests.length, 3);
   oss.requests.forEach(assertSigned);
@@ -572,11 +577,11 @@ test('retry: 5xx then success for idempotent ops, re-signed each attempt', async
 
 test('retry: 429 (with Retry-After) is retried; 400 is not', async () => {
   oss.reply((req) => ({ status: 429, headers: { 'retry-after': '0' }, body: errorXml('TooManyRequests', 'slow down', req.requestId) }), { status: 204 });
-  await client().abortMultipartUpload(KEY, 'U');
+  await abortMultipartUpload(client(), KEY, 'U');
   assert.equal(oss.requests.length, 2);
   oss.reset();
   oss.reply(busy(400, 'InvalidArgument'), { status: 204 });
-  const err = await client().abortMultipartUpload(KEY, 'U').catch((e) => e);
+  const err = await abortMultipartUpload(client(), KEY, 'U').catch((e) => e);
   assert.equal(err.code, 'InvalidArgument');
   assert.equal(oss.requests.length, 1);
 });
@@ -584,7 +589,7 @@ test('retry: 429 (with Retry-After) is retried; 400 is not', async () => {
 test('retry: gives up after retries.max + 1 attempts with the last error', async () => {
   oss.fallback = busy(503, 'ServiceUnavailable');
   try {
-    const err = await client({ retries: { max: 2, baseMs: 1, capMs: 2 } }).listParts(KEY, 'U').catch((e) => e);
+    const err = await listParts(client({ retries: { max: 2, baseMs: 1, capMs: 2 } }), KEY, 'U').catch((e) => e);
     assert.ok(err instanceof OssError);
     assert.equal(err.code, 'ServiceUnavailable');
     assert.equal(err.attempts, 3);
@@ -597,18 +602,18 @@ test('retry: gives up after retries.max + 1 attempts with the last error', async
 
 test('retry: a dropped connection is retried for idempotent ops', async () => {
   oss.reply('drop', { body: listPartsPage([1], 0, false) });
-  const page = await client().listParts(KEY, 'U');
+  const page = await listParts(client(), KEY, 'U');
   assert.equal(page.parts.length, 1);
   assert.equal(oss.requests.length, 2);
   oss.reset();
   oss.reply('drop', 'drop', { status: 204 });
-  await client().deleteObject('k');
+  await deleteObject(client(), 'k');
   assert.equal(oss.requests.length, 3);
 });
 
 test('retry: Initiate is NOT retried after a dropped connection (OSS may have created the upload)', async () => {
   oss.reply('drop', { body: initiateXml() });
-  const err = await client().initiateMultipartUpload(KEY).catch((e) => e);
+  const err = await initiateMultipartUpload(client(), KEY).catch((e) => e);
   assert.ok(err instanceof OssNetworkError, String(err));
   assert.equal(err.operation, 'InitiateMultipartUpload');
   assert.equal(err.mayHaveReachedServer, true);
@@ -618,7 +623,7 @@ test('retry: Initiate is NOT retried after a dropped connection (OSS may have cr
 
 test('retry: Initiate IS retried on a 5xx/429 response and when the connection is refused', async () => {
   oss.reply(busy(503, 'ServiceUnavailable'), busy(429, 'TooManyRequests'), { body: initiateXml() });
-  const r = await client().initiateMultipartUpload(KEY);
+  const r = await initiateMultipartUpload(client(), KEY);
   assert.equal(r.uploadId, '0004B9894A22E5B1888A1E29F823****');
   assert.equal(oss.requests.length, 3);
 
@@ -626,8 +631,7 @@ test('retry: Initiate IS retried on a 5xx/429 response and when the connection i
   const closed = await FakeOss.start({ bucket: BUCKET, credentials: [CREDS] });
   const url = closed.url;
   await closed.close();
-  const err = await new OssClient({ region: 'cn-hangzhou', bucket: BUCKET, credentials: CREDS, endpoint: url, retries: { max: 2, baseMs: 1, capMs: 2 } })
-    .initiateMultipartUpload(KEY)
+  const err = await initiateMultipartUpload(new OssClient({ region: 'cn-hangzhou', bucket: BUCKET, credentials: CREDS, endpoint: url, retries: { max: 2, baseMs: 1, capMs: 2 } }), KEY)
     .catch((e) => e);
   assert.ok(err instanceof OssNetworkError);
   assert.equal(err.code, 'ECONNREFUSED');
@@ -637,7 +641,7 @@ test('retry: Initiate IS retried on a 5xx/429 response and when the connection i
 
 test('retry: Complete after a lost response; NoSuchUpload on the retry => maybeCompleted', async () => {
   oss.reply('drop', (req) => ({ status: 404, body: errorXml('NoSuchUpload', 'The specified upload does not exist.', req.requestId) }));
-  const err = await client().completeMultipartUpload(KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }] }).catch((e) => e);
+  const err = await completeMultipartUpload(client(), KEY, 'U', { parts: [{ partNumber: 1, etag: 'A' }] }).catch((e) => e);
   assert.ok(err instanceof OssError);
   assert.equal(err.code, 'NoSuchUpload');
   assert.equal(err.maybeCompleted, true);
@@ -649,28 +653,28 @@ test('retry: Complete after a lost response; NoSuchUpload on the retry => maybeC
 
 test('retry: Complete after a 5xx then success', async () => {
   oss.reply(busy(500, 'InternalError'), { body: completeXml });
-  const r = await client().completeMultipartUpload(KEY, 'U', { completeAll: true });
+  const r = await completeMultipartUpload(client(), KEY, 'U', { completeAll: true });
   assert.equal(r.kind, 'completed');
   assert.equal(oss.requests.length, 2);
 });
 
 test('retry: Abort whose retry finds NoSuchUpload after a lost response succeeds (alreadyAborted)', async () => {
   oss.reply('drop', (req) => ({ status: 404, body: errorXml('NoSuchUpload', 'gone', req.requestId) }));
-  const r = await client().abortMultipartUpload(KEY, 'U');
+  const r = await abortMultipartUpload(client(), KEY, 'U');
   assert.equal(r.alreadyAborted, true);
   assert.equal(r.requestId, oss.requests[1].requestId);
 });
 
 test('timeout: per attempt; idempotent ops retry, Initiate does not', async () => {
   oss.reply('hang', { headers: { 'content-length': '1', etag: '"E"' } });
-  const info = await client({ timeoutMs: 100 }).headObject(KEY);
+  const info = await headObject(client({ timeoutMs: 100 }), KEY);
   assert.equal(info?.etag, '"E"');
   assert.equal(oss.requests.length, 2);
 
   oss.reset();
   oss.reply('hang', { body: initiateXml() });
   const started = Date.now();
-  const err = await client({ timeoutMs: 100 }).initiateMultipartUpload(KEY).catch((e) => e);
+  const err = await initiateMultipartUpload(client({ timeoutMs: 100 }), KEY).catch((e) => e);
   assert.ok(err instanceof OssTimeoutError, String(err));
   assert.equal(err.code, 'RequestTimeout');
   assert.equal(err.timeoutMs, 100);
@@ -680,7 +684,7 @@ test('timeout: per attempt; idempotent ops retry, Initiate does not', async () =
   oss.reset();
   oss.fallback = 'hang';
   try {
-    const e2 = await client({ timeoutMs: 50, retries: { max: 1, baseMs: 1, capMs: 1 } }).listParts(KEY, 'U', { timeoutMs: 60 }).catch((e) => e);
+    const e2 = await listParts(client({ timeoutMs: 50, retries: { max: 1, baseMs: 1, capMs: 1 } }), KEY, 'U', { timeoutMs: 60 }).catch((e) => e);
     assert.ok(e2 instanceof OssTimeoutError);
     assert.equal(e2.timeoutMs, 60, 'per-call override');
     assert.equal(e2.attempts, 2);
@@ -693,7 +697,7 @@ test('a caller AbortSignal stops the call without retrying', async () => {
   oss.fallback = 'hang';
   try {
     const ac = new AbortController();
-    const call = client({ timeoutMs: 5000 }).listParts(KEY, 'U', { signal: ac.signal });
+    const call = listParts(client({ timeoutMs: 5000 }), KEY, 'U', { signal: ac.signal });
     // Abort once OSS holds the request (a fixed delay raced a cold process's first connection).
     while (oss.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     ac.abort(new Error('caller gave up'));
@@ -721,7 +725,7 @@ for (const version of ['v4', 'v1'] as const) {
       });
       const data = Buffer.from('part bytes');
       const md5 = createHash('md5').update(data).digest('base64');
-      const p = await c.presignUploadPart(KEY, 'UP+ID/1', 7, { expires: 900, contentMd5: md5 });
+      const p = await presignUploadPart(c, KEY, 'UP+ID/1', 7, { expires: 900, contentMd5: md5 });
       assert.equal(p.method, 'PUT');
       assert.deepEqual(p.headers, { 'Content-MD5': md5 });
       assert.ok(Math.abs(p.expiresAt.getTime() - (Date.now() + 900_000)) < 5000);
@@ -754,23 +758,23 @@ for (const version of ['v4', 'v1'] as const) {
 test('presign: public endpoint forms (accelerate, CNAME, regional) and general presign', async () => {
   const c = new OssClient({ region: 'cn-hangzhou', bucket: BUCKET, credentials: CREDS, internal: true, publicEndpoint: { accelerate: true } });
   assert.equal(c.endpoint.host, 'oss-cn-hangzhou-internal.aliyuncs.com');
-  const p = await c.presignUploadPart('a b', 'U', 1, { expires: 60 });
+  const p = await presignUploadPart(c, 'a b', 'U', 1, { expires: 60 });
   assert.match(p.url, /^https:\/\/test-bucket\.oss-accelerate\.aliyuncs\.com\/a%20b\?partNumber=1&uploadId=U&x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-date=\d{8}T\d{6}Z&x-oss-expires=60&x-oss-credential=LTAI5tTestAccessKey%2F\d{8}%2Fcn-hangzhou%2Foss%2Faliyun_v4_request&x-oss-signature=[0-9a-f]{64}$/);
   assert.deepEqual(p.headers, {});
-  const cn = await c.presignUploadPart('k', 'U', 2, { expires: 60, publicEndpoint: { endpoint: 'https://files.example.com', cname: true } });
+  const cn = await presignUploadPart(c, 'k', 'U', 2, { expires: 60, publicEndpoint: { endpoint: 'https://files.example.com', cname: true } });
   assert.match(cn.url, /^https:\/\/files\.example\.com\/k\?partNumber=2&uploadId=U&/);
-  const reg = await c.presignUploadPart('k', 'U', 2, { expires: 60, publicEndpoint: 'oss-cn-hangzhou.aliyuncs.com' });
+  const reg = await presignUploadPart(c, 'k', 'U', 2, { expires: 60, publicEndpoint: 'oss-cn-hangzhou.aliyuncs.com' });
   assert.match(reg.url, /^https:\/\/test-bucket\.oss-cn-hangzhou\.aliyuncs\.com\/k\?/);
-  await assert.rejects(c.presignUploadPart('k', 'U', 0, { expires: 60 }), /outside 1\.\.10000/);
-  await assert.rejects(c.presignUploadPart('k', 'U', 1, { expires: 60, contentMd5: 'nope' }), /contentMd5/);
-  await assert.rejects(c.presignUploadPart('k', 'U', 1, { expires: 604801 }), /604800/);
-  const many = await c.presignUploadParts('k', 'U', [{ partNumber: 1 }, { partNumber: 2 }], { expires: 60 });
+  await assert.rejects(presignUploadPart(c, 'k', 'U', 0, { expires: 60 }), /outside 1\.\.10000/);
+  await assert.rejects(presignUploadPart(c, 'k', 'U', 1, { expires: 60, contentMd5: 'nope' }), /contentMd5/);
+  await assert.rejects(presignUploadPart(c, 'k', 'U', 1, { expires: 604801 }), /604800/);
+  const many = await presignUploadParts(c, 'k', 'U', [{ partNumber: 1 }, { partNumber: 2 }], { expires: 60 });
   assert.equal(many.length, 2);
   assert.equal(new URL(many[0].url).searchParams.get('x-oss-date'), new URL(many[1].url).searchParams.get('x-oss-date'));
 
   // General presign: a GET through the fake server verifies.
   const g = client({ signatureVersion: 'v1' });
-  const get = await g.presign({ method: 'GET', key: 'x/y+z', expires: 60, query: { 'response-content-type': 'text/plain' } });
+  const get = await presign(g, { method: 'GET', key: 'x/y+z', expires: 60, query: { 'response-content-type': 'text/plain' } });
   oss.reply({ body: 'hi' });
   const res = await fetch(get.url);
   assert.equal(await res.text(), 'hi');
