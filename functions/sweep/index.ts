@@ -8,7 +8,6 @@
 import { parseEvent, type FcContext, type RawFcEvent } from '../../shared/http/fc-adapter';
 import { normalizeKeyPrefix } from '../../shared/policy/keys';
 import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
-import { ossPort } from '../../shared/upload/oss-adapter';
 import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep';
 import { sweepQuarantine, type QuarantineSweepReport } from '../../shared/events/quarantine';
 
@@ -17,7 +16,7 @@ export function createHandler(deps: Deps = {}) {
     const config = configOf(deps);
     const dryRun = dryRunOverride(event) ?? config.sweep.dryRun;
     const oss = ossClientFor(context, config, deps);
-    const report = await sweepStaleUploads(ossPort(oss), {
+    const report = await sweepStaleUploads(oss, {
       prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
       maxAgeHours: config.sweep.maxAgeHours,
       dryRun,

@@ -13,7 +13,6 @@ import { randomBytes } from 'node:crypto';
 import { ConfigError, parseConfig } from '../../shared/config/index.ts';
 import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
 import { ossClientFor } from '../../shared/runtime.ts';
-import { ossPort } from '../../shared/upload/oss-adapter.ts';
 import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo, type Command } from './common.ts';
 
@@ -109,7 +108,7 @@ export const command: Command = {
       maxAborts = /^\d+$/.test(values['max-aborts']) ? Number(values['max-aborts']) : NaN;
       if (!Number.isSafeInteger(maxAborts) || maxAborts < 1) throw new UsageError('--max-aborts must be a positive integer');
     }
-    const report = await sweepStaleUploads(ossPort(ossClientFor(undefined, config, {})), {
+    const report = await sweepStaleUploads(ossClientFor(undefined, config, {}), {
       prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
       maxAgeHours: config.sweep.maxAgeHours,
       dryRun: values['dry-run'] === true || config.sweep.dryRun,

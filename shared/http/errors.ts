@@ -162,7 +162,32 @@ export function toHttpError(err: unknown): HttpError {
     const code = CODE_FOR_HONO_STATUS[status];
     if (code) return new HttpError(status, code, err.message || code);
   }
+  // OSS failures become API errors here and only here: the upload service lets them rise untouched.
+  if (err instanceof Error && err.name.startsWith('Oss')) return fromOss(err);
   return httpError('INTERNAL', 'Internal error');
+}
+
+/**
+ * An OSS or transport failure (shared/oss/errors.ts, duck-typed so every function does not load
+ * the OSS client) as what a caller can act on: 404 upload gone, 409 conflict or refused parts,
+ * 502 OSS failed; OSS's code and request id as details.
+ */
+function fromOss(err: Error): HttpError {
+  if (err.name !== 'OssError') return httpError('OSS_ERROR', 'OSS could not be reached.', { reason: err.name });
+  const { code, status, requestId } = err as Error & { code: string; status: number; requestId: string };
+  const details = { ossCode: code, ossRequestId: requestId };
+  switch (code) {
+    case 'NoSuchUpload':
+      return httpError('UPLOAD_NOT_FOUND', 'The upload no longer exists in OSS (completed, aborted or swept).', details);
+    case 'FileAlreadyExists':
+      return httpError('CONFLICT', 'An object already exists at this key.', details);
+    case 'InvalidPart':
+    case 'InvalidPartOrder':
+    case 'EntityTooSmall':
+      return httpError('INCOMPLETE_UPLOAD', `OSS refused the parts: ${code}.`, details);
+    default:
+      return httpError('OSS_ERROR', `OSS answered ${status} ${code}.`, details);
+  }
 }
 
 // Statuses Hono's own middleware may throw, mapped to our codes. Anything else becomes INTERNAL.

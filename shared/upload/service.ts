@@ -29,9 +29,14 @@ import { formatBytes } from '../policy/size';
 import { CALLBACK_BODY, callbackVariables } from '../policy/callback';
 import { postFormPolicy } from '../policy/post-form';
 import { issueUploadToken, type UploadTokenClaims as UploadClaims } from '../auth/upload-token';
-import type { OssPort, PartInfo } from './oss-port';
+import type { Caller } from '../auth/caller';
+import type { OssClient } from '../oss/client';
+import { abortMultipartUpload, completeMultipartUpload, initiateMultipartUpload, isNoSuchUpload, listParts, type PartInfo } from '../oss/multipart';
+import { headObject } from '../oss/objects';
+import { presignPostObject, presignUploadParts, type PartToSign } from '../oss/presign';
+import { iterateMultipartUploads, listAllParts } from '../oss/paginators';
+import { objectUrl } from '../oss/endpoint';
 import { checkPlannedParts, checkClientParts, checkOpenPartsList, combinedCrc, distinctPartNumbers, matchOpenParts } from '../policy/part-checks';
-import { isUploadGone, ossCall } from './oss-errors';
 // The answers' types come from their schemas (shared/api/responses.ts), which the document shows.
 import type { CompanionCreateResult, CompleteResult, InitResult as InitAnswer, ListedPartResult, SignedPartResult } from '../api/responses';
 
@@ -80,10 +85,6 @@ export interface NewObjectInput {
   metadata?: Record<string, string>;
 }
 
-export interface Caller {
-  sub: string;
-}
-
 export interface InitInput extends NewObjectInput {
   size: number;
   partSize?: number;
@@ -113,7 +114,7 @@ export type CallbackStatus = CompleteResult['callbackStatus'];
 
 export class UploadService {
   constructor(
-    private readonly oss: OssPort,
+    private readonly oss: OssClient,
     private readonly settings: UploadSettings,
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -172,19 +173,13 @@ export class UploadService {
     if (limit > 0) await this.#refuseAtLimit(prefix, limit);
     const now = this.now();
     const key = buildObjectKey({ prefix: this.settings.keyPrefix, sub: caller.sub, now, filename: input.filename });
-    const { uploadId } = await ossCall(() =>
-      // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
-      this.oss.initiate(key, { contentType: input.contentType, metadata: input.metadata, forbidOverwrite: true }),
-    );
+    // forbid-overwrite: keys are unique per upload, so an existing object means something is off.
+    const { uploadId } = await initiateMultipartUpload(this.oss, key, { contentType: input.contentType, metadata: input.metadata, forbidOverwrite: true });
     if (limit > 0) {
       // The second half of the limit (policy/active-uploads.ts): list, then keep or abort ours.
-      let listed: ListedUpload[];
+      const listed: ListedUpload[] = [];
       try {
-        listed = await ossCall(async () => {
-          const all: ListedUpload[] = [];
-          for await (const u of this.oss.uploadsUnder(prefix)) all.push(u);
-          return all;
-        });
+        for await (const u of iterateMultipartUploads(this.oss, { prefix })) listed.push(u);
       } catch (err) {
         await this.#abortQuietly(key, uploadId);
         throw err;
@@ -200,11 +195,9 @@ export class UploadService {
   /** The cheap half of the limit: refuse without initiating when the caller already has `limit`. */
   async #refuseAtLimit(prefix: string, limit: number): Promise<void> {
     let active = 0;
-    await ossCall(async () => {
-      for await (const _ of this.oss.uploadsUnder(prefix)) {
-        if (++active >= limit) break;
-      }
-    });
+    for await (const _ of iterateMultipartUploads(this.oss, { prefix })) {
+      if (++active >= limit) break;
+    }
     if (atActiveUploadLimit(active, limit)) throw tooManyUploads(limit);
   }
 
@@ -215,10 +208,10 @@ export class UploadService {
   async #abortQuietly(key: string, uploadId: string): Promise<void> {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        await ossCall(() => this.oss.abort(key, uploadId));
+        await abortMultipartUpload(this.oss, key, uploadId);
         return;
       } catch (err) {
-        if (isUploadGone(err)) return;
+        if (isNoSuchUpload(err)) return;
         if (attempt === 3) {
           console.error(JSON.stringify({ level: 'warn', msg: 'could not abort a refused upload; the sweeper will', key, error: (err as Error).message }));
         }
@@ -297,9 +290,10 @@ export class UploadService {
   }
 
   /** `checkUpload` overrides SIGN_CHECKS_UPLOAD for one call. */
-  async #presign(upload: UploadRef, parts: Array<{ partNumber: number; contentMd5?: string; contentLength?: number }>, expires: number, checkUpload?: boolean) {
-    if (checkUpload ?? this.settings.signChecksUpload) await ossCall(() => this.oss.assertUploadExists(upload.key, upload.uploadId));
-    return this.oss.presignParts(upload.key, upload.uploadId, parts, expires);
+  async #presign(upload: UploadRef, parts: PartToSign[], expires: number, checkUpload?: boolean) {
+    // A one-part ListParts page: throws NoSuchUpload when the upload is gone.
+    if (checkUpload ?? this.settings.signChecksUpload) await listParts(this.oss, upload.key, upload.uploadId, { maxParts: 1 });
+    return presignUploadParts(this.oss, upload.key, upload.uploadId, parts, { expires });
   }
 
   // ---- PostObject (small files in one request) -----------------------------------------------
@@ -326,7 +320,7 @@ export class UploadService {
         : undefined,
     });
     const expires = this.settings.urlExpiresSeconds;
-    const signed = await ossCall(() => this.oss.presignPost(conditions, expires));
+    const signed = await presignPostObject(this.oss, { conditions, expires });
     return { method: 'POST', url: signed.url, fields: { ...fields, ...signed.fields }, expires, expiresAt: signed.expiresAt.toISOString() };
   }
 
@@ -342,8 +336,13 @@ export class UploadService {
   ): Promise<{ parts: ListedPart[]; uploadedBytes: number; nextPartNumberMarker?: number | null }> {
     let parts: PartInfo[];
     let next: number | undefined;
-    if (page) ({ parts, nextPartNumberMarker: next } = await ossCall(() => this.oss.listPartsPage(upload.key, upload.uploadId, page)));
-    else parts = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+    if (page) {
+      const r = await listParts(this.oss, upload.key, upload.uploadId, page);
+      parts = r.parts;
+      if (r.isTruncated) next = r.nextPartNumberMarker;
+    } else {
+      parts = await this.#allParts(upload);
+    }
     let uploadedBytes = 0;
     const out = parts.map((p) => {
       uploadedBytes += p.size;
@@ -369,11 +368,11 @@ export class UploadService {
   async complete(upload: UploadClaims, clientParts?: Array<{ partNumber: number; etag: string }>, clientCrc?: bigint): Promise<CompleteResult> {
     let listed: PartInfo[];
     try {
-      listed = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+      listed = await this.#allParts(upload);
     } catch (err) {
       // The upload is gone: either aborted, or completed by an earlier attempt whose response
       // was lost. The key is unique to this upload, so an object of the planned size is ours.
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, upload.size, clientCrc);
+      if (isNoSuchUpload(err)) return this.#recover(upload, err, upload.size, clientCrc);
       throw err;
     }
     const plan = planOf(upload);
@@ -397,9 +396,9 @@ export class UploadService {
     checkOpenPartsList(clientParts);
     let listed: PartInfo[];
     try {
-      listed = await ossCall(() => this.oss.listAllParts(upload.key, upload.uploadId));
+      listed = await this.#allParts(upload);
     } catch (err) {
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError);
+      if (isNoSuchUpload(err)) return this.#recover(upload, err);
       throw err;
     }
     const parts = matchOpenParts(clientParts, listed, upload.maxSize);
@@ -411,16 +410,14 @@ export class UploadService {
     const expectedCrc = combinedCrc(parts);
     let outcome;
     try {
-      outcome = await ossCall(() =>
-        this.oss.complete(upload.key, upload.uploadId, {
-          parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
-          callback: this.settings.callbackUrl ? { url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' } : undefined,
-          callbackVar: this.settings.callbackUrl ? callbackVariables(upload.sub, upload.uploadId, this.now().getTime()) : undefined,
-          forbidOverwrite: true,
-        }),
-      );
+      outcome = await completeMultipartUpload(this.oss, upload.key, upload.uploadId, {
+        parts: parts.map((p) => ({ partNumber: p.partNumber, etag: p.etag })),
+        callback: this.settings.callbackUrl ? { url: this.settings.callbackUrl, body: CALLBACK_BODY, bodyType: 'application/json' } : undefined,
+        callbackVar: this.settings.callbackUrl ? callbackVariables(upload.sub, upload.uploadId, this.now().getTime()) : undefined,
+        forbidOverwrite: true,
+      });
     } catch (err) {
-      if (isUploadGone(err)) return this.#recover(upload, err as HttpError, size, clientCrc);
+      if (isNoSuchUpload(err)) return this.#recover(upload, err, size, clientCrc);
       throw err;
     }
 
@@ -439,7 +436,7 @@ export class UploadService {
       etag: outcome.etag ?? null,
       size,
       crc64: (crc ?? expectedCrc)?.toString() ?? null,
-      location: this.oss.objectUrl(upload.key),
+      location: this.#location(upload.key),
       callbackStatus: 'none',
     };
     if (outcome.kind === 'callback') {
@@ -452,9 +449,12 @@ export class UploadService {
     return result;
   }
 
-  /** `expectedSize` unknown (an open upload whose parts could not be listed): any object at the key counts. */
-  async #recover(upload: UploadRef, gone: HttpError, expectedSize?: number, clientCrc?: bigint): Promise<CompleteResult> {
-    const head = await ossCall(() => this.oss.head(upload.key));
+  /**
+   * `gone`: the NoSuchUpload, thrown again when no object of the expected size is at the key.
+   * `expectedSize` unknown (an open upload whose parts could not be listed): any object counts.
+   */
+  async #recover(upload: UploadRef, gone: unknown, expectedSize?: number, clientCrc?: bigint): Promise<CompleteResult> {
+    const head = await headObject(this.oss, upload.key);
     if (!head || (expectedSize !== undefined && head.size !== expectedSize)) throw gone;
     if (head.crc64 !== undefined && clientCrc !== undefined && head.crc64 !== clientCrc) throw integrityMismatch(upload.key, clientCrc, head.crc64, true);
     return {
@@ -463,7 +463,7 @@ export class UploadService {
       etag: head.etag,
       size: head.size,
       crc64: head.crc64?.toString() ?? null,
-      location: this.oss.objectUrl(upload.key),
+      location: this.#location(upload.key),
       // The callback ran (or not) with the earlier attempt; its answer went with the lost response.
       callbackStatus: this.settings.callbackUrl ? 'unknown' : 'none',
       recovered: true,
@@ -475,12 +475,23 @@ export class UploadService {
   /** Safe to repeat: an upload that is already gone counts as aborted. */
   async abort(upload: Pick<UploadRef, 'key' | 'uploadId'>): Promise<{ aborted: true; alreadyGone: boolean }> {
     try {
-      await ossCall(() => this.oss.abort(upload.key, upload.uploadId));
+      await abortMultipartUpload(this.oss, upload.key, upload.uploadId);
       return { aborted: true, alreadyGone: false };
     } catch (err) {
-      if (isUploadGone(err)) return { aborted: true, alreadyGone: true };
+      if (isNoSuchUpload(err)) return { aborted: true, alreadyGone: true };
       throw err;
     }
+  }
+
+  async #allParts(upload: Pick<UploadRef, 'key' | 'uploadId'>): Promise<PartInfo[]> {
+    const parts: PartInfo[] = [];
+    for await (const p of listAllParts(this.oss, upload.key, upload.uploadId)) parts.push(p);
+    return parts;
+  }
+
+  /** The object's URL as browsers see it (the public endpoint). */
+  #location(key: string): string {
+    return objectUrl(this.oss.publicEndpoint, this.oss.bucket, key);
   }
 }
 

@@ -2,8 +2,9 @@
  * Aborting abandoned multipart uploads: their parts cost storage until someone aborts them, and
  * a browser that closed its tab never will. Used by the sweep function (timer trigger) and the CLI.
  */
-import type { OssPort } from './oss-port';
-import { OssError } from '../oss/errors';
+import type { OssClient } from '../oss/client';
+import { abortMultipartUpload, isNoSuchUpload } from '../oss/multipart';
+import { iterateMultipartUploads } from '../oss/paginators';
 
 export interface SweepOptions {
   /** Only uploads under this key prefix are considered. */
@@ -28,7 +29,7 @@ export interface SweepReport {
   truncated: boolean;
 }
 
-export async function sweepStaleUploads(oss: OssPort, opts: SweepOptions): Promise<SweepReport> {
+export async function sweepStaleUploads(oss: OssClient, opts: SweepOptions): Promise<SweepReport> {
   if (!(opts.maxAgeHours > 0)) throw new RangeError('maxAgeHours must be positive');
   const now = opts.now ?? new Date();
   const cutoff = new Date(now.getTime() - opts.maxAgeHours * 3600_000);
@@ -46,7 +47,7 @@ export async function sweepStaleUploads(oss: OssPort, opts: SweepOptions): Promi
   const note = (u: { key: string; uploadId: string; initiated: Date }, result: SweepReport['uploads'][number]['result']) => {
     if (report.uploads.length < 100) report.uploads.push({ key: u.key, uploadId: u.uploadId, initiated: u.initiated.toISOString(), result });
   };
-  for await (const u of oss.uploadsUnder(opts.prefix)) {
+  for await (const u of iterateMultipartUploads(oss, { prefix: opts.prefix })) {
     report.scanned++;
     if (u.initiated.getTime() >= cutoff.getTime()) continue;
     report.stale++;
@@ -59,11 +60,11 @@ export async function sweepStaleUploads(oss: OssPort, opts: SweepOptions): Promi
       break;
     }
     try {
-      await oss.abort(u.key, u.uploadId);
+      await abortMultipartUpload(oss, u.key, u.uploadId);
       report.aborted++;
       note(u, 'aborted');
     } catch (err) {
-      if (err instanceof OssError && err.code === 'NoSuchUpload') {
+      if (isNoSuchUpload(err)) {
         note(u, 'gone'); // completed or aborted since the listing: nothing left to do
       } else {
         report.failed++;

@@ -10,8 +10,10 @@ import {
   installErrorHandling,
   validationFailed,
   redactSecrets,
+  toHttpError,
   type ErrorCode,
 } from '../../shared/http/errors';
+import { OssError, OssNetworkError, OssProtocolError, OssTimeoutError } from '../../shared/oss/errors';
 import { handle, type FcEnv } from '../../shared/http/fc-adapter';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -79,6 +81,41 @@ describe('VALIDATION_FAILED lists its problems', () => {
     const e = httpError('VALIDATION_FAILED', 'At most 1000 part numbers per call', { field: 'partNumbers', max: 1000 });
     assert.deepEqual(e.details, { field: 'partNumbers', max: 1000, problems: [{ field: 'partNumbers', message: 'At most 1000 part numbers per call' }] });
     assert.deepEqual(httpError('VALIDATION_FAILED', 'Callback body is not JSON').details, { field: '', problems: [{ field: '', message: 'Callback body is not JSON' }] });
+  });
+});
+
+describe('toHttpError: OSS failures', () => {
+  const oss = (code: string, status: number) => new OssError({ code, status, operation: 'CompleteMultipartUpload', requestId: 'RID1' });
+  it('maps OSS codes to what a caller can act on, with the OSS code and request id', () => {
+    const cases: Array<[string, number, ErrorCode, number]> = [
+      ['NoSuchUpload', 404, 'UPLOAD_NOT_FOUND', 404],
+      ['FileAlreadyExists', 409, 'CONFLICT', 409],
+      ['InvalidPart', 400, 'INCOMPLETE_UPLOAD', 409],
+      ['InvalidPartOrder', 400, 'INCOMPLETE_UPLOAD', 409],
+      ['EntityTooSmall', 400, 'INCOMPLETE_UPLOAD', 409],
+      ['SignatureDoesNotMatch', 403, 'OSS_ERROR', 502],
+      ['ServiceUnavailable', 503, 'OSS_ERROR', 502],
+    ];
+    for (const [ossCode, ossStatus, code, status] of cases) {
+      const e = toHttpError(oss(ossCode, ossStatus));
+      assert.equal(e.code, code, ossCode);
+      assert.equal(e.status, status, ossCode);
+      assert.deepEqual(e.details, { ossCode, ossRequestId: 'RID1' });
+    }
+    assert.equal(toHttpError(oss('ServiceUnavailable', 503)).message, 'OSS answered 503 ServiceUnavailable.');
+  });
+  it('network, timeout and protocol failures are 502 OSS_ERROR naming only the kind', () => {
+    const failures = [
+      new OssNetworkError({ operation: 'ListParts', code: 'ECONNRESET', mayHaveReachedServer: true }),
+      new OssTimeoutError({ operation: 'ListParts', timeoutMs: 5 }),
+      new OssProtocolError('ListParts: bad XML'),
+    ];
+    for (const f of failures) {
+      const e = toHttpError(f);
+      assert.equal(e.code, 'OSS_ERROR');
+      assert.equal(e.message, 'OSS could not be reached.');
+      assert.deepEqual(e.details, { reason: f.name });
+    }
   });
 });
 
