@@ -11,7 +11,7 @@ import { cors } from './http/cors';
 import type { FcContext, FcEnv } from './http/fc-adapter';
 import { authenticate, type Caller } from './auth/caller';
 import { OssClient } from './oss/client';
-import { UploadService } from './upload/service';
+import type { UploadService } from './upload/service';
 
 /** Injection points for tests and the local stack; production uses the defaults. */
 export interface Deps {
@@ -87,6 +87,6 @@ export async function requestScope(c: Context<FcEnv>, deps: Deps): Promise<Scope
   const config = configOf(deps);
   const caller = await authenticate(c, config);
   const oss = ossClientFor(c.env?.context, config, deps);
-  const service = new UploadService(oss, uploadSettings(config), deps.now);
+  const service: UploadService = { oss, settings: uploadSettings(config), now: deps.now ?? (() => new Date()) };
   return { config, caller, service, oss };
 }

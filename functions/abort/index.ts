@@ -9,6 +9,7 @@ import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import { abortUpload } from '../../shared/upload/service';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -17,7 +18,7 @@ export function createApp(deps: Deps = {}) {
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
       const upload = await ownUploadFromToken(body.token, scope.caller, scope.config, deps.now);
       parseInput(TokenRequest, body);
-      return c.json(await scope.service.abort(upload));
+      return c.json(await abortUpload(scope.service, upload));
     });
   });
 }

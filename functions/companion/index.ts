@@ -18,6 +18,7 @@ import { readJson } from '../../shared/http/body';
 import { handle } from '../../shared/http/fc-adapter';
 import { parseInput } from '../../shared/http/validate';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import { abortUpload, completeOpenUpload, initOpenUpload, listUploadParts, postForm, signOpenParts } from '../../shared/upload/service';
 import { companionMetadata, companionPart, facadeUploadOf, metadataQuery, newObjectOf } from '../../shared/upload/companion';
 import type { FcEnv } from '../../shared/http/fc-adapter';
 import { compressJson } from '../../shared/http/compress';
@@ -32,7 +33,7 @@ export function createApp(deps: Deps = {}) {
       const { config, caller, service } = await requestScope(c, deps);
       const query = parseInput(ParamsQuery, { filename: c.req.query('filename'), type: c.req.query('type'), metadata: metadataQuery(new URL(c.req.url)) });
       const object = newObjectOf({ ...query, metadata: companionMetadata(query.metadata) }, config);
-      const form = await service.postForm(caller, object);
+      const form = await postForm(service, caller, object);
       noStore(c);
       return c.json({ method: form.method, url: form.url, fields: form.fields, expires: form.expires });
     });
@@ -42,7 +43,7 @@ export function createApp(deps: Deps = {}) {
       const { config, caller, service } = await requestScope(c, deps);
       const body = parseInput(CompanionCreateRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
       const object = newObjectOf({ ...body, metadata: companionMetadata(body.metadata) }, config);
-      return c.json(await service.initOpen(caller, object));
+      return c.json(await initOpenUpload(service, caller, object));
     });
 
     // Batch sign (older clients); registered before `/:partNumber`, which would match it too.
@@ -50,7 +51,7 @@ export function createApp(deps: Deps = {}) {
       const { config, caller, service } = await requestScope(c, deps);
       const { key, partNumbers } = parseInput(BatchQuery, c.req.query());
       const upload = await facadeUploadOf({ ...parseInput(UploadParams, c.req.param()), key }, config, caller, now());
-      const signed = await service.signOpen(upload, partNumbers);
+      const signed = await signOpenParts(service, upload, partNumbers);
       noStore(c);
       return c.json({ presignedUrls: Object.fromEntries(signed.parts.map((p) => [String(p.partNumber), p.url])) });
     });
@@ -64,7 +65,7 @@ export function createApp(deps: Deps = {}) {
       const { config, caller, service } = await requestScope(c, deps);
       const { uploadId, partNumber } = parseInput(PartParams, c.req.param());
       const upload = await facadeUploadOf({ uploadId, ...parseInput(KeyQuery, c.req.query()) }, config, caller, now());
-      const signed = await service.signOpen(upload, [partNumber], { checkUpload: false });
+      const signed = await signOpenParts(service, upload, [partNumber], { checkUpload: false });
       noStore(c);
       return c.json({ url: signed.parts[0].url, expires: signed.expires });
     });
@@ -73,7 +74,7 @@ export function createApp(deps: Deps = {}) {
     app.get('/s3/multipart/:uploadId', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
       const upload = await facadeUploadOf(uploadOf(c), config, caller, now());
-      const { parts } = await service.list(upload);
+      const { parts } = await listUploadParts(service, upload);
       noStore(c);
       return c.json(parts.map(companionPart));
     });
@@ -83,7 +84,7 @@ export function createApp(deps: Deps = {}) {
       const { config, caller, service } = await requestScope(c, deps);
       const upload = await facadeUploadOf(uploadOf(c), config, caller, now());
       const { parts } = parseInput(CompanionCompleteRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
-      return c.json(await service.completeOpen(upload, parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag }))));
+      return c.json(await completeOpenUpload(service, upload, parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag }))));
     });
 
     // Abort: an upload that is already gone counts as aborted, so repeating it is fine. An expired
@@ -91,7 +92,7 @@ export function createApp(deps: Deps = {}) {
     app.delete('/s3/multipart/:uploadId', async (c) => {
       const { config, caller, service } = await requestScope(c, deps);
       const upload = await facadeUploadOf(uploadOf(c), config, caller, now(), { allowExpired: true });
-      await service.abort(upload);
+      await abortUpload(service, upload);
       return c.json({});
     });
   });

@@ -11,6 +11,7 @@ import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import { completeUpload } from '../../shared/upload/service';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -19,7 +20,7 @@ export function createApp(deps: Deps = {}) {
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
       const upload = await ownUploadFromToken(body.token, scope.caller, scope.config, deps.now);
       const { parts, crc64 } = parseInput(CompleteRequest, body);
-      return c.json(await scope.service.complete(upload, parts ?? undefined, crc64 ?? undefined));
+      return c.json(await completeUpload(scope.service, upload, parts ?? undefined, crc64 ?? undefined));
     });
   });
 }

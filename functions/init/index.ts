@@ -10,6 +10,7 @@ import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { checkNewSizedObject } from '../../shared/policy/new-object';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import { initUpload } from '../../shared/upload/service';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -18,7 +19,7 @@ export function createApp(deps: Deps = {}) {
       const { config } = scope;
       const input = parseInput(InitRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
       const object = checkNewSizedObject(input, config.policy);
-      const result = await scope.service.init(scope.caller, { ...object, partSize: input.partSize ?? undefined });
+      const result = await initUpload(scope.service, scope.caller, { ...object, partSize: input.partSize ?? undefined });
       return c.json(result, 201);
     });
   });

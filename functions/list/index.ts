@@ -10,6 +10,7 @@ import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import { listUploadParts } from '../../shared/upload/service';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -21,7 +22,7 @@ export function createApp(deps: Deps = {}) {
       // Paging on request (a 10,000-part answer is ~1.5 MB of JSON); without it, every part.
       const { maxParts, partNumberMarker } = parseInput(ListRequest, body);
       const page = maxParts == null && partNumberMarker == null ? undefined : { maxParts: maxParts ?? 1000, partNumberMarker: partNumberMarker ?? 0 };
-      return c.json(await scope.service.list(upload, page));
+      return c.json(await listUploadParts(scope.service, upload, page));
     });
   });
 }

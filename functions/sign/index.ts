@@ -11,6 +11,7 @@ import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
+import { signParts } from '../../shared/upload/service';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {
@@ -20,7 +21,7 @@ export function createApp(deps: Deps = {}) {
       const body = await readJson(c, { maxBytes: scope.config.http.maxBodyBytes });
       const upload = await ownUploadFromToken(body.token, scope.caller, scope.config, deps.now);
       const { partNumbers, contentMd5 } = parseInput(SignRequest, body);
-      return c.json(await scope.service.sign(upload, partNumbers, contentMd5 ?? {}));
+      return c.json(await signParts(scope.service, upload, partNumbers, contentMd5 ?? {}));
     });
   });
 }

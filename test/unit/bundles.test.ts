@@ -364,6 +364,28 @@ test('events bundle: a real OSS event, content check, quarantine, signed deliver
   }
 });
 
+test('each bundle holds only the OSS operations its function calls', () => {
+  // Every operation function names itself to the client's pipeline: `invoke({operation:"X", …})`.
+  const ALL = ['InitiateMultipartUpload', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'ListParts', 'ListMultipartUploads', 'HeadObject', 'GetObject', 'PutObject', 'DeleteObject', 'CopyObject', 'ListObjectsV2'];
+  const calls: Record<string, string[]> = {
+    init: ['InitiateMultipartUpload', 'ListMultipartUploads', 'AbortMultipartUpload'],
+    sign: ['ListParts'],
+    list: ['ListParts'],
+    complete: ['ListParts', 'CompleteMultipartUpload', 'HeadObject'],
+    abort: ['AbortMultipartUpload'],
+    callback: [],
+    companion: ['InitiateMultipartUpload', 'ListMultipartUploads', 'AbortMultipartUpload', 'ListParts', 'CompleteMultipartUpload', 'HeadObject'],
+    sweep: ['ListMultipartUploads', 'AbortMultipartUpload', 'ListObjectsV2', 'DeleteObject'],
+    events: ['HeadObject', 'GetObject', 'PutObject', 'CopyObject', 'DeleteObject'],
+  };
+  for (const b of built.bundles) {
+    assert.ok(calls[b.name], `${b.name}: say which OSS operations it calls`);
+    const code = readFileSync(b.file, 'utf8');
+    const present = ALL.filter((op) => new RegExp(`\\boperation:\\s*"${op}"`).test(code));
+    assert.deepEqual(present.sort(), [...calls[b.name]].sort(), `${b.name} carries ${present.join(', ')}`);
+  }
+});
+
 test('no bundle carries OpenAPI code: the document, its words, the converter or the answer schemas', () => {
   // Strings only the document has: operation words (infra/openapi/), the error-code meanings, and
   // descriptions of answer schemas (shared/api/responses.ts), which the functions import as types only.
