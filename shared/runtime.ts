@@ -4,13 +4,13 @@
  * misconfigured function answers 500 MISCONFIGURED on every request).
  */
 import { Hono, type Context } from 'hono';
-import { isIP } from 'node:net';
 import { loadConfig, credentialsFrom, uploadSettings, type Config, type Env } from './config/index';
 import { installErrorHandling } from './http/errors';
 import { cors } from './http/cors';
 import type { FcContext, FcEnv } from './http/fc-adapter';
 import { authenticate, type Caller } from './auth/caller';
 import { OssClient } from './oss/client';
+import { publicEndpointOptions } from './oss/endpoint';
 import type { UploadService } from './upload/service';
 
 /** Injection points for tests and the local stack; production uses the defaults. */
@@ -52,27 +52,12 @@ export function ossClientFor(context: FcContext | undefined, config: Config, dep
     credentials,
     endpoint: config.oss.endpoint,
     pathStyle: config.oss.forcePathStyle,
-    publicEndpoint: publicEndpointOptions(config),
+    publicEndpoint: publicEndpointOptions(config.oss.publicEndpoint, config.oss.forcePathStyle),
     signatureVersion: config.oss.signatureVersion,
     timeoutMs: config.ossClient.timeoutMs,
     fetch: deps.fetch,
     now: deps.now,
   });
-}
-
-/**
- * How browser URLs address the bucket. A host outside `*.aliyuncs.com` (and not an IP or
- * localhost) is a custom domain bound to the bucket (CNAME): `https://files.example.com/<key>`,
- * the bucket implied by the domain. OSS endpoints get the bucket as a subdomain; the emulator
- * (OSS_FORCE_PATH_STYLE) gets it as the first path segment.
- */
-export function publicEndpointOptions(config: Config): { endpoint: string; pathStyle?: boolean; cname?: boolean } {
-  const endpoint = config.oss.publicEndpoint;
-  if (config.oss.forcePathStyle) return { endpoint, pathStyle: true };
-  const host = new URL(endpoint).hostname.toLowerCase();
-  const isOssHost = host === 'aliyuncs.com' || host.endsWith('.aliyuncs.com');
-  const isLocal = host === 'localhost' || host.endsWith('.localhost') || isIP(host.replace(/^\[|\]$/g, '')) !== 0;
-  return isOssHost || isLocal ? { endpoint } : { endpoint, cname: true };
 }
 
 export interface Scope {

@@ -115,6 +115,20 @@ export function resolveEndpoint(opts: EndpointOptions): ResolvedEndpoint {
   return Object.freeze({ region, protocol, host, basePath, style });
 }
 
+/**
+ * How browser URLs address the bucket at `endpoint` (OSS_PUBLIC_ENDPOINT). A host outside
+ * `*.aliyuncs.com` (and not an IP or localhost) is a custom domain bound to the bucket (CNAME):
+ * `https://files.example.com/<key>`, the bucket implied by the domain. OSS endpoints get the
+ * bucket as a subdomain; the emulator (`forcePathStyle`) gets it as the first path segment.
+ */
+export function publicEndpointOptions(endpoint: string, forcePathStyle: boolean): { endpoint: string; pathStyle?: boolean; cname?: boolean } {
+  if (forcePathStyle) return { endpoint, pathStyle: true };
+  const host = new URL(endpoint).hostname.toLowerCase();
+  const isOssHost = host === 'aliyuncs.com' || host.endsWith('.aliyuncs.com');
+  const isLocal = host === 'localhost' || host.endsWith('.localhost') || isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+  return isOssHost || isLocal ? { endpoint } : { endpoint, cname: true };
+}
+
 /** The host a request for `bucket` goes to (virtual style prefixes the bucket). */
 export function bucketHost(ep: ResolvedEndpoint, bucket: string): string {
   if (ep.style !== 'virtual') return ep.host;
