@@ -12,10 +12,7 @@ import { describeTransportError, OssNetworkError, OssProtocolError, OssTimeoutEr
 import { backoffDelay, normalizeRetry, parseRetryAfter, sleep, type RetryOptions } from './retry';
 import { nodeHttpFetch, type Transport, type TransportResponse, type ResponseHeaders } from './http-transport';
 
-export type { Credentials, SignatureVersion } from './signer';
-export type { RetryOptions } from './retry';
-
-export type CredentialsProvider = Credentials | (() => Credentials | Promise<Credentials>);
+type CredentialsProvider = Credentials | (() => Credentials | Promise<Credentials>);
 
 /** An endpoint given as a host/URL string (resolved with the client's region and path style), options, or resolved. */
 export type EndpointLike = string | (Omit<EndpointOptions, 'region'> & { region?: string }) | ResolvedEndpoint;
@@ -60,7 +57,7 @@ export interface CallOptions {
  * `idempotent`: 5xx, 429 and network errors are retried. `initiate`: network errors only when the
  * request cannot have reached OSS (each success creates a new upload; docs/oss.md "Retries").
  */
-export type RetryPolicy = 'idempotent' | 'initiate';
+type RetryPolicy = 'idempotent' | 'initiate';
 
 /** One OSS request, as an operation describes it. */
 export interface RequestSpec {

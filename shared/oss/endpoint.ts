@@ -15,7 +15,7 @@
 import { isIP } from 'node:net';
 import { bareRegion, encodePath, toQueryString, type QueryPairs } from './signer';
 
-export type EndpointStyle = 'virtual' | 'path' | 'cname';
+type EndpointStyle = 'virtual' | 'path' | 'cname';
 
 export interface EndpointOptions {
   /** Bare region id (`cn-hangzhou`); a leading `oss-` is stripped. */
@@ -64,12 +64,12 @@ export function normalizeRegion(region: string): string {
   return r;
 }
 
-export function regionalHost(region: string, opts: { internal?: boolean } = {}): string {
+function regionalHost(region: string, opts: { internal?: boolean } = {}): string {
   const r = normalizeRegion(region);
   return opts.internal ? `oss-${r}-internal.aliyuncs.com` : `oss-${r}.aliyuncs.com`;
 }
 
-export const ACCELERATE_HOST = 'oss-accelerate.aliyuncs.com';
+const ACCELERATE_HOST = 'oss-accelerate.aliyuncs.com';
 
 function hostnameOf(host: string): string {
   if (host.startsWith('[')) return host.slice(1, host.indexOf(']'));
@@ -138,7 +138,7 @@ export function bucketHost(ep: ResolvedEndpoint, bucket: string): string {
 }
 
 /** The URL path (already encoded) of `key` in `bucket`; `key` absent = the bucket itself. */
-export function objectPath(ep: ResolvedEndpoint, bucket: string, key?: string): string {
+function objectPath(ep: ResolvedEndpoint, bucket: string, key?: string): string {
   const k = key ? encodePath(key) : '';
   return ep.style === 'path' ? `${ep.basePath}/${bucket}/${k}` : `${ep.basePath}/${k}`;
 }
@@ -147,11 +147,6 @@ export function objectPath(ep: ResolvedEndpoint, bucket: string, key?: string): 
 export function objectUrl(ep: ResolvedEndpoint, bucket: string, key?: string, query?: QueryPairs): string {
   const qs = query && query.length > 0 ? `?${toQueryString(query)}` : '';
   return `${ep.protocol}//${bucketHost(ep, bucket)}${objectPath(ep, bucket, key)}${qs}`;
-}
-
-/** The `https://host` origin requests for `bucket` go to (e.g. for CORS checks). */
-export function bucketOrigin(ep: ResolvedEndpoint, bucket: string): string {
-  return `${ep.protocol}//${bucketHost(ep, bucket)}`;
 }
 
 /**
@@ -163,7 +158,7 @@ export function hasDotSegment(key: string): boolean {
 }
 
 /** The longest object key OSS accepts, in UTF-8 bytes. */
-export const MAX_OBJECT_KEY_BYTES = 1023;
+const MAX_OBJECT_KEY_BYTES = 1023;
 
 /**
  * A lone (unpaired) UTF-16 surrogate: such a string has no UTF-8 form. Not global, so `test` keeps

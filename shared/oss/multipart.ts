@@ -23,8 +23,7 @@ import { callbackHeaders, type CallbackParam } from './callback';
 import { parseCrc64 } from './crc64';
 import { md5Base64, metadataHeaders, utf8, validateObjectKey, validateUploadId, type CallOptions, type OssClient, type RequestSpec } from './client';
 
-export type { PartInfo, MultipartUploadInfo, CompletePart } from './xml';
-export type { CallbackParam } from './callback';
+export type { PartInfo } from './xml';
 
 export interface InitiateOptions extends CallOptions {
   contentType?: string;

@@ -10,8 +10,6 @@ import { OssError, OssProtocolError } from './errors';
 import { parseCrc64 } from './crc64';
 import { md5Base64, metadataHeaders, utf8, validateObjectKey, type CallOptions, type OssClient, type RawResponse } from './client';
 
-export type { ObjectSummary } from './xml';
-
 export interface ObjectInfo {
   size: number;
   /** As OSS sends it, quotes included. Opaque for multipart objects. */

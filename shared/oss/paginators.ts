@@ -36,7 +36,7 @@ export async function* listAllParts(client: OssClient, key: string, uploadId: st
 }
 
 /** Every page of ListMultipartUploads, following NextKeyMarker/NextUploadIdMarker while IsTruncated. */
-export async function* listMultipartUploadPages(client: OssClient, opts: ListUploadsOptions = {}): AsyncGenerator<ListUploadsPage, void, undefined> {
+async function* listMultipartUploadPages(client: OssClient, opts: ListUploadsOptions = {}): AsyncGenerator<ListUploadsPage, void, undefined> {
   let keyMarker = opts.keyMarker ?? '';
   let uploadIdMarker = opts.uploadIdMarker ?? '';
   for (;;) {

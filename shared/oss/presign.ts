@@ -8,8 +8,6 @@ import { objectUrl } from './endpoint';
 import { signPostPolicy, type PostPolicyCondition } from './post-policy';
 import { checkHeaders, validateObjectKey, validateUploadId, type EndpointLike, type OssClient } from './client';
 
-export type { PostPolicyCondition } from './post-policy';
-
 export interface PresignedRequest {
   url: string;
   method: string;
