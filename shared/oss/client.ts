@@ -205,21 +205,6 @@ export class OssClient {
   async invoke(spec: RequestSpec): Promise<RawResponse>;
   async invoke<T>(spec: RequestSpec, parse: (raw: RawResponse) => T): Promise<T>;
   async invoke<T>(spec: RequestSpec, parse?: (raw: RawResponse) => T): Promise<T | RawResponse> {
-    const raw = await this.send(spec);
-    if (!parse) return raw;
-    try {
-      return parse(raw);
-    } catch (e) {
-      if (e instanceof OssProtocolError) {
-        e.operation ??= spec.operation;
-        e.status = raw.status;
-        e.requestId = raw.requestId;
-      }
-      throw e;
-    }
-  }
-
-  private async send(spec: RequestSpec): Promise<RawResponse> {
     const userSignal = spec.call?.signal;
     const timeoutMs = spec.call?.timeoutMs ?? this.timeoutMs;
     const query = spec.query ?? [];
@@ -284,7 +269,10 @@ export class OssClient {
       }
 
       const requestId = res.headers.get('x-oss-request-id') ?? '';
-      if (res.status >= 200 && res.status < 300) return { status: res.status, headers: res.headers, body, requestId, attempts };
+      if (res.status >= 200 && res.status < 300) {
+        const raw: RawResponse = { status: res.status, headers: res.headers, body, requestId, attempts };
+        return parse ? parsed(raw, spec.operation, parse) : raw;
+      }
 
       const err = ossErrorFromResponse(res.status, res.headers, utf8(body), {
         operation: spec.operation,
@@ -302,5 +290,19 @@ export class OssClient {
       const retryAfter = parseRetryAfter(res.headers.get('retry-after'));
       await sleep(backoffDelay(attempt, this.retries, this.random, retryAfter), userSignal);
     }
+  }
+}
+
+/** `parse(raw)`, its OssProtocolError completed with the request's operation, status and id. */
+function parsed<T>(raw: RawResponse, operation: string, parse: (raw: RawResponse) => T): T {
+  try {
+    return parse(raw);
+  } catch (e) {
+    if (e instanceof OssProtocolError) {
+      e.operation ??= operation;
+      e.status = raw.status;
+      e.requestId = raw.requestId;
+    }
+    throw e;
   }
 }
