@@ -125,7 +125,7 @@ export async function nodeHttpFetch(input: string, init: TransportInit): Promise
  * `Request`/`Response` are shared/http/fetch-lite.ts's), and the sweeper (a timer) and the CLI
  * never needed it. Node's parser has already checked names and values.
  * `forEach` runs in arrival order, where fetch's `Headers` iterates sorted by name; that only
- * changes the key order of `metadata` from `OssClient.head()`/`getObject()`.
+ * changes the key order of `metadata` from `headObject()`/`getObject()` (objects.ts).
  */
 export class HeaderMap implements ResponseHeaders {
   readonly #map = new Map<string, string>();

@@ -1,7 +1,7 @@
 /**
  * Section `presign`: V4 UploadPart URLs per second, in one process, interleaved rounds after a
  * warm-up, from
- *  - ours (client): `OssClient.presignUploadParts` with a batch of 1000 parts, what the sign
+ *  - ours (client): `presignUploadParts` (shared/oss/presign.ts) with a batch of 1000 parts, what the sign
  *    function runs (validation, headers, endpoint, `presignV4`, URL building);
  *  - ours (signer): `presignV4` + `objectUrl` per part, the signer without the client around it;
  *  - ali-oss: `await client.signatureUrlV4('PUT', …)` per part (its public presign API);
@@ -114,7 +114,7 @@ export const presignSection: Section = {
     const impls: Impl[] = [
       {
         name: 'client',
-        label: 'ours: OssClient.presignUploadParts (batch 1000)',
+        label: 'ours: presignUploadParts (batch 1000)',
         async run(n) {
           let sum = 0;
           for (let done = 0; done < n; done += BATCH) {
