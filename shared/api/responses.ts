@@ -1,7 +1,7 @@
 /**
  * What every route answers (200s; errors: errors.ts): the schemas the OpenAPI document shows and
- * real answers are checked against (test/unit/openapi.test.ts), and the types UploadService and the
- * handlers return. Type-only imports elsewhere: no bundle carries these.
+ * real answers are checked against (test/unit/openapi.test.ts), and the types the upload
+ * operations and the handlers return. Type-only imports elsewhere: no bundle carries these.
  */
 import * as v from 'valibot';
 import { Crc64OrNull, IsoTime, Url } from './fields';

@@ -1,7 +1,8 @@
 /**
  * The Uppy Companion `/s3/*` dialect: how its requests name uploads, parts and metadata, and the
- * shapes its clients expect back. The routes (functions/companion) use these with UploadService,
- * so the policy (keys, types, sizes, limits, callback) is the same as for the JSON API.
+ * shapes its clients expect back. The routes (functions/companion) use these with the upload
+ * operations (service.ts), so the policy (keys, types, sizes, limits, callback) is the same as for
+ * the JSON API.
  *
  * Companion names an upload by `?key=` plus the upload id in the path. Our create route answers
  * a signed upload id (policy/facade-upload.ts), and every other route verifies it, with `?key=`,
