@@ -10,14 +10,15 @@
  *
  * Every rule comes from shared/policy/ (its index names them); this file makes the OSS calls in
  * the order the rules need. Two kinds of upload share the code:
- *  - planned (`init`/`sign`/`complete`): the size is declared up front and the upload token carries
- *    the plan, so every part is checked against it;
- *  - open (`initOpen`/`signOpen`/`completeOpen`, the Uppy Companion facade): Companion's create
- *    route carries no size, so there is no plan. The facade's upload id is a signed token of its
- *    own (policy/facade-upload.ts) binding caller, key, OSS upload id, MAX_FILE_SIZE and expiry;
- *    sign refuses part numbers no upload within that size could have, and complete checks what can
- *    be checked without a plan: parts 1..N all present with the ETags given, every part but the
- *    last at least 100 KiB, the total within the size, the CRC-64 of the result.
+ *  - planned (`initUpload`/`signParts`/`completeUpload`): the size is declared up front and the
+ *    upload token carries the plan, so every part is checked against it;
+ *  - open (`initOpenUpload`/`signOpenParts`/`completeOpenUpload`, the Uppy Companion facade):
+ *    Companion's create route carries no size, so there is no plan. The facade's upload id is a
+ *    signed token of its own (policy/facade-upload.ts) binding caller, key, OSS upload id,
+ *    MAX_FILE_SIZE and expiry; sign refuses part numbers no upload within that size could have,
+ *    and complete checks what can be checked without a plan: parts 1..N all present with the
+ *    ETags given, every part but the last at least 100 KiB, the total within the size, the CRC-64
+ *    of the result.
  * Both count against MAX_ACTIVE_UPLOADS (policy/active-uploads.ts), which holds under concurrency.
  */
 import { httpError, type HttpError } from '../http/errors';
