@@ -47,7 +47,7 @@ export const CONFIG_TABLE: readonly ConfigVariable[] = [
   {
     names: ['OSS_TIMEOUT_MS'],
     default: '`30000`',
-    meaning: "Per-attempt timeout of the functions' own OSS calls (response headers and body), 100..600000 ms. A timed-out attempt counts as a network error and is retried as shared/oss/client.ts describes (Initiate is not); keep 4 x this plus backoff within the function's timeout.",
+    meaning: "Per-attempt timeout of the functions' own OSS calls (response headers and body), 100..600000 ms. A timed-out attempt counts as a network error and is retried as docs/oss.md 'Retries' describes (Initiate is not); keep 4 x this plus backoff within the function's timeout.",
   },
   {
     names: ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN'],
