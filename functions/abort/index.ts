@@ -9,7 +9,7 @@ import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
-import { abortUpload } from '../../shared/upload/service';
+import { abortUpload } from '../../shared/upload/abort';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {

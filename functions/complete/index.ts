@@ -11,7 +11,7 @@ import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
-import { completeUpload } from '../../shared/upload/service';
+import { completeUpload } from '../../shared/upload/complete';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {

@@ -10,7 +10,7 @@ import { parseInput } from '../../shared/http/validate';
 import { handle } from '../../shared/http/fc-adapter';
 import { checkNewSizedObject } from '../../shared/policy/new-object';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
-import { initUpload } from '../../shared/upload/service';
+import { initUpload } from '../../shared/upload/init';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {

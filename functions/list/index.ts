@@ -10,7 +10,7 @@ import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
-import { listUploadParts } from '../../shared/upload/service';
+import { listUploadParts } from '../../shared/upload/list';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {

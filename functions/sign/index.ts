@@ -11,7 +11,7 @@ import { compressJson } from '../../shared/http/compress';
 import { handle } from '../../shared/http/fc-adapter';
 import { ownUploadFromToken } from '../../shared/policy/ownership';
 import { createFunctionApp, requestScope, type Deps } from '../../shared/runtime';
-import { signParts } from '../../shared/upload/service';
+import { signParts } from '../../shared/upload/sign';
 
 export function createApp(deps: Deps = {}) {
   return createFunctionApp(deps, (app) => {

@@ -1,7 +1,7 @@
 /**
  * The upload policy: every rule about what a caller may store, one file per decision. The JSON
  * API (functions/init…abort), the Uppy facade (functions/companion) and the POST form all decide
- * through these; handlers only parse input, and shared/upload/service.ts makes the OSS calls.
+ * through these; handlers only parse input, and shared/upload/ (one file per operation) makes the OSS calls.
  *
  * | decision | entry point | file |
  * |---|---|---|

@@ -1,7 +1,7 @@
 /**
  * The Uppy Companion `/s3/*` dialect: how its requests name uploads, parts and metadata, and the
  * shapes its clients expect back. The routes (functions/companion) use these with the upload
- * operations (service.ts), so the policy (keys, types, sizes, limits, callback) is the same as for
+ * operations (init.ts, sign.ts, … beside this file), so the policy (keys, types, sizes, limits, callback) is the same as for
  * the JSON API.
  *
  * Companion names an upload by `?key=` plus the upload id in the path. Our create route answers
