@@ -5,7 +5,7 @@
  *   pauseButton.onclick = () => up.pause();
  *   const answer = await up.start();   // the complete answer: key, size, crc64, callback…
  *
- * The steps, retries and resume rules are described in lib/session.ts and the README.
+ * The steps, retries and resume rules are described in docs/client.md and the README.
  */
 import { UploadSession } from './lib/session';
 import type { CompleteAnswer, UploadOptions, UploadProgress, UploadState, UploadStats } from './types';

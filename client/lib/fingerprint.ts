@@ -2,7 +2,7 @@
  * Recognising a file offered again (after a reload, a crash, in another tab): its name, size,
  * lastModified and a digest of its first and last 64 KiB. Reading only the ends keeps this instant
  * for any size; a change in the middle is still caught, because resume checks every part OSS holds
- * against the CRC-64 of the same bytes of this file (session.ts).
+ * against the CRC-64 of the same bytes of this file (session/open.ts).
  *
  * SHA-256 through WebCrypto where there is one (secure contexts, Node); CRC-64 of each end otherwise.
  */
