@@ -35,6 +35,7 @@ export class UploadSession {
     if (!options || typeof options.api !== 'string' || !options.api) throw new TypeError('options.api (the functions\' URL) is required');
     const retry = { ...DEFAULT_RETRY, retries: options.retries ?? DEFAULT_RETRY.retries };
     const timeoutMs = options.timeoutMs ?? 60_000;
+    const abortCtl = new AbortController();
     this.#c = {
       file,
       options,
@@ -55,7 +56,8 @@ export class UploadSession {
       concurrency: Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY)),
       counts: { calls: { init: 0, sign: 0, list: 0, complete: 0, abort: 0 }, partPuts: 0, partsKept: 0, retries: 0, resigns: 0, restarts: 0 },
       state: 'idle',
-      abortCtl: new AbortController(),
+      signal: abortCtl.signal,
+      abortCtl,
       pauseCtl: new AbortController(),
       wake: [],
       confirmed: 0,

@@ -27,7 +27,7 @@ export async function complete(c: SessionContext, up: Active): Promise<CompleteA
   for (let round = 1; ; round++) {
     let answer: CompleteAnswer;
     try {
-      answer = await c.api.call<CompleteAnswer>('complete', { token: up.token, parts: up.parts.map((p) => ({ partNumber: p.n, etag: p.done!.etag })), crc64 }, c.abortCtl.signal);
+      answer = await c.api.call<CompleteAnswer>('complete', { token: up.token, parts: up.parts.map((p) => ({ partNumber: p.n, etag: p.done!.etag })), crc64 }, c.signal);
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       if (uploadGone(e, up)) throw new Restart(`complete answered ${e.apiCode}`);
@@ -46,7 +46,7 @@ export async function complete(c: SessionContext, up: Active): Promise<CompleteA
         throw e;
       }
       // Some part in OSS is not this file's (missing, another ETag, another CRC-64): find it, send it again.
-      const listed = (await c.api.call<{ parts: ListedPart[] }>('list', { token: up.token }, c.abortCtl.signal)).parts;
+      const listed = (await c.api.call<{ parts: ListedPart[] }>('list', { token: up.token }, c.signal)).parts;
       const known = new Map(up.parts.filter((p) => p.done).map((p) => [p.n, p.done!]));
       await reconcile(c, up, listed, known);
       setState(c, 'uploading');

@@ -31,9 +31,11 @@ export interface SessionContext {
   paused?: boolean;
   aborted?: boolean;
   /** Fires on abort: every request stops. */
+  readonly signal: AbortSignal;
   readonly abortCtl: AbortController;
   /** Fires on pause and abort: part PUTs stop (API calls finish). */
   pauseCtl: AbortController;
+  /** The steps waiting at the gate while paused. */
   readonly wake: Array<() => void>;
 
   // Progress (events.ts): bytes of the parts confirmed, of each part in flight, last reported.

@@ -8,7 +8,7 @@ import type { SessionContext } from './context';
 /** Waits while paused; throws once aborted. */
 export async function gate(c: SessionContext): Promise<void> {
   while (c.paused && !c.aborted) await new Promise<void>((r) => c.wake.push(r));
-  if (c.aborted) throw c.abortCtl.signal.reason;
+  if (c.aborted) throw c.signal.reason;
 }
 
 /** Part PUTs stop; API calls finish. */

@@ -36,7 +36,7 @@ export async function open(c: SessionContext, name: string): Promise<Active> {
   const init = await c.api.call<InitAnswer>(
     'init',
     { filename: name, size: c.file.size, contentType: contentType(c), partSize: o.partSize, metadata: o.metadata },
-    c.abortCtl.signal,
+    c.signal,
   );
   const up = plan(c, init.token, init.expiresAt, init.key, init.uploadId, init.partSize, init.partCount);
   c.record = {
@@ -110,7 +110,7 @@ async function resume(c: SessionContext, rec: ResumeRecord): Promise<Active | un
   const found = () => emit(c, { type: 'upload', key: up.key, uploadId: up.uploadId, partCount: up.parts.length, partSize: up.partSize, resumed: true });
   let listed: ListedPart[];
   try {
-    listed = (await c.api.call<{ parts: ListedPart[] }>('list', { token: rec.token }, c.abortCtl.signal)).parts;
+    listed = (await c.api.call<{ parts: ListedPart[] }>('list', { token: rec.token }, c.signal)).parts;
   } catch (e) {
     if (!(e instanceof ApiError) || !(e.status === 403 || uploadGone(e, rec))) throw e;
     if (e.status === 404 && rec.phase === 'completing' && known.size === up.parts.length) {

@@ -49,7 +49,7 @@ async function sign(c: SessionContext, up: Active, batch: Part[]): Promise<void>
   const t0 = Date.now();
   let answer: { parts: Array<{ partNumber: number; url: string; headers: Record<string, string>; size: number }>; expiresAt: string };
   try {
-    answer = await c.api.call('sign', body, c.abortCtl.signal);
+    answer = await c.api.call('sign', body, c.signal);
   } catch (e) {
     if (e instanceof ApiError) {
       const max = Number(e.details?.max);

@@ -134,7 +134,7 @@ async function sendPart(c: SessionContext, up: Active, p: Part, stop: AbortSigna
       c.inflight.delete(p.n);
       if (!(e instanceof PutFailure)) throw e;
       if (e.reason === 'aborted') {
-        if (c.aborted) throw c.abortCtl.signal.reason;
+        if (c.aborted) throw c.signal.reason;
         if (stop.aborted) throw STOPPED;
         continue; // paused: the gate waits for resume()
       }
@@ -148,8 +148,8 @@ async function sendPart(c: SessionContext, up: Active, p: Part, stop: AbortSigna
     const delayMs = backoffMs(c.retry, attempt);
     c.counts.retries++;
     emit(c, { type: 'part-retry', partNumber: p.n, reason, delayMs });
-    await whenOnline(c.abortCtl.signal);
-    await sleep(delayMs, c.abortCtl.signal);
+    await whenOnline(c.signal);
+    await sleep(delayMs, c.signal);
   }
 }
 
