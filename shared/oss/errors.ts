@@ -7,17 +7,17 @@
  *   OSS's StringToSign (and ours, `clientStringToSign`) so a signing mismatch can be diagnosed.
  * - `OssNetworkError`: the request failed below HTTP (refused, reset, dropped, DNS…);
  *   `OssTimeoutError` (a subclass): the per-request timeout fired.
- * - `OssProtocolError`: OSS (or something pretending to be it) answered 2xx with a body we could
- *   not understand.
+ * - `OssProtocolError` (./protocol-error.ts, re-exported here): OSS (or something pretending to
+ *   be it) answered 2xx with a body we could not understand.
  *
  * Secrets: messages never contain the Authorization header, signatures, secrets or security
  * tokens. Fields that can contain them (StringToSign holds the STS token in V1, CanonicalRequest
  * holds it in V4, SignatureProvided is a signature) are non-enumerable, so `console.log(err)` and
  * `JSON.stringify(err)` leave them out, and the client blanks the token and secret inside them.
  */
-// xml.ts imports OssProtocolError from here and we import its parser: a cycle, harmless because
-// neither module uses the other while it is being evaluated.
 import { parseErrorFields } from './xml';
+
+export { OssProtocolError } from './protocol-error';
 
 export const REDACTED = '[redacted]';
 
@@ -319,18 +319,6 @@ export class OssTimeoutError extends OssNetworkError {
       cause: init.cause,
     });
     this.timeoutMs = init.timeoutMs;
-  }
-}
-
-/** A 2xx response whose body or headers we could not make sense of. */
-export class OssProtocolError extends Error {
-  override name = 'OssProtocolError';
-  operation?: string;
-  status?: number;
-  requestId?: string;
-
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
   }
 }
 

@@ -18,7 +18,7 @@
  *   go-v2 (`url.QueryUnescape`) and the Java SDK (`URLDecoder`) do: `+` is a space, then
  *   percent-decoding. A literal `+` in a key arrives as `%2B`.
  */
-import { OssProtocolError } from './errors';
+import { OssProtocolError } from './protocol-error';
 import { parseCrc64 } from './crc64';
 import { readXml, type XmlNode } from './xml-reader';
 
