@@ -4,8 +4,8 @@
  *
  *   dist/<name>/index.js          esbuild bundle: platform node, target node20, format cjs, minified,
  *                                 everything bundled (hono everywhere; valibot in the HTTP functions;
- *                                 file-type and standardwebhooks in events only; OSS XML is read by
- *                                 shared/oss/xml-reader.ts); Node built-ins stay external
+ *                                 fast-xml-parser wherever OSS XML is read; file-type and
+ *                                 standardwebhooks in events only); Node built-ins stay external
  *   dist/<name>/package.json      {"type":"commonjs"}: the repo root is "type":"module", so without it a
  *                                 local Node (tests, `node -e require(...)`) would load the CJS file as ESM
  *   dist/<name>/THIRD-PARTY-NOTICES.txt

@@ -1,28 +1,36 @@
 /**
  * OSS XML: parsing the responses the multipart client reads, and building the Complete body.
  *
- * Parsing goes through our own reader (./xml-reader.ts: small, strict, no DTDs; fast-xml-parser,
- * which it replaced to save cold-start time, is its test oracle). What the reader gives, and why
- * it suits these responses:
- * - every value stays a string. ETags, upload ids and 20-digit CRC-64s
- *   (`12066172435287683848` > 2^53) must never go through `Number`; we convert fields ourselves.
- * - `isArray` for list elements (Part, Upload, CommonPrefixes): a one-element list is still an array.
- * - the five predefined entities and numeric character references (`&#x41;`; control characters
- *   such as `&#x1;` and `&#x0;` too, which an echoed key or upload id may hold) are decoded, once;
- *   anything else (`&nbsp;`, a bare `&`, a surrogate reference, a DOCTYPE, mismatched tags) is a
- *   syntax error: parseRoot's OssProtocolError, parseErrorFields' undefined.
- * - no trimming: keys and prefixes may legitimately start or end with spaces.
- * - attributes are dropped; comments, processing instructions and the declaration are skipped.
- * - `encoding-type=url`: when the response says `<EncodingType>url</EncodingType>`, Key, Prefix,
- *   KeyMarker, NextKeyMarker, Delimiter (and CommonPrefixes/Prefix) are URL-decoded. We decode as
- *   go-v2 (`url.QueryUnescape`) and the Java SDK (`URLDecoder`) do: `+` is a space, then
- *   percent-decoding. A literal `+` in a key arrives as `%2B`.
+ * Parsing is fast-xml-parser's, configured and checked for OSS responses (docs/oss.md, "Reading
+ * OSS XML", says why each way): values stay strings (ETags, upload ids and 20-digit CRC-64s never
+ * go through `Number`; fields are converted here); list elements (Part, Upload, Contents,
+ * CommonPrefixes) are arrays even when single; no DTD (any `<!` but a comment or CDATA is refused
+ * before parsing); only the five XML entities and numeric references are decoded, once; no
+ * trimming (keys may start or end with spaces); attributes, comments and processing instructions
+ * are dropped. Every failure is an XmlSyntaxError, which parseRoot wraps in an OssProtocolError
+ * and parseErrorFields turns into undefined.
+ *
+ * `encoding-type=url`: when the response says `<EncodingType>url</EncodingType>`, Key, Prefix,
+ * KeyMarker, NextKeyMarker, Delimiter (and CommonPrefixes/Prefix) are URL-decoded, as go-v2
+ * (`url.QueryUnescape`) and the Java SDK (`URLDecoder`) do: `+` is a space, then percent-decoding.
+ * A literal `+` in a key arrives as `%2B`.
  */
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { OssProtocolError } from './protocol-error';
 import { parseCrc64 } from './crc64';
-import { readXml, type XmlNode } from './xml-reader';
 
-export type { XmlNode };
+/** A parsed element with child elements: its children by name, mixed-in text under '#text'. */
+export type XmlNode = Record<string, unknown>;
+
+/** The document is not one we read: not well-formed, a DTD, an unknown entity, too deep. */
+export class XmlSyntaxError extends Error {
+  override name = 'XmlSyntaxError';
+  constructor(what: string, options?: { cause?: unknown }) {
+    // A message quotes a few characters of the input at most: long words and long messages are cut.
+    const short = what.replace(/[^\s'"]{17,}/g, (w) => `${w.slice(0, 16)}…`);
+    super(`XML: ${short.length > 120 ? `${short.slice(0, 120)}…` : short}`, options);
+  }
+}
 
 const ARRAY_PATHS = new Set([
   'ListPartsResult.Part',
@@ -33,14 +41,93 @@ const ARRAY_PATHS = new Set([
   'CompleteMultipartUpload.Part',
 ]);
 
-const isArray = (path: string) => ARRAY_PATHS.has(path);
+const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const REFERENCE = /&([^&;]*)(;?)/g;
+
+// What a reference may name: any Unicode scalar value. XML 1.0 forbids control characters (1.1
+// allows all but NUL), but a server that echoes a key or an upload id holding one can only write
+// it as a reference (the emulator does, in error documents), and refusing the reference would lose
+// the whole document: an error's Code, so NoSuchUpload (404) would turn into a 502.
+const scalar = (c: number) => (c >= 0 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0x10ffff);
+
+/** fast-xml-parser's entity hook: the five XML entities and numeric references, nothing else. */
+function decodeReferences(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(REFERENCE, (_m, ref: string, semi: string) => {
+    if (semi && Object.hasOwn(ENTITIES, ref)) return ENTITIES[ref];
+    const num = semi ? /^#(?:x([\da-fA-F]+)|(\d+))$/.exec(ref) : null;
+    if (!num) throw new XmlSyntaxError(`unknown entity or bare '&' ('&${ref}${semi}')`);
+    const c = num[1] ? parseInt(num[1], 16) : Number(num[2]);
+    if (!scalar(c)) throw new XmlSyntaxError(`reference to no Unicode character ('&${ref};')`);
+    return String.fromCodePoint(c);
+  });
+}
+
+const refuse = (what: string) => (): never => {
+  throw new XmlSyntaxError(what);
+};
+
+// Made on the first parse, so a bundle that never reads XML does not construct it.
+let parser: XMLParser | undefined;
+const getParser = () =>
+  (parser ??= new XMLParser({
+    ignoreAttributes: true,
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    maxNestedTags: 99, // its count excludes the root: 100 levels in all
+    isArray: (_name, path) => ARRAY_PATHS.has(String(path)),
+    // It would rename `toString` and the like to `__toString`: refused instead, as it refuses
+    // `__proto__`, `constructor` and `prototype` itself. OSS sends none of them.
+    onDangerousProperty: (name) => refuse(`element name '${name}' is not accepted`)(),
+    entityDecoder: {
+      decode: decodeReferences,
+      reset: () => {},
+      setXmlVersion: () => {},
+      setExternalEntities: refuse('external entities'),
+      addInputEntities: refuse('DOCTYPE (DTDs are not supported)'),
+    },
+  }));
+
+/** Refuses `<!` markup other than comments and CDATA sections: DOCTYPE, ENTITY, ELEMENT… */
+function refuseDeclarations(xml: string): void {
+  for (let at = xml.indexOf('<!'); at >= 0; at = xml.indexOf('<!', at)) {
+    const close = xml.startsWith('<!--', at) ? '-->' : xml.startsWith('<![CDATA[', at) ? ']]>' : '';
+    if (!close) throw new XmlSyntaxError(xml.startsWith('<!DOCTYPE', at) ? 'DOCTYPE (DTDs are not supported)' : "unknown markup '<!'");
+    const end = xml.indexOf(close, at + (close === '-->' ? 4 : 9));
+    if (end < 0) return; // unterminated: the validator says so
+    at = end + close.length;
+  }
+}
 
 /**
- * Parses an XML document into null-prototype objects (strings, nested objects, arrays for list
- * paths): `{ [rootName]: content }`. Throws XmlSyntaxError when it is not well-formed.
+ * Parses an XML document into plain objects (strings, nested objects, arrays for list paths):
+ * `{ [rootName]: content }`. Throws XmlSyntaxError when it is not one we read (see the header).
  */
 export function parseXml(text: string): XmlNode {
-  return readXml(text, { isArray });
+  const xml = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  refuseDeclarations(xml);
+  let doc: XmlNode;
+  try {
+    const valid = XMLValidator.validate(xml);
+    if (valid !== true) throw new XmlSyntaxError(`${valid.err.msg} (line ${valid.err.line}${valid.err.col ? `, column ${valid.err.col}` : ''})`);
+    doc = getParser().parse(xml) as XmlNode;
+  } catch (e) {
+    throw e instanceof XmlSyntaxError ? e : new XmlSyntaxError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
+  // Only whitespace beside the root. The validator lets text or a second element after a
+  // self-closing root through; the parser keeps such text as the document's '#text', or drops it
+  // when nothing follows.
+  const outside = doc['#text'];
+  delete doc['#text'];
+  if ((typeof outside === 'string' && /[^ \t\n]/.test(outside)) || /[^ \t\r\n]/.test(xml.slice(xml.lastIndexOf('>') + 1))) {
+    throw new XmlSyntaxError('text outside the root element');
+  }
+  const names = Object.keys(doc);
+  if (names.length !== 1 || Array.isArray(doc[names[0]])) throw new XmlSyntaxError(names.length ? 'more than one root element' : 'no root element');
+  return doc;
 }
 
 /** The root element's content, checking its name. */
@@ -51,9 +138,14 @@ export function parseRoot(text: string, rootName: string, operation = rootName):
   } catch (e) {
     throw new OssProtocolError(`${operation}: response is not well-formed XML`, { cause: e });
   }
-  const root = doc[rootName];
+  const root = own(doc, rootName);
   if (root === undefined) throw new OssProtocolError(`${operation}: expected <${rootName}>, got <${Object.keys(doc)[0]}>`);
   return isNode(root) ? root : {};
+}
+
+/** A field of a parsed node; only its own, so `toString` and the like are absent unless sent. */
+function own(node: XmlNode, name: string): unknown {
+  return Object.hasOwn(node, name) ? node[name] : undefined;
 }
 
 function isNode(v: unknown): v is XmlNode {
@@ -62,18 +154,18 @@ function isNode(v: unknown): v is XmlNode {
 
 /** A text field: '' when absent or when the element has child elements. */
 export function text(node: XmlNode, name: string): string {
-  const v = node[name];
+  const v = own(node, name);
   if (typeof v === 'string') return v;
   if (isNode(v) && typeof v['#text'] === 'string') return v['#text'];
   return '';
 }
 
 function optText(node: XmlNode, name: string): string | undefined {
-  return name in node ? text(node, name) : undefined;
+  return Object.hasOwn(node, name) ? text(node, name) : undefined;
 }
 
 function list(node: XmlNode, name: string): XmlNode[] {
-  const v = node[name];
+  const v = own(node, name);
   const arr = Array.isArray(v) ? v : v === undefined ? [] : [v];
   return arr.map((x) => (isNode(x) ? x : {}));
 }
@@ -312,7 +404,7 @@ export function parseErrorFields(body: string): Record<string, string> | undefin
   } catch {
     return undefined;
   }
-  const root = doc['Error'];
+  const root = own(doc, 'Error');
   if (!isNode(root)) return undefined;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(root)) {

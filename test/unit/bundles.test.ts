@@ -415,10 +415,9 @@ test('the build refuses test code, the emulator, dev-only packages and unknown f
   assert.throws(() => checkInputs('x', ['node_modules/ali-oss/lib/client.js']), /ali-oss is a test oracle only/);
   assert.throws(() => checkInputs('x', ['node_modules/@hono/node-server/dist/index.mjs']), /@hono\/node-server/);
   assert.throws(() => checkInputs('x', ['node_modules/fast-check/lib/fast-check.js']), /not a runtime dependency/);
-  // fast-xml-parser is a devDependency now (the test oracle of shared/oss/xml-reader.ts).
-  assert.throws(() => checkInputs('x', ['node_modules/fast-xml-parser/src/fxp.js']), /fast-xml-parser is not a runtime dependency/);
-  // Runtime dependencies (and their own dependencies: hono has none) are fine.
-  checkInputs('x', ['functions/init/index.ts', 'shared/config/index.ts', 'node_modules/hono/dist/hono.js']);
+  assert.throws(() => checkInputs('x', ['node_modules/yaml/dist/index.js']), /yaml is not a runtime dependency/);
+  // Runtime dependencies and their own dependencies are fine (fast-xml-parser brings path-expression-matcher).
+  checkInputs('x', ['functions/init/index.ts', 'shared/config/index.ts', 'node_modules/hono/dist/hono.js', 'node_modules/fast-xml-parser/src/fxp.js', 'node_modules/path-expression-matcher/src/Matcher.js']);
   await assert.rejects(build({ outDir: join(tmp, 'other'), only: ['nope'], log: () => {} }), /unknown function\(s\): nope/);
 });
 
