@@ -223,7 +223,14 @@ export const FUNCTION_BUNDLE_OPTIONS = {
   // Node loads undici on the first touch of the global ones, a third of a cold start.
   inject: [join(ROOT, 'shared/http/fetch-lite.ts')],
   // A library's debug logging, never enabled on FC, costs 20-60 ms to load (shared/debug-noop.cjs).
-  alias: { debug: join(ROOT, 'shared/debug-noop.cjs') },
+  // fast-xml-parser's number parsing and default entity decoder, unused as we configure it, are
+  // ~27 KB of each bundle that reads XML (shared/fast-xml-parser-unused.ts).
+  alias: {
+    debug: join(ROOT, 'shared/debug-noop.cjs'),
+    strnum: join(ROOT, 'shared/fast-xml-parser-unused.ts'),
+    'is-unsafe': join(ROOT, 'shared/fast-xml-parser-unused.ts'),
+    '@nodable/entities': join(ROOT, 'shared/fast-xml-parser-unused.ts'),
+  },
 } as const satisfies esbuild.BuildOptions;
 
 /** Builds every function (or `only`) into `outDir`. Throws BuildError on any problem. */
@@ -277,10 +284,12 @@ export async function build(opts: BuildOptions = {}): Promise<BuildResult> {
     for (const f of result.outputFiles) writeFileSync(f.path, f.contents);
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 
-    const pkgDirs = [...new Set(inputs.map((i) => packageDirOfInput(resolve(ROOT, i))).filter((d): d is string => !!d))].sort();
+    const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
+    // Packages with code in the output: one imported but tree-shaken to nothing is not shipped.
+    const shipped = Object.entries(output?.inputs ?? {}).filter(([, v]) => v.bytesInOutput > 0).map(([path]) => path);
+    const pkgDirs = [...new Set(shipped.map((i) => packageDirOfInput(resolve(ROOT, i))).filter((d): d is string => !!d))].sort();
     if (pkgDirs.length) writeFileSync(join(dir, 'THIRD-PARTY-NOTICES.txt'), notices(pkgDirs));
 
-    const output = Object.values(result.metafile.outputs).find((o) => o.entryPoint !== undefined);
     const topInputs = Object.entries(output?.inputs ?? {})
       .map(([path, v]) => ({ path, bytes: v.bytesInOutput }))
       .sort((a, b) => b.bytes - a.bytes)
