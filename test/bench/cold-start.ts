@@ -43,10 +43,12 @@
  * hello-world and to the flattered ali-oss build are printed beside them.
  *
  * For work on one function: `BENCH_COLD_FUNCTIONS=complete,sign` measures only those (hello-world
- * and the ali-oss init always run), `BENCH_COLD_RUNS=40` sets the number of runs.
+ * and the ali-oss init always run), `BENCH_COLD_RUNS=40` sets the number of runs. For an A/B of a
+ * change: `BENCH_COLD_COMPARE=DIR` also runs each function's operation on DIR/<fn>/index.js
+ * (another `npm run build -- --out DIR`, e.g. of main), interleaved with ours under the same load.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -270,11 +272,19 @@ export const coldStartSection: Section = {
         { name: 'lib-standardwebhooks', label: 'standardwebhooks alone: load + 1 signature', bundle: bundle('lib-standardwebhooks'), env: {}, event: async () => ({}), expect: 200 },
         { name: 'lib-valibot', label: 'request validation alone: valibot + 2 of our schemas + validate.ts, 1 valid and 1 invalid parse', bundle: bundle('lib-valibot'), env: {}, event: async () => ({}), expect: 200 },
       ];
+      const compareDir = process.env.BENCH_COLD_COMPARE ? resolve(process.env.BENCH_COLD_COMPARE) : undefined;
+      const compared: string[] = [];
       for (const f of fnOps) {
         if (!builtNames.has(f.fn)) continue;
         const events = f.fn === 'events';
         variants.push({ name: `${f.fn}`, label: `${f.fn}: ${f.what}`, bundle: bundle(f.fn), env: events ? eventsEnv : env, event: f.op, expect: f.expect, op: true, fn: f.fn, ...(events ? { async: true as const } : {}) });
         if (f.path) variants.push({ name: `${f.fn}-preflight`, label: `${f.fn}: CORS preflight`, bundle: bundle(f.fn), env, event: preflight(f.path), expect: 204, fn: f.fn });
+        const other = compareDir && join(compareDir, f.fn, 'index.js');
+        if (other && existsSync(other)) {
+          compared.push(f.fn);
+          bundleSizes[`${f.fn}-compare`] = sizes(other);
+          variants.push({ name: `${f.fn}-compare`, label: `${f.fn}: ${f.what}, BENCH_COLD_COMPARE's bundle`, bundle: other, env: events ? eventsEnv : env, event: f.op, expect: f.expect, fn: f.fn });
+        }
       }
 
       const runs = Number(process.env.BENCH_COLD_RUNS) > 0 ? Math.ceil(Number(process.env.BENCH_COLD_RUNS)) : opts.quick ? 3 : 20;
@@ -338,6 +348,15 @@ export const coldStartSection: Section = {
           unit: 'x',
           ...(v.async ? {} : { goal: goal(ratio, '<=', 1.3) }),
           note: `process start -> response, medians; ${round(toResponse / helloLite, 2)}x hello-world (fetch-lite), ${round(toResponse / floor, 2)}x the floor`,
+        });
+      }
+      for (const fn of compared) {
+        const d = (field: keyof ChildReport) => round(med(fn, field) - med(`${fn}-compare`, field), 1);
+        rows.push({
+          metric: `${fn}: this build - BENCH_COLD_COMPARE's (to response)`,
+          value: d('toResponse'),
+          unit: 'ms',
+          note: `load ${d('load')}, handler ${d('handler')} ms; bundle ${round((bundleSizes[fn].bytes - bundleSizes[`${fn}-compare`].bytes) / 1024, 1)} KiB`,
         });
       }
       rows.push({
