@@ -94,7 +94,10 @@ async function rig(size: number, env: Record<string, string> = {}): Promise<Rig>
 function callsSince(log: string[], from: number): Record<string, number> {
   const out: Record<string, number> = {};
   for (const line of log.slice(from)) {
-    const [method, path] = line.split(' ');
+    // Only request lines ("POST /uploads/sign 200 3ms"); the events function logs to the same sink.
+    const m = /^([A-Z]+) (\/\S*) \d{3} /.exec(line);
+    if (!m) continue;
+    const [, method, path] = m;
     const route = path.replace(/^\/s3\/multipart\/[^/]+\/\d+$/, '/s3/multipart/:id/:part').replace(/^\/s3\/multipart\/[^/]+\/complete$/, '/s3/multipart/:id/complete');
     const k = `${method} ${route}`;
     out[k] = (out[k] ?? 0) + 1;
