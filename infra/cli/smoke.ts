@@ -17,6 +17,7 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { crc64, crc64Combine } from '../../shared/oss/crc64.ts';
+import { parseBytes } from '../../shared/policy/size.ts';
 import { EXIT_FAILURE, UsageError, type CliIo, type Command } from './common.ts';
 
 export const usage = `usage: npm run --silent cli -- smoke --url https://api.example.com [flags]
@@ -78,12 +79,9 @@ export interface SmokeReport {
 
 class StepError extends Error {}
 
-const UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
-
 export function parseSize(flag: string, raw: string): number {
-  const m = /^(\d+)\s*(b|kib|mib|gib)?$/i.exec(raw.trim());
-  const n = m ? Number(m[1]) * UNITS[(m[2] ?? '').toLowerCase()] : NaN;
-  if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive number of bytes (KiB/MiB/GiB allowed), got ${JSON.stringify(raw)}`);
+  const n = parseBytes(raw.trim());
+  if (n === undefined || n < 1) throw new UsageError(`${flag} must be a positive number of bytes (KiB/MiB/GiB allowed), got ${JSON.stringify(raw)}`);
   return n;
 }
 

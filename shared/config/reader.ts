@@ -3,7 +3,7 @@
  * quotes a bad value in its message only when the variable is not secret. `ConfigError` carries
  * the problems together.
  */
-import { GiB, KiB, MiB } from '../policy/parts';
+import { parseBytes } from '../policy/size';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -71,10 +71,8 @@ export class EnvReader {
   bytes(name: string, def: number, min: number, max: number): number {
     const v = this.str(name);
     if (v === undefined) return def;
-    const m = /^(\d+)\s*(B|KiB|MiB|GiB|TiB)?$/i.exec(v);
-    const unit = { b: 1, kib: KiB, mib: MiB, gib: GiB, tib: 1024 * GiB }[(m?.[2] ?? 'b').toLowerCase()] ?? NaN;
-    const n = m ? Number(m[1]) * unit : NaN;
-    if (!Number.isSafeInteger(n) || n < min || n > max) {
+    const n = parseBytes(v);
+    if (n === undefined || n < min || n > max) {
       this.bad(name, `must be a byte size from ${min} to ${max} (a number of bytes, or with KiB/MiB/GiB/TiB)`);
       return def;
     }

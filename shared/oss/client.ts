@@ -124,6 +124,13 @@ export function md5Base64(data: Uint8Array): string {
   return createHash('md5').update(data).digest('base64');
 }
 
+/** A list's page size (`max-parts`, `max-uploads`, `max-keys`): OSS takes 1..1000. */
+export function pushPageSize(query: QueryPairs, param: string, option: string, n: number | undefined): void {
+  if (n === undefined) return;
+  if (!Number.isInteger(n) || n < 1 || n > 1000) throw new RangeError(`${option} must be 1..1000`);
+  query.push([param, String(n)]);
+}
+
 export function utf8(data: Uint8Array): string {
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
 }

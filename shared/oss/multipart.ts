@@ -21,7 +21,7 @@ import {
 import { OssError } from './errors';
 import { callbackHeaders, type CallbackParam } from './callback';
 import { parseCrc64 } from './crc64';
-import { md5Base64, metadataHeaders, utf8, validateObjectKey, validateUploadId, type CallOptions, type OssClient, type RequestSpec } from './client';
+import { md5Base64, metadataHeaders, pushPageSize, utf8, validateObjectKey, validateUploadId, type CallOptions, type OssClient, type RequestSpec } from './client';
 
 export type { PartInfo } from './xml';
 
@@ -221,10 +221,7 @@ export async function listParts(client: OssClient, key: string, uploadId: string
   validateObjectKey(key);
   validateUploadId(uploadId);
   const query: QueryPairs = [['uploadId', uploadId], ['encoding-type', 'url']];
-  if (opts.maxParts !== undefined) {
-    if (!Number.isInteger(opts.maxParts) || opts.maxParts < 1 || opts.maxParts > 1000) throw new RangeError('maxParts must be 1..1000');
-    query.push(['max-parts', String(opts.maxParts)]);
-  }
+  pushPageSize(query, 'max-parts', 'maxParts', opts.maxParts);
   if (opts.partNumberMarker !== undefined && opts.partNumberMarker > 0) {
     if (!Number.isInteger(opts.partNumberMarker)) throw new RangeError('partNumberMarker must be an integer');
     query.push(['part-number-marker', String(opts.partNumberMarker)]);
@@ -242,10 +239,7 @@ export async function listMultipartUploads(client: OssClient, opts: ListUploadsO
   if (opts.keyMarker) query.push(['key-marker', opts.keyMarker]);
   // OSS only honours upload-id-marker together with key-marker.
   if (opts.keyMarker && opts.uploadIdMarker) query.push(['upload-id-marker', opts.uploadIdMarker]);
-  if (opts.maxUploads !== undefined) {
-    if (!Number.isInteger(opts.maxUploads) || opts.maxUploads < 1 || opts.maxUploads > 1000) throw new RangeError('maxUploads must be 1..1000');
-    query.push(['max-uploads', String(opts.maxUploads)]);
-  }
+  pushPageSize(query, 'max-uploads', 'maxUploads', opts.maxUploads);
   return client.invoke({ operation: 'ListMultipartUploads', method: 'GET', query, retry: 'idempotent', call: opts }, (raw) => ({
     ...parseListUploadsResult(utf8(raw.body)),
     requestId: raw.requestId,

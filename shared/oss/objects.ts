@@ -8,7 +8,7 @@ import { encodePath, type QueryPairs } from './signer';
 import { parseCopyObjectResult, parseListObjectsV2Result, type ListObjectsXmlPage } from './xml';
 import { OssError, OssProtocolError } from './errors';
 import { parseCrc64 } from './crc64';
-import { md5Base64, metadataHeaders, utf8, validateObjectKey, type CallOptions, type OssClient, type RawResponse } from './client';
+import { md5Base64, metadataHeaders, pushPageSize, utf8, validateObjectKey, type CallOptions, type OssClient, type RawResponse } from './client';
 
 export interface ObjectInfo {
   size: number;
@@ -166,10 +166,7 @@ export async function listObjects(client: OssClient, opts: ListObjectsOptions = 
   const query: QueryPairs = [['list-type', '2']];
   if (opts.prefix) query.push(['prefix', opts.prefix]);
   if (opts.continuationToken) query.push(['continuation-token', opts.continuationToken]);
-  if (opts.maxKeys !== undefined) {
-    if (!Number.isInteger(opts.maxKeys) || opts.maxKeys < 1 || opts.maxKeys > 1000) throw new RangeError('maxKeys must be 1..1000');
-    query.push(['max-keys', String(opts.maxKeys)]);
-  }
+  pushPageSize(query, 'max-keys', 'maxKeys', opts.maxKeys);
   return client.invoke({ operation: 'ListObjectsV2', method: 'GET', query, retry: 'idempotent', call: opts }, (raw) => ({
     ...parseListObjectsV2Result(utf8(raw.body)),
     requestId: raw.requestId,

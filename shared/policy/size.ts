@@ -19,6 +19,15 @@ export function formatBytes(bytes: number): string {
   return `${bytes} byte${bytes === 1 ? '' : 's'}`;
 }
 
+/** `8MiB`, `8 MiB`, `100KiB`, `1000`, `1000B` (units case-insensitive) as bytes; undefined if not a safe integer. */
+export function parseBytes(raw: string): number | undefined {
+  const m = /^(\d+)\s*(B|KiB|MiB|GiB|TiB)?$/i.exec(raw);
+  if (!m) return undefined;
+  const unit = m[2]?.toLowerCase();
+  const n = Number(m[1]) * (!unit || unit === 'b' ? 1 : UNITS.find(([u]) => u.toLowerCase() === unit)![1]);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
 /** 400 when `size` is not a non-negative integer; 413 `FILE_TOO_LARGE` when over `maxFileSize`. */
 export function assertSizeAllowed(size: unknown, maxFileSize: number, field = 'size'): number {
   if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) {
