@@ -3,7 +3,8 @@
  * production page. For the file chosen in `#file` it can run:
  *   client  our client/ (init, sign, CRC-64 in a Worker, parallel PUTs, complete)
  *   uppy    an unmodified Uppy v6 @uppy/aws-s3 through our Companion facade (/s3/*)
- *   floor   nothing but the part PUTs, to URLs signed beforehand, with the same concurrency
+ *   floor   nothing but the part PUTs, to URLs signed beforehand, with the same concurrency;
+ *           with `hash`, each part also read and CRC-64-hashed beside its PUT, as our client does
  *   crc     the CRC-64 kernel on an in-memory buffer, and read + hash of file slices in the Worker
  */
 import Uppy from '@uppy/core';
@@ -48,21 +49,25 @@ async function uppy(o: { partSize: number; limit: number }) {
   return { ms, key: (done.response?.body as { key?: string })?.key };
 }
 
-/** PUT each part to its (already signed) URL, `concurrency` at a time; nothing else. */
-async function floor(o: { urls: string[]; partSize: number; concurrency: number }) {
+/** PUT each part to its (already signed) URL, `concurrency` at a time; with `hash`, also the client's Worker hashing. */
+async function floor(o: { urls: string[]; partSize: number; concurrency: number; hash?: boolean }) {
   const f = file();
+  const hasher = o.hash ? createHasher(true) : undefined;
   let next = 0;
   const t0 = performance.now();
   const put = (url: string, body: Blob) => fetch(url, { method: 'PUT', body }).then((r) => r.status);
   const worker = async () => {
     while (next < o.urls.length) {
       const i = next++;
-      const status = await put(o.urls[i], f.slice(i * o.partSize, Math.min(f.size, (i + 1) * o.partSize)));
+      const start = i * o.partSize, end = Math.min(f.size, (i + 1) * o.partSize);
+      const [status] = await Promise.all([put(o.urls[i], f.slice(start, end)), hasher?.hash(f, { start, end, md5: false })]);
       if (status !== 200) throw new Error(`part ${i + 1}: ${status}`);
     }
   };
   await Promise.all(Array.from({ length: o.concurrency }, worker));
-  return { ms: performance.now() - t0 };
+  const ms = performance.now() - t0;
+  hasher?.close();
+  return { ms };
 }
 
 /** MB/s of the kernels on an in-memory buffer (this thread, best of 5), and of read + hash in the Worker (second pass). */
