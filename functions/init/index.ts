@@ -1,8 +1,8 @@
 /**
- * init: POST /uploads {filename, size, contentType?, partSize?, metadata?} (schema.ts)
+ * init: POST /uploads {filename, size, contentType?, partSize?, metadata?, signParts?} (schema.ts)
  * Policy (shared/policy: the new object, part plan, active uploads), key choice, then OSS
- * InitiateMultipartUpload.
- * -> 201 {uploadId, bucket, key, partSize, partCount, token, expiresAt}
+ * InitiateMultipartUpload; with signParts, the first parts' URLs as sign would give them.
+ * -> 201 {uploadId, bucket, key, partSize, partCount, token, expiresAt, signed?}
  */
 import { InitRequest } from './schema';
 import { readJson } from '../../shared/http/body';
@@ -19,7 +19,11 @@ export function createApp(deps: Deps = {}) {
       const { config } = scope;
       const input = parseInput(InitRequest, await readJson(c, { maxBytes: config.http.maxBodyBytes }));
       const object = checkNewSizedObject(input, config.policy);
-      const result = await initUpload(scope.service, scope.caller, { ...object, partSize: input.partSize ?? undefined });
+      const result = await initUpload(scope.service, scope.caller, {
+        ...object,
+        partSize: input.partSize ?? undefined,
+        signParts: input.signParts ?? undefined,
+      });
       return c.json(result, 201);
     });
   });

@@ -37,6 +37,12 @@ export const InitRequest = v.pipe(
       v.nullish(MetadataStrings),
       v.description('User metadata (x-oss-meta-*): keys of a-z, 0-9 and - (1..64), printable ASCII values, 2 KiB in all.'),
     ),
+    signParts: v.pipe(
+      v.nullish(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(10_000))),
+      v.description(
+        'Also sign the first parts\' URLs, up to this many (at most MAX_PARTS_PER_SIGN and partCount), and answer them as `signed`: the first `POST /uploads/sign` call, saved. Without Content-MD5 (sign parts that need one with /uploads/sign).',
+      ),
+    ),
   }),
   v.description('Unknown fields are ignored.'),
 );

@@ -8,15 +8,6 @@ import { Crc64OrNull, IsoTime, Url } from './fields';
 
 // ---- the JSON API (functions/init, sign, list, complete, abort) --------------------------------
 
-export const InitResponse = v.strictObject({
-  uploadId: v.pipe(v.string(), v.description('OSS upload id.')),
-  bucket: v.string(),
-  key: v.pipe(v.string(), v.description('`<KEY_PREFIX>/<sub>/<yyyy>/<mm>/<random>/<sanitised filename>`')),
-  partSize: v.pipe(v.number(), v.integer(), v.description('Every part but the last has exactly this size.')),
-  partCount: v.pipe(v.number(), v.integer(), v.description('Parts 1..partCount make the file.')),
-  token: v.pipe(v.string(), v.description('Upload token for sign, list, complete and abort.')),
-  expiresAt: IsoTime('When the upload token expires (UPLOAD_TOKEN_TTL_SECONDS).'),
-});
 
 export const SignedPart = v.strictObject({
   partNumber: v.pipe(v.number(), v.integer()),
@@ -34,6 +25,20 @@ export const SignedPart = v.strictObject({
 export const SignResponse = v.strictObject({
   parts: v.array(SignedPart),
   expiresAt: IsoTime('When the URLs expire (URL_EXPIRES_SECONDS, never after the upload token).'),
+});
+
+export const InitResponse = v.strictObject({
+  uploadId: v.pipe(v.string(), v.description('OSS upload id.')),
+  bucket: v.string(),
+  key: v.pipe(v.string(), v.description('`<KEY_PREFIX>/<sub>/<yyyy>/<mm>/<random>/<sanitised filename>`')),
+  partSize: v.pipe(v.number(), v.integer(), v.description('Every part but the last has exactly this size.')),
+  partCount: v.pipe(v.number(), v.integer(), v.description('Parts 1..partCount make the file.')),
+  token: v.pipe(v.string(), v.description('Upload token for sign, list, complete and abort.')),
+  expiresAt: IsoTime('When the upload token expires (UPLOAD_TOKEN_TTL_SECONDS).'),
+  signed: v.pipe(
+    v.optional(SignResponse),
+    v.description('Only when the request asked for `signParts`: the first parts\' URLs, as `POST /uploads/sign` answers them.'),
+  ),
 });
 
 export const ListedPart = v.strictObject({

@@ -1,7 +1,7 @@
 /**
  * init: a new multipart upload under the caller's prefix, within MAX_ACTIVE_UPLOADS (which holds
  * under concurrency: policy/active-uploads.ts). Planned (`initUpload`: size known, the upload
- * token carries the plan) or open (`initOpenUpload`: the Companion facade, no size).
+ * token carries the plan; on request also the first parts' URLs) or open (`initOpenUpload`: the Companion facade, no size).
  */
 import { httpError } from '../http/errors';
 import { buildObjectKey, callerPrefix } from '../policy/keys';
@@ -12,12 +12,13 @@ import { issueUploadToken } from '../auth/upload-token';
 import type { Caller } from '../auth/caller';
 import { abortMultipartUpload, initiateMultipartUpload, isNoSuchUpload } from '../oss/multipart';
 import { iterateMultipartUploads } from '../oss/paginators';
+import { presignPlannedParts } from './sign';
 import type { InitInput, InitResult, NewObjectInput, OpenUpload, UploadService } from './service';
 
 export async function initUpload(s: UploadService, caller: Caller, input: InitInput): Promise<InitResult> {
   const plan = planParts(input.size, input.partSize, s.settings.defaultPartSize ? { defaultPartSize: s.settings.defaultPartSize } : {});
   const { key, uploadId, now } = await initiate(s, caller, input);
-  const { token, expiresAt } = await issueUploadToken(
+  const { token, expiresAt, claims } = await issueUploadToken(
     {
       sub: caller.sub,
       bucket: s.settings.bucket,
@@ -32,7 +33,7 @@ export async function initUpload(s: UploadService, caller: Caller, input: InitIn
     s.settings.uploadTokenTtlSeconds,
     now.getTime(),
   );
-  return {
+  const result: InitResult = {
     uploadId,
     bucket: s.settings.bucket,
     key,
@@ -41,6 +42,18 @@ export async function initUpload(s: UploadService, caller: Caller, input: InitIn
     token,
     expiresAt,
   };
+  if (input.signParts) {
+    const count = Math.min(input.signParts, plan.partCount, s.settings.maxPartsPerSign);
+    const numbers = Array.from({ length: count }, (_, i) => i + 1);
+    try {
+      // The same URLs sign gives, without its ListParts check: this request just made the upload.
+      result.signed = await presignPlannedParts(s, claims, numbers);
+    } catch (err) {
+      await abortQuietly(s, key, uploadId);
+      throw err;
+    }
+  }
+  return result;
 }
 
 /**

@@ -60,6 +60,8 @@ export interface NewObjectInput {
 export interface InitInput extends NewObjectInput {
   size: number;
   partSize?: number;
+  /** Sign up to this many of the first parts too (capped by MAX_PARTS_PER_SIGN and partCount). */
+  signParts?: number;
 }
 
 /** `POST /s3/multipart`'s answer: `uploadId` is the facade's signed id (policy/facade-upload.ts). */

@@ -25,14 +25,29 @@ export async function signParts(
     if (!seen.has(Number(n))) throw httpError('VALIDATION_FAILED', `contentMd5 names part ${n}, which is not in partNumbers`, { field: 'contentMd5' });
     if (!/^[A-Za-z0-9+/]{22}==$/.test(md5)) throw httpError('VALIDATION_FAILED', `contentMd5 for part ${n} must be the base64 of a 16-byte MD5`, { field: 'contentMd5' });
   }
+  if (s.settings.signChecksUpload) await checkUploadExists(s, upload);
+  return presignPlannedParts(s, upload, partNumbers, contentMd5);
+}
+
+/**
+ * The URLs alone, for part numbers already checked: no OSS call. init uses it for `signParts`
+ * (the upload it has just made needs no ListParts check).
+ */
+export async function presignPlannedParts(
+  s: UploadService,
+  upload: UploadClaims,
+  partNumbers: number[],
+  contentMd5: Record<string, string> = {},
+): Promise<{ parts: SignedPart[]; expiresAt: string }> {
   const expires = urlLifetime(upload.exp, s.now().getTime(), s.settings.urlExpiresSeconds);
   const plan = planOf(upload);
   // Each URL pins its part's planned size (V4: OSS refuses another length; docs/oss.md).
-  const signed = await presignParts(
-    s,
-    upload,
+  const signed = await presignUploadParts(
+    s.oss,
+    upload.key,
+    upload.uploadId,
     partNumbers.map((n) => ({ partNumber: n, contentMd5: contentMd5[String(n)], contentLength: partSizeOf(plan, n) })),
-    expires,
+    { expires },
   );
   const parts: SignedPart[] = signed.map((p, i) => ({
     partNumber: partNumbers[i],
@@ -85,9 +100,13 @@ function checkPartNumbers(s: UploadService, partNumbers: number[], maxPart: numb
   return distinctPartNumbers(partNumbers, maxPart, 'partNumbers');
 }
 
+/** A one-part ListParts page: throws NoSuchUpload when the upload is gone. */
+async function checkUploadExists(s: UploadService, upload: UploadRef): Promise<void> {
+  await listParts(s.oss, upload.key, upload.uploadId, { maxParts: 1 });
+}
+
 /** `checkUpload` overrides SIGN_CHECKS_UPLOAD for one call. */
 async function presignParts(s: UploadService, upload: UploadRef, parts: PartToSign[], expires: number, checkUpload?: boolean) {
-  // A one-part ListParts page: throws NoSuchUpload when the upload is gone.
-  if (checkUpload ?? s.settings.signChecksUpload) await listParts(s.oss, upload.key, upload.uploadId, { maxParts: 1 });
+  if (checkUpload ?? s.settings.signChecksUpload) await checkUploadExists(s, upload);
   return presignUploadParts(s.oss, upload.key, upload.uploadId, parts, { expires });
 }

@@ -181,7 +181,8 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
     const resigns = st.events.filter((e) => e.type === 'resign') as unknown as Array<{ reason: string; partNumbers: number[] }>;
     assert.ok(resigns.some((r) => r.reason === 'expired'), 'after OSS refused a URL');
     assert.ok(resigns.some((r) => r.reason === 'expiring'), 'before they ran out');
-    assert.ok(st.stats!.calls.sign >= 3, `${st.stats!.calls.sign} sign calls`);
+    // init signed the first URLs: every sign call here is a re-sign (one expired, one expiring at least).
+    assert.ok(st.stats!.calls.sign >= 2, `${st.stats!.calls.sign} sign calls`);
     await assertStored(s, st.result!.key, data);
     await page.close();
   });

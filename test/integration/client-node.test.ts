@@ -90,7 +90,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     return out;
   }
 
-  test('a Blob: init + one sign + complete, every byte stored, CRC-64 verified from the bytes read', async () => {
+  test('a Blob: init (which signs the parts) + complete, every byte stored, CRC-64 verified from the bytes read', async () => {
     const data = randomBytes(10 * PART + 1234);
     const o = options({ filename: 'data.bin' });
     const progress: number[] = [];
@@ -99,7 +99,7 @@ describe('client/ on Node against the functions and the emulator', () => {
     assert.equal(answer.crc64, crc64(data).toString());
     await assertStored(answer.key, data);
     const calls = o.events.filter((e) => e.type === 'request').map((e) => (e as { op: string }).op);
-    assert.deepEqual(calls, ['init', 'sign', 'complete'], 'three calls for 11 parts');
+    assert.deepEqual(calls, ['init', 'complete'], 'two calls for 11 parts: init signs them');
     assert.equal(partPuts(answer.key).length, 11);
     const verified = o.events.find((e) => e.type === 'verified');
     assert.deepEqual(verified, { type: 'verified', crc64: crc64(data).toString(), objectCrc64: answer.crc64, match: true });
@@ -254,7 +254,8 @@ describe('client/ on Node against the functions and the emulator', () => {
     }
     const resign = o.events.find((e) => e.type === 'resign');
     assert.equal(resign?.type === 'resign' && resign.reason, 'expired');
-    assert.equal(o.events.filter((e) => e.type === 'request' && e.op === 'sign').length, 2);
+    // init signed the first URLs; one sign call replaced the expired ones.
+    assert.equal(o.events.filter((e) => e.type === 'request' && e.op === 'sign').length, 1);
   });
 
   test('pause stops the PUTs, resume finishes; progress never goes back', async () => {
@@ -360,6 +361,12 @@ describe('client/ on Node against the functions and the emulator', () => {
     const o = options({ filename: 'md5.bin', contentMd5: true });
     const answer = await upload(blobOf(data), o);
     await assertStored(answer.key, data);
+    // init cannot sign them: each URL is signed for an MD5 computed after init.
+    const calls = o.events.filter((e) => e.type === 'request').map((e) => (e as { op: string }).op);
+    assert.equal(calls[0], 'init');
+    assert.ok(calls.includes('sign'), calls.join());
+    const puts = partPuts(answer.key);
+    assert.equal(puts.length, 6);
   });
 
   test('errors: the API\'s refusal as an ApiError with its code; a nameless Blob needs a filename', async () => {
@@ -432,5 +439,31 @@ describe('client/ on Node: a stored upload whose token is about to expire', () =
     const open = [];
     for await (const u of iterateMultipartUploads(s.oss, { prefix: 'uploads/alice/' })) open.push(u);
     assert.deepEqual(open, []);
+  });
+});
+
+describe('client/ on Node: a server that signs at most 4 parts per call', () => {
+  let s: TestStack;
+  before(async () => {
+    s = await startStack({ env: { MAX_PARTS_PER_SIGN: '4' } });
+  });
+  after(() => s?.close());
+
+  test('init signs 4, and sign asks for 4 at a time from then on: no refused call, no part sent twice', async () => {
+    const data = randomBytes(10 * PART + 1);
+    const events: UploadEvent[] = [];
+    const answer = await upload(new Blob([data]), {
+      api: s.functions.url,
+      headers: { authorization: `Bearer ${s.jwt('alice')}` },
+      partSize: PART,
+      resume: false,
+      filename: 'capped.bin',
+      onEvent: (e) => events.push(e),
+    });
+    const obj = await getObject(s.oss, answer.key);
+    assert.equal(Buffer.compare(obj.body, data), 0, 'stored bytes equal the file');
+    const calls = events.filter((e) => e.type === 'request').map((e) => `${(e as { op: string }).op} ${(e as { status: number }).status}`);
+    assert.deepEqual(calls, ['init 201', 'sign 200', 'sign 200', 'complete 200'], '11 parts: 4 from init, 4 + 3 from sign');
+    assert.equal(s.emulator.admin.requests.list({ op: 'UploadPart', keyPrefix: answer.key }).length, 11);
   });
 });

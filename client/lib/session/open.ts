@@ -10,6 +10,7 @@ import { gate } from './control';
 import { emit, reportProgress } from './events';
 import { uploadGone, type Active, type ListedPart, type Part } from './multipart';
 import { forget, save, saveSoon } from './record';
+import { takeSigned, type SignAnswer } from './signer';
 
 /** A stored upload whose token has less than this left is not resumed. */
 const TOKEN_MARGIN_MS = 5 * 60_000;
@@ -21,6 +22,8 @@ interface InitAnswer {
   partCount: number;
   token: string;
   expiresAt: string;
+  /** The first parts' URLs, when asked for with `signParts` (servers before it answer none). */
+  signed?: SignAnswer;
 }
 
 const bareEtag = (e: string) => e.replace(/"/g, '').toUpperCase();
@@ -33,9 +36,18 @@ export async function open(c: SessionContext, name: string): Promise<Active> {
     if (resumed) return resumed;
   }
   const o = c.options;
+  const t0 = Date.now();
   const init = await c.api.call<InitAnswer>(
     'init',
-    { filename: name, size: c.file.size, contentType: contentType(c), partSize: o.partSize, metadata: o.metadata },
+    {
+      filename: name,
+      size: c.file.size,
+      contentType: contentType(c),
+      partSize: o.partSize,
+      metadata: o.metadata,
+      // The first sign call, saved; Content-MD5 URLs need the parts hashed first.
+      signParts: o.contentMd5 ? undefined : c.maxPerSign,
+    },
     c.signal,
   );
   const up = plan(c, init.token, init.expiresAt, init.key, init.uploadId, init.partSize, init.partCount);
@@ -54,6 +66,12 @@ export async function open(c: SessionContext, name: string): Promise<Active> {
     savedAt: Date.now(),
   };
   await save(c);
+  const signed = init.signed?.parts?.length ?? 0;
+  if (signed > 0) {
+    // Fewer than asked and than the file has: the server's MAX_PARTS_PER_SIGN, so sign asks for no more.
+    if (signed < Math.min(c.maxPerSign, init.partCount)) c.maxPerSign = signed;
+    takeSigned(up, init.signed!, t0);
+  }
   emit(c, { type: 'upload', key: up.key, uploadId: up.uploadId, partCount: up.parts.length, partSize: up.partSize, resumed: false });
   return up;
 }

@@ -47,7 +47,7 @@ async function sign(c: SessionContext, up: Active, batch: Part[]): Promise<void>
   const body: Record<string, unknown> = { token: up.token, partNumbers: batch.map((q) => q.n) };
   if (c.options.contentMd5) body.contentMd5 = Object.fromEntries(batch.map((q) => [String(q.n), q.md5!]));
   const t0 = Date.now();
-  let answer: { parts: Array<{ partNumber: number; url: string; headers: Record<string, string>; size: number }>; expiresAt: string };
+  let answer: SignAnswer;
   try {
     answer = await c.api.call('sign', body, c.signal);
   } catch (e) {
@@ -61,6 +61,17 @@ async function sign(c: SessionContext, up: Active, batch: Part[]): Promise<void>
     }
     throw e;
   }
+  takeSigned(up, answer, t0);
+}
+
+/** Sign's answer (also init's `signed`, when init was asked to sign the first parts). */
+export interface SignAnswer {
+  parts: Array<{ partNumber: number; url: string; headers: Record<string, string>; size: number }>;
+  expiresAt: string;
+}
+
+/** Gives each part in `answer` its URL; `t0`: when the request that signed them was sent. */
+export function takeSigned(up: Active, answer: SignAnswer, t0: number): void {
   const lifetime = urlLifetimeMs(answer.parts[0]?.url, answer.expiresAt, t0);
   for (const s of answer.parts) {
     const q = up.parts[s.partNumber - 1];
