@@ -46,7 +46,7 @@ export const stackUploadSection: Section = {
         rows: [
           { metric: 'size', value: `${round(size / MiB, 0)} MiB`, note: `${flow.partCount} parts of 8 MiB, 8 in flight; emulator on disk` },
           { metric: 'init', value: round(flow.ms.init, 1), unit: 'ms' },
-          { metric: 'sign', value: round(flow.ms.signTotal, 1), unit: 'ms', note: `${flow.calls.sign} call(s) for ${flow.partCount} URLs` },
+          { metric: 'sign', value: round(flow.ms.signTotal, 1), unit: 'ms', note: `${flow.calls.sign} call(s); init signed the first ${Math.min(1000, flow.partCount)} of ${flow.partCount} URLs (signParts)` },
           { metric: 'part PUTs', value: round(flow.ms.puts, 0), unit: 'ms', note: `${round(putMbps, 0)} MB/s` },
           {
             metric: 'complete',
