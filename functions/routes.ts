@@ -25,6 +25,11 @@ export const ROUTES: readonly Route[] = [
 /** The HTTP functions (sweep runs on a timer, events on an OSS trigger; neither has a route). */
 export const HTTP_FUNCTIONS: readonly FunctionName[] = ['init', 'sign', 'list', 'complete', 'abort', 'callback', 'companion'];
 export const ALL_FUNCTIONS: readonly FunctionName[] = [...HTTP_FUNCTIONS, 'sweep', 'events'];
+/**
+ * The functions that verify callers and upload tokens, and so alone are given AUTH_* and
+ * UPLOAD_TOKEN_SECRET (shared/config/variables.ts `only`); the rest load config as INTERNAL.
+ */
+export const CALLER_FACING_FUNCTIONS: readonly FunctionName[] = ['init', 'sign', 'list', 'complete', 'abort', 'companion'];
 
 /** The route serving `path`, exact match first, then `/s3/*`. */
 export function routeFor(path: string): Route | undefined {

@@ -4,7 +4,7 @@
  * misconfigured function answers 500 MISCONFIGURED on every request).
  */
 import { Hono, type Context } from 'hono';
-import { loadConfig, credentialsFrom, uploadSettings, type Config, type Env } from './config/index';
+import { loadConfig, credentialsFrom, uploadSettings, CALLER_FACING, type Config, type ConfigNeeds, type Env } from './config/index';
 import { installErrorHandling } from './http/errors';
 import { cors } from './http/cors';
 import type { FcContext, FcEnv } from './http/fc-adapter';
@@ -24,17 +24,18 @@ export interface Deps {
 
 export type FunctionApp = Hono<FcEnv>;
 
-export function configOf(deps: Deps): Config {
-  return loadConfig(deps.env ?? process.env);
+/** `needs`: INTERNAL for the functions that serve no caller (callback, sweep, events). */
+export function configOf(deps: Deps, needs: ConfigNeeds = CALLER_FACING): Config {
+  return loadConfig(deps.env ?? process.env, needs);
 }
 
 /** A Hono app with JSON errors, request ids and CORS from `CORS_ALLOWED_ORIGINS`. */
-export function createFunctionApp(deps: Deps, register: (app: FunctionApp) => void): FunctionApp {
+export function createFunctionApp(deps: Deps, register: (app: FunctionApp) => void, needs: ConfigNeeds = CALLER_FACING): FunctionApp {
   const app = new Hono<FcEnv>();
   installErrorHandling(app);
   const corsByConfig = new WeakMap<Config, ReturnType<typeof cors>>();
   app.use('*', async (c, next) => {
-    const config = configOf(deps);
+    const config = configOf(deps, needs);
     let mw = corsByConfig.get(config);
     if (!mw) corsByConfig.set(config, (mw = cors(config.http.corsAllowedOrigins)));
     return mw(c, next);

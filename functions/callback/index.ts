@@ -14,7 +14,7 @@ import { CallbackBody } from './schema';
 import { CallbackVerifier } from '../../shared/oss/callback';
 import { checkCallbackFacts, type CallbackFacts } from '../../shared/policy/callback';
 import { createFunctionApp, configOf, type Deps } from '../../shared/runtime';
-import type { Config } from '../../shared/config/index';
+import { INTERNAL, type Config } from '../../shared/config/index';
 
 /** OSS's callback body is our template, a few hundred bytes; anything large is not from us. */
 const MAX_CALLBACK_BODY = 16 * 1024;
@@ -32,7 +32,7 @@ export function createApp(deps: Deps = {}) {
 
   return createFunctionApp(deps, (app) => {
     app.post('*', async (c) => {
-      const config = configOf(deps);
+      const config = configOf(deps, INTERNAL);
       const body = await readBody(c, { maxBytes: MAX_CALLBACK_BODY });
 
       // The path as received (still encoded) and the query as received: OSS signed exactly these.
@@ -51,7 +51,7 @@ export function createApp(deps: Deps = {}) {
       checkCallbackFacts(facts, { bucket: config.oss.bucket, keyPrefix: config.policy.keyPrefix, maxAgeSeconds: config.uploadToken.ttlSeconds }, now);
       return c.json({ ok: true, ...facts, verifiedAt: new Date(now).toISOString() });
     });
-  });
+  }, INTERNAL);
 }
 
 /** The body our CALLBACK_BODY template expands to, by its schema (policy checks follow). */

@@ -3,7 +3,7 @@
  * shared/events/process.ts per object and throws any failure after trying them all, so FC retries
  * (docs/events.md). Returns and logs a report.
  */
-import { ConfigError } from '../../shared/config/index';
+import { ConfigError, INTERNAL } from '../../shared/config/index';
 import type { FcContext, RawFcEvent } from '../../shared/http/fc-adapter';
 import { parseOssEvent } from '../../shared/events/oss-event';
 import { handleObjectCreated, type Outcome } from '../../shared/events/process';
@@ -24,7 +24,7 @@ export interface EventsReport {
 export function createHandler(deps: EventsDeps = {}) {
   return async (event: RawFcEvent, context: FcContext): Promise<EventsReport> => {
     const log = (entry: object) => (deps.log ?? console.log)(JSON.stringify({ fn: 'events', requestId: context?.requestId, ...entry }));
-    const config = configOf(deps);
+    const config = configOf(deps, INTERNAL);
     const { webhookUrl: url, webhookSecret: secret } = config.events;
     if (!url || !secret) throw new ConfigError(['the events function needs WEBHOOK_URL and WEBHOOK_SECRET']);
     const records = parseOssEvent(event);

@@ -8,12 +8,13 @@
 import { parseEvent, type FcContext, type RawFcEvent } from '../../shared/http/fc-adapter';
 import { normalizeKeyPrefix } from '../../shared/policy/keys';
 import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
+import { INTERNAL } from '../../shared/config/index';
 import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep';
 import { sweepQuarantine, type QuarantineSweepReport } from '../../shared/events/quarantine';
 
 export function createHandler(deps: Deps = {}) {
   return async (event: RawFcEvent, context: FcContext): Promise<SweepReport & { quarantine: QuarantineSweepReport }> => {
-    const config = configOf(deps);
+    const config = configOf(deps, INTERNAL);
     const dryRun = dryRunOverride(event) ?? config.sweep.dryRun;
     const oss = ossClientFor(context, config, deps);
     const report = await sweepStaleUploads(oss, {

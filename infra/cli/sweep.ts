@@ -9,8 +9,7 @@
  * settings are not needed and not read.
  */
 import { parseArgs } from 'node:util';
-import { randomBytes } from 'node:crypto';
-import { ConfigError, parseConfig } from '../../shared/config/index.ts';
+import { ConfigError, INTERNAL, parseConfig } from '../../shared/config/index.ts';
 import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
 import { ossClientFor } from '../../shared/runtime.ts';
 import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep.ts';
@@ -83,12 +82,10 @@ export const command: Command = {
       if (v !== undefined) env[name] = v;
     }
     if (values['max-age-hours'] !== undefined) env.SWEEP_MAX_AGE_HOURS = values['max-age-hours'];
-    // parseConfig validates the whole set; caller auth and upload tokens do not matter to sweeping.
-    env.AUTH_MODE = 'none';
-    env.UPLOAD_TOKEN_SECRET = randomBytes(32).toString('hex');
     let config;
     try {
-      config = parseConfig(env);
+      // As the sweep function: caller auth and upload tokens do not matter to sweeping.
+      config = parseConfig(env, INTERNAL);
     } catch (e) {
       if (e instanceof ConfigError) {
         // --max-age-hours stands in for SWEEP_MAX_AGE_HOURS: a problem with its value is the flag's.

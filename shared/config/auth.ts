@@ -7,12 +7,13 @@ import type { AuthConfig, UploadTokenConfig } from './types';
 export const JWKS_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 export const DEFAULT_JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
 
-export function authConfig(r: EnvReader): AuthConfig {
+/** `required`: a caller-facing function, which cannot work without a way to verify callers. */
+export function authConfig(r: EnvReader, required = true): AuthConfig {
   const mode = r.oneOf('AUTH_MODE', ['jwt', 'none'] as const, 'jwt');
   const jwtSecret = r.secret('AUTH_JWT_SECRET', false);
   const jwksRaw = r.str('AUTH_JWKS_URL');
   const jwksUrl = jwksRaw ? r.httpUrl('AUTH_JWKS_URL', jwksRaw, { httpsUnlessLocal: true })?.toString() : undefined;
-  if (mode === 'jwt' && !jwtSecret && !jwksRaw) {
+  if (required && mode === 'jwt' && !jwtSecret && !jwksRaw) {
     r.problem('AUTH_MODE=jwt needs AUTH_JWT_SECRET or AUTH_JWKS_URL (set AUTH_MODE=none explicitly to run without authentication)');
   }
   const audience = r.str('AUTH_AUDIENCE');
@@ -42,8 +43,8 @@ export function authConfig(r: EnvReader): AuthConfig {
   };
 }
 
-export function uploadTokenConfig(r: EnvReader, jwtSecret: string | undefined): UploadTokenConfig {
-  const secret = r.secret('UPLOAD_TOKEN_SECRET', true);
+export function uploadTokenConfig(r: EnvReader, jwtSecret: string | undefined, required = true): UploadTokenConfig {
+  const secret = r.secret('UPLOAD_TOKEN_SECRET', required);
   if (secret && jwtSecret && secret === jwtSecret) {
     r.problem('UPLOAD_TOKEN_SECRET must differ from AUTH_JWT_SECRET (whoever holds the caller secret could otherwise mint upload tokens)');
   }

@@ -6,7 +6,7 @@
  */
 export type { Config, OssConfig, OssClientConfig, AuthConfig, UploadTokenConfig, PolicyConfig, HttpConfig, CallbackConfig, EventsConfig } from './types';
 export { ConfigError, type Env } from './reader';
-export { parseConfig } from './parse';
+export { parseConfig, CALLER_FACING, INTERNAL, type ConfigNeeds } from './parse';
 export { loadConfig, resetConfigForTests } from './load';
 export { credentialsFrom } from './credentials';
 export { uploadSettings } from './upload-settings';

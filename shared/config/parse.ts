@@ -12,14 +12,26 @@ import { policyConfig } from './policy';
 import { ConfigError, EnvReader, type Env } from './reader';
 import type { Config } from './types';
 
+/**
+ * What a function needs of the secrets. Only the caller-facing functions authenticate callers and
+ * use upload tokens, so only they are given AUTH_* and UPLOAD_TOKEN_SECRET (s.yaml); the others
+ * parse without them, and would fail closed if they ever tried (no key: MISCONFIGURED, and an
+ * empty HMAC key is refused).
+ */
+export interface ConfigNeeds {
+  callers: boolean;
+}
+export const CALLER_FACING: ConfigNeeds = { callers: true };
+export const INTERNAL: ConfigNeeds = { callers: false };
+
 /** Parses and validates `env` without memoising. Throws `ConfigError` listing every problem. */
-export function parseConfig(env: Env): Config {
+export function parseConfig(env: Env, needs: ConfigNeeds = CALLER_FACING): Config {
   const r = new EnvReader(env);
   const oss = ossConfig(r);
   const ossClient = ossClientConfig(r);
   const credentials = envCredentials(r);
-  const auth = authConfig(r);
-  const uploadToken = uploadTokenConfig(r, auth.jwtSecret);
+  const auth = authConfig(r, needs.callers);
+  const uploadToken = uploadTokenConfig(r, auth.jwtSecret, needs.callers);
   const policy = policyConfig(r);
   const http = httpConfig(r);
   const callback = callbackConfig(r);

@@ -11,6 +11,12 @@ export interface ConfigVariable {
   default: string;
   /** Markdown. */
   meaning: string;
+  /**
+   * Given only to these functions (s.yaml): `callers`, the caller-facing ones (init, sign, list,
+   * complete, abort, companion), which alone verify callers and upload tokens; `events`, the
+   * events function. Unset: every function. A secret goes nowhere it is not used.
+   */
+  only?: 'callers' | 'events';
 }
 
 export const CONFIG_TABLE: readonly ConfigVariable[] = [
@@ -58,61 +64,73 @@ export const CONFIG_TABLE: readonly ConfigVariable[] = [
     names: ['AUTH_MODE'],
     default: '`jwt`',
     meaning: '`jwt`: callers need a JWT. `none`: every caller is `AUTH_ANONYMOUS_SUB`; only when set explicitly (local stack, demos).',
+    only: 'callers',
   },
   {
     names: ['AUTH_JWT_SECRET'],
     default: 'none',
     meaning: 'HS256 secret shared with the identity provider, at least 32 bytes.',
+    only: 'callers',
   },
   {
     names: ['AUTH_JWKS_URL'],
     default: 'none',
     meaning: 'JWKS URL of the identity provider (https, or http on localhost); needs `AUTH_AUDIENCE`. With `AUTH_MODE=jwt`, this or `AUTH_JWT_SECRET` is required.',
+    only: 'callers',
   },
   {
     names: ['AUTH_JWKS_ALGORITHMS'],
     default: '`RS256,ES256`',
     meaning: 'Comma list of the algorithms JWKS keys may sign with: RS256/384/512, PS256/384/512, ES256/384/512, EdDSA. `AUTH_JWT_SECRET` verifies HS256 only.',
+    only: 'callers',
   },
   {
     names: ['AUTH_ISSUER'],
     default: 'none',
     meaning: 'Required `iss` claim, when set.',
+    only: 'callers',
   },
   {
     names: ['AUTH_AUDIENCE'],
     default: 'none',
     meaning: 'Required `aud` claim (one of). Required with `AUTH_JWKS_URL`: an identity provider issues tokens to other applications too, and without an audience check any of them would be accepted here.',
+    only: 'callers',
   },
   {
     names: ['AUTH_CLOCK_TOLERANCE_SECONDS'],
     default: '`30`',
     meaning: "Clock skew allowed on a caller JWT's `exp`, `nbf` and `iat`, 0..300. (Our own upload tokens get none.)",
+    only: 'callers',
   },
   {
     names: ['AUTH_MAX_TOKEN_AGE_SECONDS'],
     default: 'none',
     meaning: 'When set, caller JWTs need `iat` and must be younger than this, 1..2592000.',
+    only: 'callers',
   },
   {
     names: ['AUTH_TOKEN_TYP'],
     default: 'none',
     meaning: 'Required JWT header `typ` (e.g. `at+jwt`), when set.',
+    only: 'callers',
   },
   {
     names: ['AUTH_COOKIE_NAME'],
     default: '`oss_upload_token`',
     meaning: 'Cookie holding the caller JWT when there is no `Authorization: Bearer` header.',
+    only: 'callers',
   },
   {
     names: ['AUTH_ANONYMOUS_SUB'],
     default: '`anonymous`',
     meaning: 'The caller id under `AUTH_MODE=none`; a safe key segment.',
+    only: 'callers',
   },
   {
     names: ['UPLOAD_TOKEN_SECRET'],
     default: 'required',
     meaning: 'HS256 secret for upload tokens, at least 32 bytes, different from `AUTH_JWT_SECRET`.',
+    only: 'callers',
   },
   {
     names: ['UPLOAD_TOKEN_TTL_SECONDS'],
@@ -198,16 +216,19 @@ export const CONFIG_TABLE: readonly ConfigVariable[] = [
     names: ['WEBHOOK_URL'],
     default: 'none',
     meaning: 'Where the events function POSTs each `upload.completed` / `upload.rejected` event (Standard Webhooks); https, or http on localhost. The events function refuses to run without it.',
+    only: 'events',
   },
   {
     names: ['WEBHOOK_SECRET'],
     default: 'none',
     meaning: 'The signing secret, `whsec_` + base64 of 24-64 random bytes (the Standard Webhooks form); required with `WEBHOOK_URL`.',
+    only: 'events',
   },
   {
     names: ['WEBHOOK_TIMEOUT_MS'],
     default: '`10000`',
     meaning: 'Per delivery, 100..60000 ms; a timeout or a non-2xx answer fails the invocation, so FC retries it.',
+    only: 'events',
   },
   {
     names: ['QUARANTINE_MODE'],
@@ -227,14 +248,15 @@ export const CONFIG_TABLE: readonly ConfigVariable[] = [
 ];
 
 /**
- * Every variable `parseConfig` reads, in table order. s.yaml gives each function all of them but
- * the ALIBABA_CLOUD_* credentials (FC sets those from the role); test/unit/s-yaml.test.ts checks
- * this list against what parseConfig reads, and s.yaml against this list.
+ * Every variable `parseConfig` reads, in table order. s.yaml gives each function those it is to
+ * have (`only`) but the ALIBABA_CLOUD_* credentials (FC sets those from the role);
+ * test/unit/s-yaml.test.ts checks this list against what parseConfig reads, and s.yaml against it.
  */
 export const CONFIG_VARIABLES: readonly string[] = /* @__PURE__ */ CONFIG_TABLE.flatMap((v) => v.names);
 
 /** The README's table: one row per entry of `CONFIG_TABLE`. */
 export function configTableMarkdown(): string {
-  const rows = CONFIG_TABLE.map((v) => `| ${v.names.map((n) => `\`${n}\``).join(', ')} | ${v.default} | ${v.meaning} |`);
-  return ['| Variable | Default | Meaning |', '|---|---|---|', ...rows].join('\n');
+  const given = { callers: 'caller-facing', events: 'events' } as const;
+  const rows = CONFIG_TABLE.map((v) => `| ${v.names.map((n) => `\`${n}\``).join(', ')} | ${v.default} | ${v.only ? given[v.only] : 'all'} | ${v.meaning} |`);
+  return ['| Variable | Default | Given to | Meaning |', '|---|---|---|---|', ...rows].join('\n');
 }

@@ -1025,21 +1025,31 @@ describe('fail closed when misconfigured', () => {
     ['callback', callbackApp, '/oss/callback'],
   ];
 
-  const broken = (): Array<[string, Record<string, string | undefined>, RegExp]> => [
-    ['AUTH_MODE=jwt without AUTH_JWT_SECRET or AUTH_JWKS_URL', { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: undefined }, /AUTH_JWT_SECRET or AUTH_JWKS_URL/],
-    ['AUTH_MODE unset (jwt by default) without a secret', { AUTH_MODE: undefined, AUTH_JWT_SECRET: undefined }, /AUTH_JWT_SECRET or AUTH_JWKS_URL/],
-    ['UPLOAD_TOKEN_SECRET missing', { UPLOAD_TOKEN_SECRET: undefined }, /UPLOAD_TOKEN_SECRET/],
-    ['UPLOAD_TOKEN_SECRET too short', { UPLOAD_TOKEN_SECRET: 'short-secret-value' }, /UPLOAD_TOKEN_SECRET/],
-    ['AUTH_JWT_SECRET too short', { AUTH_JWT_SECRET: 'short-jwt-secret' }, /AUTH_JWT_SECRET/],
-    ['an unknown AUTH_MODE', { AUTH_MODE: 'open' }, /AUTH_MODE/],
+  // `missing`: a secret only the caller-facing functions are given (s.yaml) is absent. The callback
+  // and the sweeper never use it, so they must work without it; a value that is set but wrong
+  // fails every function.
+  const broken = (): Array<[string, Record<string, string | undefined>, RegExp, 'missing' | 'wrong']> => [
+    ['AUTH_MODE=jwt without AUTH_JWT_SECRET or AUTH_JWKS_URL', { AUTH_MODE: 'jwt', AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: undefined }, /AUTH_JWT_SECRET or AUTH_JWKS_URL/, 'missing'],
+    ['AUTH_MODE unset (jwt by default) without a secret', { AUTH_MODE: undefined, AUTH_JWT_SECRET: undefined }, /AUTH_JWT_SECRET or AUTH_JWKS_URL/, 'missing'],
+    ['UPLOAD_TOKEN_SECRET missing', { UPLOAD_TOKEN_SECRET: undefined }, /UPLOAD_TOKEN_SECRET/, 'missing'],
+    ['UPLOAD_TOKEN_SECRET too short', { UPLOAD_TOKEN_SECRET: 'short-secret-value' }, /UPLOAD_TOKEN_SECRET/, 'wrong'],
+    ['AUTH_JWT_SECRET too short', { AUTH_JWT_SECRET: 'short-jwt-secret' }, /AUTH_JWT_SECRET/, 'wrong'],
+    ['an unknown AUTH_MODE', { AUTH_MODE: 'open' }, /AUTH_MODE/, 'wrong'],
   ];
 
-  for (const [what, change, mentions] of broken()) {
-    test(`${what}: every function answers 500 MISCONFIGURED, even to a valid caller; sweep refuses to run`, async () => {
+  for (const [what, change, mentions, kind] of broken()) {
+    const title = kind === 'wrong' ? 'every function answers 500 MISCONFIGURED, even to a valid caller; sweep refuses to run' : 'every caller-facing function answers 500 MISCONFIGURED; the callback and the sweeper, which are not given it, work';
+    test(`${what}: ${title}`, async () => {
       const env: Record<string, string | undefined> = { ...s.env, ...change };
       for (const k of Object.keys(change)) if (change[k] === undefined) delete env[k];
       const jwt = s.jwt('alice');
       for (const [name, create, path] of apps) {
+        if (kind === 'missing' && name === 'callback') {
+          const res = await create({ env }).request(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+          assert.equal(res.status, 403, `callback: ${await res.clone().text()}`);
+          assert.equal((await res.json()).error.code, 'CALLBACK_SIGNATURE_INVALID', 'the callback checks the signature: its configuration is fine');
+          continue;
+        }
         const app = create({ env });
         for (const method of ['POST', 'OPTIONS', 'GET']) {
           const res = await app.request(path, {
@@ -1053,7 +1063,14 @@ describe('fail closed when misconfigured', () => {
           assert.match(r.body.message, mentions, `${name} ${method}`);
         }
       }
-      await assert.rejects(() => sweepHandler({ env })(JSON.stringify({ triggerName: 't', payload: '' }), { requestId: 'r' } as never), (e: Error) => {
+      const sweep = sweepHandler({ env })(JSON.stringify({ triggerName: 't', payload: '{"dryRun":true}' }), { requestId: 'r' } as never);
+      if (kind === 'missing') {
+        const report = await sweep;
+        assert.equal(report.dryRun, true, 'the sweeper ran (dry run)');
+        assert.equal(typeof report.scanned, 'number');
+        return;
+      }
+      await assert.rejects(() => sweep, (e: Error) => {
         assert.equal(e.name, 'ConfigError');
         assert.match(e.message, mentions);
         return true;

@@ -16,20 +16,23 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
-import { CONFIG_TABLE, CONFIG_VARIABLES, ConfigError, parseConfig } from '../../shared/config/index.ts';
-import { ALL_FUNCTIONS, HTTP_FUNCTIONS, ROUTES } from '../../functions/routes.ts';
+import { CALLER_FACING, CONFIG_TABLE, CONFIG_VARIABLES, ConfigError, INTERNAL, parseConfig } from '../../shared/config/index.ts';
+import { ALL_FUNCTIONS, CALLER_FACING_FUNCTIONS, HTTP_FUNCTIONS, ROUTES, type FunctionName } from '../../functions/routes.ts';
 import { ROOT } from '../../infra/build.ts';
 import { DEFAULT_RETRY } from '../../shared/oss/retry.ts';
 import { EVENTS_ASYNC_INVOKE, EVENTS_TRIGGER_EVENTS } from '../../functions/events/trigger.ts';
 import { ACCOUNT_ID, deployment, type Deployed, type Deployment, type SResult } from '../helpers/serverless-devs.ts';
 
 type Json = any;
-/** s.yaml as YAML 1.2 (core schema: `3.0.0` stays a string); any error or warning fails. */
+/**
+ * s.yaml as YAML 1.2 (core schema: `3.0.0` stays a string) with merge keys (`<<: *env`, which
+ * Serverless Devs' js-yaml applies); any error or warning fails.
+ */
 function readSYaml(text: string): Json {
-  const parsed = parseDocument(text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: true });
+  const parsed = parseDocument(text, { version: '1.2', schema: 'core', merge: true, uniqueKeys: true, prettyErrors: true });
   const problems = [...parsed.errors, ...parsed.warnings];
   if (problems.length > 0) throw new Error(`s.yaml: ${problems.map((p) => p.message).join('\n')}`);
-  return parsed.toJS({ maxAliasCount: 0 });
+  return parsed.toJS({ maxAliasCount: 10 });
 }
 const S_YAML = readFileSync(join(ROOT, 's.yaml'), 'utf8');
 const doc: Json = readSYaml(S_YAML);
@@ -223,12 +226,28 @@ test('fc3 props follow the fc3 schema and FC 3.0 limits', () => {
   }
 });
 
-test('every function gets every variable shared/config/ reads (credentials come from the role)', () => {
-  const expected = CONFIG_VARIABLES.filter((v) => !FC_CREDENTIALS.includes(v)).sort();
+/** The function a resource deploys (its code folder, dist/<fn>). */
+function fnOf(resource: string): FunctionName {
+  const fn = ALL_FUNCTIONS.find((f) => resourceOf(f)?.[0] === resource);
+  assert.ok(fn, `${resource}: deploys none of ${ALL_FUNCTIONS.join(', ')}`);
+  return fn;
+}
+const callerFacing = (fn: FunctionName) => CALLER_FACING_FUNCTIONS.includes(fn);
+
+/** The variables `fn` is to be given: every one it reads, and no secret it does not use. */
+function variablesFor(fn: FunctionName): string[] {
+  const given = CONFIG_TABLE.filter((v) => v.only === undefined || (v.only === 'callers' ? callerFacing(fn) : fn === 'events'));
+  return given.flatMap((v) => v.names).filter((v) => !FC_CREDENTIALS.includes(v)).sort();
+}
+
+test('every function gets the variables it reads and no secret it does not use (credentials come from the role)', () => {
   for (const [name] of fc3) {
+    const fn = fnOf(name);
     const vars = deployedProps(name).environmentVariables;
     assert.equal(typeof vars, 'object', `${name}: environmentVariables`);
-    assert.deepEqual(Object.keys(vars).sort(), expected, `${name}: variables (no typos, none missing, no credentials)`);
+    assert.deepEqual(Object.keys(vars).sort(), variablesFor(fn), `${name}: variables (no typos, none missing, no credentials)`);
+    if (!callerFacing(fn)) for (const k of ['AUTH_JWT_SECRET', 'UPLOAD_TOKEN_SECRET']) assert.equal(k in vars, false, `${name}: holds ${k}, which it never uses`);
+    if (fn !== 'events') assert.equal('WEBHOOK_SECRET' in vars, false, `${name}: holds WEBHOOK_SECRET, which only events uses`);
     for (const [k, v] of Object.entries(vars)) {
       assert.equal(typeof v, 'string', `${name}: ${k} must be a string (fc3 IKV)`);
       assert.match(k, /^[A-Za-z][A-Za-z0-9_]*$/, k);
@@ -239,8 +258,12 @@ test('every function gets every variable shared/config/ reads (credentials come 
 
 test('the deployed environment is valid, its defaults equal the code defaults, and it fits in 4 KB', () => {
   for (const [name] of fc3) {
+    const fn = fnOf(name);
+    const needs = callerFacing(fn) ? CALLER_FACING : INTERNAL;
     const vars = deployedProps(name).environmentVariables as Record<string, string>;
-    const config = parseConfig(vars);
+    const config = parseConfig(vars, needs);
+    // Without the caller secrets, a function that served callers could not start: the split is real.
+    if (!callerFacing(fn)) assert.throws(() => parseConfig(vars, CALLER_FACING), ConfigError);
     assert.equal(config.oss.region, 'cn-shanghai');
     assert.equal(config.oss.endpoint, 'https://oss-cn-shanghai-internal.aliyuncs.com');
     assert.equal(config.oss.publicEndpoint, 'https://oss-cn-shanghai.aliyuncs.com', 'browsers never get the internal endpoint');
@@ -248,8 +271,10 @@ test('the deployed environment is valid, its defaults equal the code defaults, a
     assert.deepEqual(config.http.corsAllowedOrigins, DEPLOY_ENV.CORS_ALLOWED_ORIGINS!.split(','));
     // s.yaml's optional defaults change nothing: same config as with only the required values set.
     const minimal: Record<string, string> = {};
-    for (const k of ['OSS_REGION', 'OSS_BUCKET', 'OSS_ENDPOINT', 'AUTH_JWT_SECRET', 'UPLOAD_TOKEN_SECRET', 'CORS_ALLOWED_ORIGINS', 'CALLBACK_URL', 'WEBHOOK_URL', 'WEBHOOK_SECRET']) minimal[k] = vars[k];
-    assert.deepEqual(config, parseConfig(minimal), `${name}: an s.yaml default differs from shared/config/`);
+    for (const k of ['OSS_REGION', 'OSS_BUCKET', 'OSS_ENDPOINT', 'AUTH_JWT_SECRET', 'UPLOAD_TOKEN_SECRET', 'CORS_ALLOWED_ORIGINS', 'CALLBACK_URL', 'WEBHOOK_URL', 'WEBHOOK_SECRET']) {
+      if (vars[k] !== undefined) minimal[k] = vars[k];
+    }
+    assert.deepEqual(config, parseConfig(minimal, needs), `${name}: an s.yaml default differs from shared/config/`);
     // FC: 4 KB for all variables of a function together.
     const bytes = Object.entries(vars).reduce((s, [k, v]) => s + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
     assert.ok(bytes < 4096 - 1024, `${name}: ${bytes} bytes of variables leaves under 1 KB of the 4 KB limit`);
@@ -326,7 +351,7 @@ test('events: an OSS trigger on our created-object events under KEY_PREFIX, asyn
   // fc3 IOssTriggerConfig: events and filter.key.{prefix, suffix} are required.
   assert.deepEqual(t.triggerConfig.events, [...EVENTS_TRIGGER_EVENTS], 'the events functions/events/trigger.ts lists (the local stack uses them too)');
   assert.ok(!t.triggerConfig.events.some((e: string) => /Copy|\*/.test(e)), 'copies (quarantine) never trigger it');
-  const config = parseConfig(p.environmentVariables);
+  const config = parseConfig(p.environmentVariables, INTERNAL);
   assert.deepEqual(t.triggerConfig.filter, { key: { prefix: `${config.policy.keyPrefix}/`, suffix: '' } });
   assert.ok(!`${config.events.quarantine.prefix}/`.startsWith(t.triggerConfig.filter.key.prefix), 'the quarantine is outside the filter');
   // ${config('AccountID')}: the account of the credentials alias `s` deploys with.
