@@ -1,34 +1,38 @@
 /**
  * `sweep`: what the sweep function does on its timer, run by hand: aborts multipart uploads under
- * KEY_PREFIX initiated more than SWEEP_MAX_AGE_HOURS ago (shared/upload/sweep.ts), or with
- * --dry-run only lists them.
+ * KEY_PREFIX initiated more than SWEEP_MAX_AGE_HOURS ago (shared/upload/sweep.ts) and deletes what
+ * has been in the quarantine longer than QUARANTINE_MAX_AGE_HOURS (shared/events/quarantine.ts),
+ * or with --dry-run only lists them.
  *
  * Configuration comes from the same variables the functions read (shared/config/), validated by
- * the same parser, but only the ones sweeping needs: OSS_*, KEY_PREFIX, SWEEP_*, OSS_TIMEOUT_MS and
- * the ALIBABA_CLOUD_* credentials (there is no function role here). Caller-auth and upload-token
- * settings are not needed and not read.
+ * the same parser, but only the ones sweeping needs: OSS_*, KEY_PREFIX, SWEEP_*, QUARANTINE_*,
+ * OSS_TIMEOUT_MS and the ALIBABA_CLOUD_* credentials (there is no function role here).
+ * Caller-auth and upload-token settings are not needed and not read.
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, INTERNAL, parseConfig } from '../../shared/config/index.ts';
 import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
 import { ossClientFor } from '../../shared/runtime.ts';
 import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep.ts';
+import { sweepQuarantine, type QuarantineSweepReport } from '../../shared/events/quarantine.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo, type Command } from './common.ts';
 
 export const usage = `usage: npm run --silent cli -- sweep [flags]
 
-Aborts multipart uploads under KEY_PREFIX that were started more than SWEEP_MAX_AGE_HOURS ago
-(what the sweep function does on its timer).
+Aborts multipart uploads under KEY_PREFIX that were started more than SWEEP_MAX_AGE_HOURS ago,
+and deletes objects kept in the quarantine (QUARANTINE_PREFIX) longer than
+QUARANTINE_MAX_AGE_HOURS (what the sweep function does on its timer).
 
 flags:
-  --dry-run               only list what would be aborted (default: SWEEP_DRY_RUN, else false)
-  --max-age-hours H       override SWEEP_MAX_AGE_HOURS (default 24)
-  --max-aborts N          stop after N aborts (default 5000, like the function)
-  --json                  print the report as JSON
+  --dry-run               only list what would be aborted and deleted (default: SWEEP_DRY_RUN, else false)
+  --max-age-hours H       override SWEEP_MAX_AGE_HOURS (default 24; the quarantine keeps its own age)
+  --max-aborts N          stop after N aborts, and after N quarantine deletes (default 5000, like the function)
+  --json                  print the report as JSON (the function's: the uploads, and \`quarantine\`)
 
 environment (as for the functions, see shared/config/):
   OSS_REGION, OSS_BUCKET (required); OSS_ENDPOINT, OSS_FORCE_PATH_STYLE, OSS_SIGNATURE_VERSION,
-  OSS_TIMEOUT_MS, KEY_PREFIX, SWEEP_MAX_AGE_HOURS, SWEEP_DRY_RUN;
+  OSS_TIMEOUT_MS, KEY_PREFIX, SWEEP_MAX_AGE_HOURS, SWEEP_DRY_RUN, QUARANTINE_PREFIX,
+  QUARANTINE_MAX_AGE_HOURS;
   ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET (required), ALIBABA_CLOUD_SECURITY_TOKEN
 
 exit codes: 0 done (nothing failed), 1 some aborts failed or OSS refused, 2 bad flags or configuration
@@ -49,20 +53,27 @@ const SWEEP_VARIABLES = [
   'KEY_PREFIX',
   'SWEEP_MAX_AGE_HOURS',
   'SWEEP_DRY_RUN',
+  'QUARANTINE_PREFIX',
+  'QUARANTINE_MAX_AGE_HOURS',
 ];
 
-export function formatSweep(r: SweepReport): string {
+export function formatSweep(r: SweepReport & { quarantine: QuarantineSweepReport }): string {
+  const q = r.quarantine;
   const lines = [
     `${r.dryRun ? 'dry run: ' : ''}uploads under ${r.prefix} initiated before ${r.cutoff}`,
     `scanned ${r.scanned}, stale ${r.stale}, aborted ${r.aborted}, failed ${r.failed}${r.truncated ? ' (stopped at --max-aborts; run again)' : ''}`,
   ];
   for (const u of r.uploads) lines.push(`  ${u.result.padEnd(11)} ${u.initiated}  ${u.key}  ${u.uploadId}`);
   if (r.stale > r.uploads.length) lines.push(`  … ${r.stale - r.uploads.length} more`);
+  lines.push(
+    `${q.dryRun ? 'dry run: ' : ''}quarantine under ${q.prefix} kept since before ${q.cutoff}`,
+    `scanned ${q.scanned}, expired ${q.expired}, deleted ${q.deleted}, failed ${q.failed}${q.truncated ? ' (stopped at --max-aborts; run again)' : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
 export const command: Command = {
-  summary: 'abort stale multipart uploads under KEY_PREFIX now (what the sweep function does)',
+  summary: 'abort stale multipart uploads and empty the old quarantine now (what the sweep function does)',
   usage,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { values } = parseArgs({
@@ -105,13 +116,18 @@ export const command: Command = {
       maxAborts = /^\d+$/.test(values['max-aborts']) ? Number(values['max-aborts']) : NaN;
       if (!Number.isSafeInteger(maxAborts) || maxAborts < 1) throw new UsageError('--max-aborts must be a positive integer');
     }
-    const report = await sweepStaleUploads(ossClientFor(undefined, config, {}), {
+    const oss = ossClientFor(undefined, config, {});
+    const dryRun = values['dry-run'] === true || config.sweep.dryRun;
+    const uploads = await sweepStaleUploads(oss, {
       prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
       maxAgeHours: config.sweep.maxAgeHours,
-      dryRun: values['dry-run'] === true || config.sweep.dryRun,
+      dryRun,
       maxAborts,
     });
+    const { prefix, maxAgeHours } = config.events.quarantine;
+    const quarantine = await sweepQuarantine(oss, { prefix, maxAgeHours, dryRun, maxDeletes: maxAborts });
+    const report = { ...uploads, quarantine };
     io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweep(report));
-    return report.failed === 0 ? 0 : EXIT_FAILURE;
+    return uploads.failed === 0 && quarantine.failed === 0 ? 0 : EXIT_FAILURE;
   },
 };

@@ -13,7 +13,7 @@ import { resolveEndpoint } from '../../shared/oss/endpoint.ts';
 import { createServer, type AddressInfo } from 'node:net';
 import { startStack, BUCKET, JWT_SECRET, type TestStack } from '../helpers/stack.ts';
 import { abortMultipartUpload, initiateMultipartUpload } from '../../shared/oss/multipart.ts';
-import { headObject } from '../../shared/oss/objects.ts';
+import { headObject, putObject } from '../../shared/oss/objects.ts';
 import { iterateMultipartUploads } from '../../shared/oss/paginators.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -294,6 +294,33 @@ test('sweep: dry run lists stale uploads under KEY_PREFIX, then a real run abort
   assert.ok(!left.includes(stale.uploadId));
   assert.ok(left.includes(outside.uploadId), 'uploads outside KEY_PREFIX are left alone');
   await abortMultipartUpload(s.oss, 'other/keep.bin', outside.uploadId);
+});
+
+test('sweep: the quarantine too, as the function does: old objects deleted, newer ones and the rest kept', async () => {
+  const old = 'quarantine/uploads/dave/2020/01/abcdefghijklmnop/bad.exe';
+  const uploaded = 'uploads/dave/2020/01/qrstuvwxyzabcdef/fine.bin';
+  await putObject(s.oss, old, new Uint8Array([1, 2, 3]));
+  await putObject(s.oss, uploaded, new Uint8Array([4]));
+  await new Promise((r) => setTimeout(r, 400));
+  // Kept only 0.36 s: the objects above are past it (with 1 hour, nothing is).
+  const env = { ...ossEnv(), QUARANTINE_MAX_AGE_HOURS: '0.0001' };
+
+  const dry = await cli(['sweep', '--dry-run'], env);
+  assert.equal(dry.code, 0, dry.stdout + dry.stderr);
+  assert.match(dry.stdout, /^dry run: quarantine under quarantine\/ kept since before .*\nscanned \d+, expired [1-9]\d*, deleted 0, failed 0$/m);
+  assert.ok(await headObject(s.oss, old), 'a dry run deletes nothing');
+
+  const real = await spawnCli(['sweep', '--json'], { ...env, QUARANTINE_MAX_AGE_HOURS: '1' });
+  assert.equal(real.code, 0, real.stdout + real.stderr);
+  assert.equal(JSON.parse(real.stdout).quarantine.deleted, 0, 'nothing has been there an hour');
+  const swept = await spawnCli(['sweep', '--json'], { ...env, QUARANTINE_MAX_AGE_HOURS: '0.0001' });
+  assert.equal(swept.code, 0, swept.stdout + swept.stderr);
+  const report = JSON.parse(swept.stdout);
+  assert.equal(report.quarantine.dryRun, false);
+  assert.ok(report.quarantine.deleted >= 1);
+  assert.equal(report.quarantine.failed, 0);
+  assert.equal(await headObject(s.oss, old), null, 'the old quarantined object is gone');
+  assert.ok(await headObject(s.oss, uploaded), 'objects outside the quarantine are never touched');
 });
 
 test('sweep: configuration problems and missing credentials exit 2 with the problems listed', async () => {
