@@ -1,7 +1,8 @@
 /**
  * init: a new multipart upload under the caller's prefix, within MAX_ACTIVE_UPLOADS (which holds
  * under concurrency: policy/active-uploads.ts). Planned (`initUpload`: size known, the upload
- * token carries the plan; on request also the first parts' URLs) or open (`initOpenUpload`: the Companion facade, no size).
+ * token carries the plan; on request also the first parts' URLs) or open (`initOpenUpload`: the
+ * Companion facade, no size).
  */
 import { httpError } from '../http/errors';
 import { buildObjectKey, callerPrefix } from '../policy/keys';

@@ -8,6 +8,8 @@ import {
   credentialsFrom,
   uploadSettings,
   ConfigError,
+  INTERNAL,
+  CALLER_FACING,
   type Env,
 } from '../../shared/config/index';
 import type { UploadSettings } from '../../shared/upload/service';
@@ -298,5 +300,40 @@ describe('uploadSettings', () => {
       signChecksUpload: false,
       maxFileSize: 1024 * 1024 * 1024,
     } satisfies Required<UploadSettings>);
+  });
+});
+
+describe('what a function needs: caller-facing or internal', () => {
+  const { AUTH_JWT_SECRET: _j, UPLOAD_TOKEN_SECRET: _u, ...noSecrets } = BASE;
+
+  it('an internal function (callback, sweep, events) parses without the caller and upload-token secrets', () => {
+    const c = parseConfig(noSecrets, INTERNAL);
+    assert.equal(c.auth.jwtSecret, undefined);
+    assert.equal(c.uploadToken.secret, '');
+    assert.equal(c.oss.bucket, 'my-bucket');
+  });
+
+  it('a caller-facing function refuses to start without them', () => {
+    assert.throws(() => parseConfig(noSecrets, CALLER_FACING), (e: unknown) => {
+      assert.ok(e instanceof ConfigError);
+      assert.ok(e.problems.some((p) => /AUTH_JWT_SECRET or AUTH_JWKS_URL/.test(p)));
+      assert.ok(e.problems.some((p) => /UPLOAD_TOKEN_SECRET is required/.test(p)));
+      return true;
+    });
+    assert.throws(() => parseConfig(noSecrets), ConfigError, 'caller-facing is the default');
+  });
+
+  it('a secret that is given is still checked, internal or not', () => {
+    assert.throws(() => parseConfig({ ...noSecrets, UPLOAD_TOKEN_SECRET: 'short' }, INTERNAL), /UPLOAD_TOKEN_SECRET must be at least/);
+    assert.throws(() => parseConfig({ ...noSecrets, AUTH_MODE: 'open' }, INTERNAL), /AUTH_MODE/);
+  });
+
+  it('loadConfig remembers each reading apart: the same env fails caller-facing and loads internal', () => {
+    resetConfigForTests();
+    const env = { ...noSecrets };
+    assert.throws(() => loadConfig(env), ConfigError);
+    assert.equal(loadConfig(env, INTERNAL).oss.bucket, 'my-bucket');
+    assert.equal(loadConfig(env, { callers: false }), loadConfig(env, INTERNAL), 'memoised by what is needed, not by object');
+    assert.throws(() => loadConfig(env), ConfigError);
   });
 });
