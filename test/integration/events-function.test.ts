@@ -49,6 +49,16 @@ test('QUARANTINE_MODE=delete: deleted at its key, no copy kept, the record kept,
   assert.deepEqual((d.event!.data as any).quarantine, { action: 'deleted' });
 });
 
+test('with only what s.yaml gives it (no caller or upload-token secret), it judges and delivers', async () => {
+  const { AUTH_MODE: _m, AUTH_JWT_SECRET: _j, UPLOAD_TOKEN_SECRET: _u, ...own } = env;
+  const handler = createHandler({ env: own, ...quiet });
+  const k = key('notes.txt');
+  const put = await putObject(oss, k, 'plain text', { contentType: 'text/plain' });
+  const r = await handler(ossEvent(k, put.etag), { requestId: 't' });
+  assert.equal(r.outcomes[0].outcome, 'delivered');
+  assert.ok(receiver.deliveries.some((d) => (d.event!.data as { key?: string }).key === k), 'signed with WEBHOOK_SECRET and received');
+});
+
 test('an event about a replaced object (other ETag) delivers nothing and quarantines nothing', async () => {
   const handler = createHandler({ env, ...quiet });
   const k = key('v.txt');
