@@ -104,6 +104,8 @@ describe('client/ in Chromium: resume after a reload, faults, expiry, integrity,
     const before = await pageState(page);
     const started = before.events.find((e) => e.type === 'upload') as unknown as { key: string; uploadId: string };
     assert.ok(before.stats === null && before.partsDone < 32, 'still uploading when reloaded');
+    const ops = before.events.filter((e) => e.type === 'request').map((e) => (e as unknown as { op: string }).op);
+    assert.deepEqual(ops, ['init'], 'init signed all 32 parts: no sign call');
     await page.reload();
     await page.waitForFunction(() => (window as any).e2e?.ready === true);
     for (const r of slow) s.emulator.admin.faults.remove(r.id);
