@@ -6,29 +6,18 @@
  * Returns and logs the report.
  */
 import { parseEvent, type FcContext, type RawFcEvent } from '../../shared/http/fc-adapter';
-import { normalizeKeyPrefix } from '../../shared/policy/keys';
 import { configOf, ossClientFor, type Deps } from '../../shared/runtime';
 import { INTERNAL } from '../../shared/config/index';
-import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep';
-import { sweepQuarantine, type QuarantineSweepReport } from '../../shared/events/quarantine';
+import { sweepAll, type FullSweepReport } from './run';
 
 export function createHandler(deps: Deps = {}) {
-  return async (event: RawFcEvent, context: FcContext): Promise<SweepReport & { quarantine: QuarantineSweepReport }> => {
+  return async (event: RawFcEvent, context: FcContext): Promise<FullSweepReport> => {
     const config = configOf(deps, INTERNAL);
     const dryRun = dryRunOverride(event) ?? config.sweep.dryRun;
-    const oss = ossClientFor(context, config, deps);
-    const report = await sweepStaleUploads(oss, {
-      prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
-      maxAgeHours: config.sweep.maxAgeHours,
-      dryRun,
-      now: deps.now?.(),
-      maxAborts: 5000,
-    });
-    const { prefix, maxAgeHours } = config.events.quarantine;
-    const quarantine = await sweepQuarantine(oss, { prefix, maxAgeHours, dryRun, now: deps.now?.(), maxDeletes: 5000 });
+    const report = await sweepAll(ossClientFor(context, config, deps), config, { dryRun, max: 5000, now: deps.now?.() });
     const { uploads, ...summary } = report;
-    console.log(JSON.stringify({ level: 'info', fn: 'sweep', requestId: context?.requestId, ...summary, quarantine }));
-    return { ...report, quarantine };
+    console.log(JSON.stringify({ level: 'info', fn: 'sweep', requestId: context?.requestId, ...summary }));
+    return report;
   };
 }
 

@@ -11,10 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, INTERNAL, parseConfig } from '../../shared/config/index.ts';
-import { normalizeKeyPrefix } from '../../shared/policy/keys.ts';
 import { ossClientFor } from '../../shared/runtime.ts';
-import { sweepStaleUploads, type SweepReport } from '../../shared/upload/sweep.ts';
-import { sweepQuarantine, type QuarantineSweepReport } from '../../shared/events/quarantine.ts';
+import { sweepAll, type FullSweepReport } from '../../functions/sweep/run.ts';
 import { EXIT_FAILURE, EXIT_USAGE, UsageError, type CliIo, type Command } from './common.ts';
 
 export const usage = `usage: npm run --silent cli -- sweep [flags]
@@ -57,7 +55,7 @@ const SWEEP_VARIABLES = [
   'QUARANTINE_MAX_AGE_HOURS',
 ];
 
-export function formatSweep(r: SweepReport & { quarantine: QuarantineSweepReport }): string {
+export function formatSweep(r: FullSweepReport): string {
   const q = r.quarantine;
   const lines = [
     `${r.dryRun ? 'dry run: ' : ''}uploads under ${r.prefix} initiated before ${r.cutoff}`,
@@ -116,18 +114,9 @@ export const command: Command = {
       maxAborts = /^\d+$/.test(values['max-aborts']) ? Number(values['max-aborts']) : NaN;
       if (!Number.isSafeInteger(maxAborts) || maxAborts < 1) throw new UsageError('--max-aborts must be a positive integer');
     }
-    const oss = ossClientFor(undefined, config, {});
     const dryRun = values['dry-run'] === true || config.sweep.dryRun;
-    const uploads = await sweepStaleUploads(oss, {
-      prefix: `${normalizeKeyPrefix(config.policy.keyPrefix)}/`,
-      maxAgeHours: config.sweep.maxAgeHours,
-      dryRun,
-      maxAborts,
-    });
-    const { prefix, maxAgeHours } = config.events.quarantine;
-    const quarantine = await sweepQuarantine(oss, { prefix, maxAgeHours, dryRun, maxDeletes: maxAborts });
-    const report = { ...uploads, quarantine };
+    const report = await sweepAll(ossClientFor(undefined, config, {}), config, { dryRun, max: maxAborts });
     io.stdout(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatSweep(report));
-    return uploads.failed === 0 && quarantine.failed === 0 ? 0 : EXIT_FAILURE;
+    return report.failed === 0 && report.quarantine.failed === 0 ? 0 : EXIT_FAILURE;
   },
 };

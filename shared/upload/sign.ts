@@ -11,7 +11,7 @@ import { formatBytes } from '../policy/size';
 import { distinctPartNumbers } from '../policy/part-checks';
 import type { UploadTokenClaims as UploadClaims } from '../auth/upload-token';
 import { listParts } from '../oss/multipart';
-import { presignUploadParts, type PartToSign } from '../oss/presign';
+import { presignUploadParts } from '../oss/presign';
 import type { SignedPart, UploadRef, UploadService } from './service';
 
 export async function signParts(
@@ -25,7 +25,7 @@ export async function signParts(
     if (!seen.has(Number(n))) throw httpError('VALIDATION_FAILED', `contentMd5 names part ${n}, which is not in partNumbers`, { field: 'contentMd5' });
     if (!/^[A-Za-z0-9+/]{22}==$/.test(md5)) throw httpError('VALIDATION_FAILED', `contentMd5 for part ${n} must be the base64 of a 16-byte MD5`, { field: 'contentMd5' });
   }
-  if (s.settings.signChecksUpload) await checkUploadExists(s, upload);
+  await checkUpload(s, upload);
   return presignPlannedParts(s, upload, partNumbers, contentMd5);
 }
 
@@ -41,21 +41,16 @@ export async function presignPlannedParts(
 ): Promise<{ parts: SignedPart[]; expiresAt: string }> {
   const expires = urlLifetime(upload.exp, s.now().getTime(), s.settings.urlExpiresSeconds);
   const plan = planOf(upload);
+  const sizes = partNumbers.map((n) => partSizeOf(plan, n));
   // Each URL pins its part's planned size (V4: OSS refuses another length; docs/oss.md).
   const signed = await presignUploadParts(
     s.oss,
     upload.key,
     upload.uploadId,
-    partNumbers.map((n) => ({ partNumber: n, contentMd5: contentMd5[String(n)], contentLength: partSizeOf(plan, n) })),
+    partNumbers.map((n, i) => ({ partNumber: n, contentMd5: contentMd5[String(n)], contentLength: sizes[i] })),
     { expires },
   );
-  const parts: SignedPart[] = signed.map((p, i) => ({
-    partNumber: partNumbers[i],
-    url: p.url,
-    method: 'PUT',
-    headers: p.headers,
-    size: partSizeOf(plan, partNumbers[i]),
-  }));
+  const parts: SignedPart[] = signed.map((p, i) => ({ partNumber: partNumbers[i], url: p.url, method: 'PUT', headers: p.headers, size: sizes[i] }));
   return { parts, expiresAt: signed[0].expiresAt.toISOString() };
 }
 
@@ -83,7 +78,8 @@ export async function signOpenParts(
   }
   checkPartNumbers(s, partNumbers, maxPart);
   const expires = urlLifetime(upload.exp, s.now().getTime(), s.settings.urlExpiresSeconds);
-  const signed = await presignParts(s, upload, partNumbers.map((n) => ({ partNumber: n })), expires, opts.checkUpload);
+  await checkUpload(s, upload, opts.checkUpload);
+  const signed = await presignUploadParts(s.oss, upload.key, upload.uploadId, partNumbers.map((n) => ({ partNumber: n })), { expires });
   return {
     parts: signed.map((p, i) => ({ partNumber: partNumbers[i], url: p.url })),
     expires,
@@ -100,13 +96,10 @@ function checkPartNumbers(s: UploadService, partNumbers: number[], maxPart: numb
   return distinctPartNumbers(partNumbers, maxPart, 'partNumbers');
 }
 
-/** A one-part ListParts page: throws NoSuchUpload when the upload is gone. */
-async function checkUploadExists(s: UploadService, upload: UploadRef): Promise<void> {
-  await listParts(s.oss, upload.key, upload.uploadId, { maxParts: 1 });
-}
-
-/** `checkUpload` overrides SIGN_CHECKS_UPLOAD for one call. */
-async function presignParts(s: UploadService, upload: UploadRef, parts: PartToSign[], expires: number, checkUpload?: boolean) {
-  if (checkUpload ?? s.settings.signChecksUpload) await checkUploadExists(s, upload);
-  return presignUploadParts(s.oss, upload.key, upload.uploadId, parts, { expires });
+/**
+ * SIGN_CHECKS_UPLOAD (`override` for one call): a one-part ListParts page, which throws
+ * NoSuchUpload when the upload is gone.
+ */
+async function checkUpload(s: UploadService, upload: UploadRef, override?: boolean): Promise<void> {
+  if (override ?? s.settings.signChecksUpload) await listParts(s.oss, upload.key, upload.uploadId, { maxParts: 1 });
 }
